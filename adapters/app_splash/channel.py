@@ -1,0 +1,120 @@
+"""The splash channel: an outlet gives an account a place in one of the app's splash slots;
+delivering draws the promotion's images at the slot's sizes and moves the slot's version,
+and the app sees it in its next manifest."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from adapters.app_splash import services
+from adapters.app_splash.models import SplashSlot
+from adapters.app_splash.store import STORE
+from hub.channels import DeliveryJob, OutletInfo, PermanentError, PostSnapshot, Receipt
+from hub.outlets.models import Outlet
+
+_BLUEPRINT: Blueprint | None = None
+NOT_SHOWN = "splash-not-shown:not-a-promotion"
+
+
+def _blueprint() -> Blueprint:
+    global _BLUEPRINT
+    if _BLUEPRINT is None:
+        from adapters.app_splash.protocol import bp as app_side
+        from adapters.app_splash.views import bp as editors
+
+        parent = Blueprint("splash", __name__)
+        parent.register_blueprint(app_side)
+        parent.register_blueprint(editors)
+        _BLUEPRINT = parent
+    return _BLUEPRINT
+
+
+def snapshot_for_preview(db, post, outlet) -> PostSnapshot:
+    """The post as the splash outlet sees it ("splash" overrides applied), for previews of
+    posts not yet published."""
+    from hub.clock import local_iso
+    from hub.media.models import Media
+
+    override = (post.overrides or {}).get(services.CHANNEL, {})
+    cover = db.get(Media, override.get("cover_media_id", post.cover_media_id) or -1)
+    return PostSnapshot(
+        id=post.id, version=post.version, kind=post.kind, account_code=outlet.account.code,
+        account_name=outlet.account.name, title=override.get("title", post.title),
+        summary=override.get("summary") or post.summary or "", body=post.body, body_html="",
+        link_url=post.link_url,
+        cover_url=f"/media/{cover.id}/{cover.sha256[:16]}" if cover else None,
+        valid_from=local_iso(post.valid_from), valid_until=local_iso(post.valid_until),
+        origin_account_code=post.account.code)
+
+
+class AppSplashChannel:
+    name = "splash"
+    label = "App 开屏"
+    max_concurrency = 4
+    updates_in_place = True
+
+    def attach(self, config, sessions) -> None:
+        STORE.attach(sessions, config)
+
+    def _read(self, post: PostSnapshot, outlet: OutletInfo):
+        with STORE.reading() as db:
+            slot = services.slot_for_outlet(db, outlet.key, outlet.config)
+            source = services.load_source(db, post)
+            sizes = [list(s) for s in slot.sizes] if slot else []
+        return slot, source, sizes
+
+    def check(self, post: PostSnapshot, outlet: OutletInfo) -> list[str]:
+        """Why the post cannot go out as a splash (Chinese; empty when it can)."""
+        if post.kind != "promotion":
+            return []  # articles are not splashes: nothing to refuse (see deliver)
+        slot, source, sizes = self._read(post, outlet)
+        if slot is None:
+            return [f"开屏终端「{outlet.name}」没有对应的开屏位"]
+        return services.problems(source, sizes)
+
+    def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
+        slot, source, sizes = self._read(post, outlet)
+        settings = source.settings
+        return {"channel": self.name, "slot": slot.code if slot else None,
+                "title": post.title, "sizes": sizes, "priority": settings.priority,
+                "daily_cap": settings.daily_cap, "rules": settings.app_rules(),
+                "link": settings.link.model_dump(mode="json", exclude_none=True),
+                "problems": self.check(post, outlet)}
+
+    def deliver(self, job: DeliveryJob) -> Receipt:
+        if job.post.kind != "promotion":
+            # The splash shows promotions only; an article reaching the outlet (the editor
+            # left every channel on) has nothing to show here, and that is not a failure.
+            return Receipt(external_id=NOT_SHOWN)
+        slot, source, sizes = self._read(job.post, job.outlet)
+        if slot is None:
+            raise PermanentError(f"开屏终端「{job.outlet.name}」没有对应的开屏位")
+        found = services.problems(source, sizes)
+        if found:
+            raise PermanentError("；".join(found))
+        drawn = services.draw(source.cover, sizes, source.settings.fit)  # outside a transaction
+        with STORE.session() as db:
+            slot = db.get(SplashSlot, slot.id)
+            account = db.get(Outlet, job.outlet.id).account
+            item = services.record(db, slot, job.outlet.id, account, source, drawn)
+            db.commit()
+            item_id = item.id
+        url = f"{STORE.config.public_url}/api/v1/splash/items/{item_id}"
+        return Receipt(external_id=f"splash-item-{item_id}", external_url=url)
+
+    def withdraw(self, job: DeliveryJob) -> None:
+        with STORE.session() as db:
+            if services.withdraw(db, job.outlet.id, job.post.id):
+                db.commit()
+
+    def lane(self, outlet: OutletInfo) -> str:
+        return str((outlet.config or {}).get("slot", outlet.key))
+
+    def blueprint(self) -> Blueprint:
+        return _blueprint()
+
+    def load_demo(self, db, config) -> None:
+        STORE.attach_if_unset(db, config)
+        from adapters.app_splash import demo
+
+        demo.load(db, config)

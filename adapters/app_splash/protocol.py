@@ -1,0 +1,222 @@
+"""What the app calls: the splash manifest (ETag, 304), splash images, impressions and clicks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from urllib.parse import parse_qs
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wsgi import get_host
+
+from adapters.app_splash import manifest
+from adapters.app_splash.models import (
+    SplashDailyCount,
+    SplashEventBatch,
+    SplashFile,
+    SplashItem,
+    SplashMemberDay,
+)
+from adapters.app_splash.shortcut import ConditionalShortcut, Unavailable
+from adapters.app_splash.store import attach_from_app
+from hub import api
+from hub.api import route
+from hub.db import utcnow
+from hub.errors import BadRequest, NotFound
+
+bp = Blueprint("splash_protocol", __name__)
+bp.record(attach_from_app)
+TAG = "splash-app"
+CACHE_CONTROL = "private, no-cache"
+JSON = "application/json; charset=utf-8"
+MAX_EVENTS = 500
+
+
+def member_hash(member: str | None) -> str | None:
+    """Members are recognised by a hash of the app's opaque id, never stored as given."""
+    return hashlib.sha256(member.encode()).hexdigest() if member else None
+
+
+def _matches(header: str | None, tag: str) -> bool:
+    return bool(header) and any(p.strip() in (tag, "*") for p in header.split(","))
+
+
+def shortcut(environ, engine):
+    """The manifest answered before Flask when everything it needs is already in process
+    (the slot's items, the account's lineage, the body for this ETag) and no member's daily
+    cap must be read: the launch of an app costs one indexed read."""
+    args = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+    slot = manifest.find_slot(engine, args.get("slot"))
+    if slot is None:
+        return None
+    candidates = manifest.ENTRIES.get((slot.id, slot.version, slot.created_at))
+    if candidates is None:
+        return None
+    if args.get("member") and any(e.daily_cap for e in candidates):
+        return None
+    lineage = manifest.LINEAGES.get(args["account"]) if args.get("account") else frozenset()
+    if lineage is None:
+        return None
+    now = utcnow()
+    day = manifest.local_day(now)
+    key = (slot, args.get("region"), lineage, frozenset())
+    choice = manifest.choose_cached(key, candidates, now, args.get("region"), lineage,
+                                    frozenset())
+    root = f"{environ['wsgi.url_scheme']}://{get_host(environ)}/"
+    tag = manifest.etag_for(slot, day, choice, root)
+    headers = [("ETag", tag), ("Cache-Control", CACHE_CONTROL)]
+    if _matches(environ.get("HTTP_IF_NONE_MATCH"), tag):
+        return "304 NOT MODIFIED", headers, b""
+    body = manifest.BODIES.get(tag)
+    if body is None:
+        return None
+    return "200 OK", headers + [("Content-Type", JSON), ("Content-Length", str(len(body)))], body
+
+
+@bp.record_once
+def _install_shortcut(state) -> None:
+    engine = state.app.extensions["hub.engine"]
+    state.app.wsgi_app = ConditionalShortcut(state.app.wsgi_app, "/splash/v1/manifest",
+                                             functools.partial(shortcut, engine=engine))
+
+
+@bp.get("/splash/v1/manifest")
+def get_manifest():
+    args = request.args
+    code = args.get("slot")
+    try:
+        slot = manifest.find_slot(current_app.extensions["hub.engine"], code)
+    except Unavailable:
+        response = jsonify({"error": "unavailable",
+                            "message": "数据库暂时不可用，请使用已缓存的开屏"})
+        response.status_code, response.headers["Retry-After"] = 503, "30"
+        return response
+    if slot is None:
+        raise NotFound(f"没有开屏位 {code or ''}".strip(), field="slot")
+    member = args.get("member")
+    if member is not None and not 1 <= len(member) <= 128:
+        raise BadRequest("member 为 1–128 个字符", field="member")
+    now = utcnow()
+    day = manifest.local_day(now)
+    candidates = manifest.entries(g.db, slot.id, slot.version, slot.created_at)
+    lineage = manifest.lineage(g.db, args.get("account"))
+    capped = manifest.capped(g.db, member_hash(member), candidates, day)
+    key = (slot, args.get("region"), lineage, capped)
+    choice = manifest.choose_cached(key, candidates, now, args.get("region"), lineage, capped)
+    root = f"{request.environ['wsgi.url_scheme']}://{get_host(request.environ)}/"
+    tag = manifest.etag_for(slot, day, choice, root)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request.headers.get("If-None-Match"), tag):
+        return Response(status=304, headers=headers)
+    body = manifest.BODIES.get(tag)
+    if body is None:
+        body = manifest.document(slot, choice, root)
+        manifest.BODIES.put(tag, body)
+    return Response(body, headers=headers, content_type=JSON)
+
+
+api.OPERATIONS.append(api.Operation(
+    "get", "/splash/v1/manifest", "The splash to show now, the ones to preload with their "
+    "validity windows, the default, and the rules the app must follow. Query: slot, region, "
+    "account, member (opaque, for daily caps). Strong ETag; If-None-Match gives 304", TAG,
+    auth=None, errors=(404,)))
+
+
+@bp.get("/splash/v1/files/<sha256>.jpg")
+def get_file(sha256: str):
+    file = g.db.get(SplashFile, sha256)
+    if file is None:
+        raise NotFound("没有这个文件", field="file")
+    response = Response(file.data, mimetype=file.mime_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["ETag"] = f'"{file.sha256}"'
+    return response
+
+
+api.OPERATIONS.append(api.Operation(
+    "get", "/splash/v1/files/{sha256}.jpg", "A splash image, named by its sha256 (immutable)",
+    TAG, auth=None, errors=(404,)))
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_id: int = Field(ge=1)
+    type: str = Field(pattern=r"^(impression|click|skip)$")
+    at: AwareDatetime
+    member: str | None = Field(default=None, min_length=1, max_length=128,
+                               description="App 的会员匿名标识，用于每日频次")
+
+
+class EventsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+                          description="批次号；同一批次重复上报只计一次")
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+class EventsOut(BaseModel):
+    batch_id: str
+    accepted: int
+    duplicate: bool
+
+
+@route(bp, "/splash/v1/events", "POST", summary="Impressions, clicks and skips from the app, "
+       "in batches, idempotent by batch_id", tag=TAG, body=EventsIn, response=EventsOut,
+       auth=None)
+def report_events(body: EventsIn):
+    latest = utcnow() + dt.timedelta(days=1)
+    for index, event in enumerate(body.events):
+        if event.at > latest:
+            raise BadRequest("事件时间在未来", field=f"events.{index}.at")
+    try:
+        g.db.add(SplashEventBatch(batch_id=body.batch_id, events=len(body.events)))
+        g.db.flush()
+    except IntegrityError:
+        g.db.rollback()
+        return EventsOut(batch_id=body.batch_id, accepted=0, duplicate=True)
+    _count(g.db, body.events)
+    return EventsOut(batch_id=body.batch_id, accepted=len(body.events), duplicate=False)
+
+
+def _insert(db):
+    if db.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _count(db, events: list[EventIn]) -> None:
+    posts = dict(db.execute(select(SplashItem.id, SplashItem.post_id).where(
+        SplashItem.id.in_({e.item_id for e in events}))).all())
+    daily: dict[tuple[int, dt.date], dict[str, int]] = {}
+    seen: dict[tuple[str, dt.date, int], int] = {}
+    for event in events:
+        day = manifest.local_day(event.at)
+        totals = daily.setdefault((event.item_id, day), {"impression": 0, "click": 0,
+                                                         "skip": 0})
+        totals[event.type] += 1
+        if event.type == "impression" and event.member:
+            key = (member_hash(event.member), day, event.item_id)
+            seen[key] = seen.get(key, 0) + 1
+    insert = _insert(db)
+    table = SplashDailyCount.__table__
+    for (item_id, day), totals in sorted(daily.items()):
+        statement = insert(table).values(item_id=item_id, post_id=posts.get(item_id), day=day,
+                                         impressions=totals["impression"],
+                                         clicks=totals["click"], skips=totals["skip"])
+        db.execute(statement.on_conflict_do_update(
+            index_elements=["item_id", "day"],
+            set_={name: table.c[name] + statement.excluded[name]
+                  for name in ("impressions", "clicks", "skips")}))
+    members = SplashMemberDay.__table__
+    for (hashed, day, item_id), count in sorted(seen.items()):
+        statement = insert(members).values(member_hash=hashed, day=day, item_id=item_id,
+                                           impressions=count)
+        db.execute(statement.on_conflict_do_update(
+            index_elements=["member_hash", "day", "item_id"],
+            set_={"impressions": members.c.impressions + statement.excluded.impressions}))

@@ -1,0 +1,201 @@
+"""Splash items from promotions: what a splash needs, why a post cannot be one, drawing its
+images at every size of the slot from one upload, and recording or withdrawing it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from adapters.app_splash import rules
+from adapters.app_splash.models import (
+    SplashFile,
+    SplashImage,
+    SplashItem,
+    SplashPostOptions,
+    SplashSlot,
+)
+from content import images
+from hub.accounts.models import Account
+from hub.channels import PermanentError, PostSnapshot
+from hub.clock import as_utc
+from hub.db import utcnow
+from hub.errors import NotFound
+from hub.media.models import Media
+
+CHANNEL = "splash"
+MEDIA_URL = re.compile(r"/media/(\d+)/([0-9a-f]+)$")
+MAX_IMAGE_BYTES = 600 * 1024  # the app preloads these over mobile data
+MIN_KEPT_AREA = 0.5
+MAX_UPSCALE = 2.0
+
+
+@dataclass(frozen=True)
+class Source:
+    post: PostSnapshot
+    settings: rules.SplashOptions
+    cover: bytes | None
+    cover_size: tuple[int, int] | None
+    account: Account | None
+
+
+def get_slot(db: Session, code: str) -> SplashSlot:
+    slot = db.scalar(select(SplashSlot).where(SplashSlot.code == code))
+    if slot is None:
+        raise NotFound(f"没有开屏位 {code}", field="slot")
+    return slot
+
+
+def slot_for_outlet(db: Session, key: str, config: dict) -> SplashSlot | None:
+    """A splash outlet names its slot in config["slot"] (or is keyed by the slot's code)."""
+    return db.scalar(select(SplashSlot).where(SplashSlot.code == (config or {}).get("slot", key)))
+
+
+def load_source(db: Session, post: PostSnapshot) -> Source:
+    row = db.get(SplashPostOptions, post.id)
+    try:
+        settings = rules.load(row.settings if row else None)
+    except ValueError:
+        settings = rules.SplashOptions()
+    cover, cover_size = None, None
+    found = MEDIA_URL.search(post.cover_url or "")
+    if found:
+        media = db.get(Media, int(found.group(1)))
+        if media is not None and media.sha256.startswith(found.group(2)):
+            cover, cover_size = media.data, (media.width, media.height)
+    account = db.scalar(select(Account).where(Account.code == post.account_code))
+    return Source(post, settings, cover, cover_size, account)
+
+
+def problems(source: Source, sizes: list[list[int]]) -> list[str]:
+    """Why this post cannot go out as a splash (Chinese; empty when it can)."""
+    found = []
+    if source.cover_size is None:
+        found.append("开屏需要一张竖版封面图（建议 1242×2688）")
+    else:
+        found += _cover_problems(source, sizes)
+    found += rules.problems(source.settings)
+    return found
+
+
+def _cover_problems(source: Source, sizes: list[list[int]]) -> list[str]:
+    cover_w, cover_h = source.cover_size
+    found = []
+    for width, height in sizes:
+        if source.settings.fit == "crop":
+            kept = min(width / height, cover_w / cover_h) / max(width / height, cover_w / cover_h)
+            if kept < MIN_KEPT_AREA:
+                found.append(f"封面 {cover_w}×{cover_h} 裁成 {width}×{height} 只剩 {kept:.0%} "
+                             "画面；请上传竖版图片或选 fit（留边）")
+                break
+    largest_w, largest_h = max(sizes, key=lambda s: s[0] * s[1])
+    stretch = max if source.settings.fit == "crop" else min  # "fit" only shrinks to fit
+    scale = stretch(largest_w / cover_w, largest_h / cover_h)
+    if scale > MAX_UPSCALE:
+        found.append(f"封面 {cover_w}×{cover_h} 太小，放大到 {largest_w}×{largest_h} 会模糊")
+    return found
+
+
+@dataclass(frozen=True)
+class Drawn:
+    width: int
+    height: int
+    data: bytes
+    sha256: str
+
+
+def draw(cover: bytes, sizes: list[list[int]], fit: str) -> list[Drawn]:
+    drawn = []
+    for width, height in sizes:
+        try:
+            data = images.render(cover, width, height, mode=fit, format="JPEG",
+                                 background="#FFFFFF", max_bytes=MAX_IMAGE_BYTES)
+        except images.ImageRejected as exc:
+            raise PermanentError(f"开屏图片 {width}×{height}：{exc.reason}") from None
+        drawn.append(Drawn(width, height, data, hashlib.sha256(data).hexdigest()))
+    return drawn
+
+
+def store_file(db: Session, picture: Drawn, mime_type: str = "image/jpeg") -> None:
+    if db.get(SplashFile, picture.sha256) is None:
+        db.add(SplashFile(sha256=picture.sha256, mime_type=mime_type, byte_size=len(picture.data),
+                    data=picture.data))
+        db.flush()
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    return as_utc(dt.datetime.fromisoformat(value)) if value else None
+
+
+def record(db: Session, slot: SplashSlot, outlet_id: int, outlet_account: Account, source: Source,
+           drawn: list[Drawn]) -> SplashItem:
+    """Write the splash item (one per outlet and post) and move the slot's version."""
+    post, settings = source.post, source.settings
+    item = db.scalar(select(SplashItem).where(SplashItem.outlet_id == outlet_id,
+                                              SplashItem.post_id == post.id))
+    if item is None:
+        item = SplashItem(slot_id=slot.id, outlet_id=outlet_id, post_id=post.id)
+        db.add(item)
+    item.post_version, item.is_default = post.version, settings.is_default
+    item.title = post.title
+    item.starts_at = settings.starts_at or _instant(post.valid_from)
+    item.ends_at = settings.ends_at or _instant(post.valid_until)
+    item.priority, item.daily_cap = settings.priority, settings.daily_cap
+    # By default a splash reaches the publishing account's area (the app knows its city at
+    # launch, before anyone logs in); editors may aim by region and account instead.
+    if settings.regions is None and settings.accounts is None:
+        own = region_prefix(outlet_account.region_code)
+        item.regions, item.accounts = ([own], []) if own else ([], [outlet_account.code])
+    else:
+        item.regions = [region_prefix(r) for r in settings.regions or []]
+        item.accounts = list(settings.accounts or [])
+    item.link = _link(settings, post)
+    item.rules = settings.app_rules()
+    item.withdrawn_at, item.updated_at = None, utcnow()
+    for picture in drawn:
+        store_file(db, picture)
+    wanted = {(d.width, d.height): d.sha256 for d in drawn}
+    for image in list(item.images):
+        if (image.width, image.height) in wanted:
+            image.file_sha256 = wanted.pop((image.width, image.height))
+        else:
+            item.images.remove(image)
+    for (width, height), sha256 in wanted.items():
+        item.images.append(SplashImage(width=width, height=height, file_sha256=sha256))
+    db.flush()
+    bump(db, slot.id)
+    return item
+
+
+def region_prefix(code: str | None) -> str:
+    """An administrative code as the prefix its area's codes share: 440000 (广东) -> 44,
+    441900 (东莞) -> 4419, 441402 (梅江区) stays."""
+    code = (code or "").strip()
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def _link(settings: rules.SplashOptions, post: PostSnapshot) -> dict:
+    if settings.link.type == "none" and post.link_url and post.link_url.startswith("https://"):
+        return {"type": "h5", "url": post.link_url}
+    return settings.link.model_dump(mode="json", exclude_none=True)
+
+
+def withdraw(db: Session, outlet_id: int, post_id: int) -> bool:
+    item = db.scalar(select(SplashItem).where(SplashItem.outlet_id == outlet_id,
+                                              SplashItem.post_id == post_id))
+    if item is None or item.withdrawn_at is not None:
+        return False
+    item.withdrawn_at = utcnow()
+    bump(db, item.slot_id)
+    return True
+
+
+def bump(db: Session, slot_id: int) -> None:
+    db.execute(update(SplashSlot).where(SplashSlot.id == slot_id)
+               .values(version=SplashSlot.version + 1))

@@ -1,0 +1,205 @@
+"""Editors' API for the app splash: slots, a promotion's splash options (with the rules it
+breaks), a preview per slot, and impressions and clicks per item."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, g, request
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from adapters.app_splash import rules, services
+from adapters.app_splash.models import SplashDailyCount, SplashItem, SplashPostOptions, SplashSlot
+from adapters.app_splash.store import attach_from_app
+from hub.api import route
+from hub.clock import local_iso
+from hub.db import utcnow
+from hub.errors import NotFound
+from hub.outlets.models import Outlet
+from hub.posts.services import get_post
+from hub.users.permissions import require_role
+
+bp = Blueprint("splash_api", __name__, url_prefix="/api/v1/splash")
+bp.record(attach_from_app)
+TAG = "splash"
+READERS = ("author", "reviewer", "admin")
+
+
+class SlotOut(BaseModel):
+    code: str
+    name: str
+    account: str
+    sizes: list[list[int]]
+    version: int
+    live_items: int
+
+
+class SlotList(BaseModel):
+    slots: list[SlotOut]
+
+
+class OptionsOut(BaseModel):
+    options: rules.SplashOptions
+    problems: list[str] = Field(description="发布前必须解决的问题（开屏规范等）")
+
+
+class OutletPreview(BaseModel):
+    outlet: str
+    slot: str | None
+    sizes: list[list[int]]
+    problems: list[str]
+
+
+class PostPreview(BaseModel):
+    post_id: int
+    outlets: list[OutletPreview]
+    manifest_entry: dict = Field(description="发布后 App 在 manifest 中看到的字段")
+
+
+class DayRow(BaseModel):
+    item_id: int
+    post_id: int | None
+    day: str
+    impressions: int
+    clicks: int
+    skips: int
+
+
+class StatsOut(BaseModel):
+    rows: list[DayRow]
+    impressions: int
+    clicks: int
+    skips: int
+    click_rate: float
+
+
+@route(bp, "/slots", "GET", summary="The app's splash slots", tag=TAG, response=SlotList)
+def list_slots():
+    slots = g.db.scalars(select(SplashSlot).order_by(SplashSlot.code))
+    listed = []
+    for slot in slots:
+        live = g.db.scalar(select(func.count(SplashItem.id)).where(
+            SplashItem.slot_id == slot.id, SplashItem.withdrawn_at.is_(None)))
+        listed.append(SlotOut(code=slot.code, name=slot.name, account=slot.account.code,
+                              sizes=slot.sizes, version=slot.version, live_items=live))
+    return SlotList(slots=listed)
+
+
+def _post_for(post_id: int):
+    post = get_post(g.db, post_id)
+    require_role(g.db, g.user, post.account, *READERS)
+    return post
+
+
+def _options(post_id: int) -> rules.SplashOptions:
+    row = g.db.get(SplashPostOptions, post_id)
+    return rules.load(row.settings if row else None)
+
+
+@route(bp, "/posts/<int:post_id>/options", "GET", summary="A promotion's splash options and "
+       "the rules they break", tag=TAG, response=OptionsOut)
+def get_options(post_id: int):
+    _post_for(post_id)
+    settings = _options(post_id)
+    return OptionsOut(options=settings, problems=rules.problems(settings))
+
+
+@route(bp, "/posts/<int:post_id>/options", "PUT", summary="Set a promotion's splash options: "
+       "window, priority, daily cap, targeting, link, skip rules (publishing refuses a splash "
+       "that breaks the rules)", tag=TAG, body=rules.SplashOptions, response=OptionsOut)
+def put_options(post_id: int, body: rules.SplashOptions):
+    _post_for(post_id)
+    row = g.db.get(SplashPostOptions, post_id) or SplashPostOptions(post_id=post_id)
+    row.settings = body.model_dump(mode="json")
+    row.updated_at = utcnow()
+    g.db.add(row)
+    return OptionsOut(options=body, problems=rules.problems(body))
+
+
+@route(bp, "/posts/<int:post_id>/preview", "GET", summary="The promotion as a splash in every "
+       "slot it would reach, and why it could not go out", tag=TAG, response=PostPreview)
+def preview(post_id: int):
+    from adapters.app_splash.channel import snapshot_for_preview
+    from hub.outlets.services import reached_accounts
+
+    post = _post_for(post_id)
+    accounts = [account.id for account, _ in reached_accounts(g.db, post)]
+    outlets = g.db.scalars(select(Outlet).where(
+        Outlet.channel == services.CHANNEL, Outlet.account_id.in_(accounts),
+        Outlet.enabled.is_(True)).order_by(Outlet.id))
+    listed = []
+    settings = _options(post_id)
+    for outlet in outlets:
+        slot = services.slot_for_outlet(g.db, outlet.key, outlet.config)
+        source = services.load_source(g.db, snapshot_for_preview(g.db, post, outlet))
+        sizes = slot.sizes if slot else []
+        found = services.problems(source, sizes) if slot else ["开屏位不存在"]
+        listed.append(OutletPreview(outlet=outlet.key, slot=slot.code if slot else None,
+                                    sizes=sizes, problems=found))
+    entry = {"title": post.title, "priority": settings.priority,
+             "daily_cap": settings.daily_cap, "rules": settings.app_rules(),
+             "link": settings.link.model_dump(mode="json", exclude_none=True)}
+    return PostPreview(post_id=post.id, outlets=listed, manifest_entry=entry)
+
+
+def _stats(where) -> StatsOut:
+    since = request.args.get("since")
+    query = select(SplashDailyCount).where(where).order_by(SplashDailyCount.day,
+                                                           SplashDailyCount.item_id)
+    if since:
+        query = query.where(SplashDailyCount.day >= dt.date.fromisoformat(since))
+    rows = [DayRow(item_id=r.item_id, post_id=r.post_id, day=r.day.isoformat(),
+                   impressions=r.impressions, clicks=r.clicks, skips=r.skips)
+            for r in g.db.scalars(query)]
+    impressions = sum(r.impressions for r in rows)
+    clicks = sum(r.clicks for r in rows)
+    return StatsOut(rows=rows, impressions=impressions, clicks=clicks,
+                    skips=sum(r.skips for r in rows),
+                    click_rate=round(clicks / impressions, 4) if impressions else 0.0)
+
+
+@route(bp, "/posts/<int:post_id>/stats", "GET", summary="Impressions, clicks and skips of a "
+       "promotion's splash, per item per day", tag=TAG, response=StatsOut)
+def post_stats(post_id: int):
+    post = _post_for(post_id)
+    return _stats(SplashDailyCount.post_id == post.id)
+
+
+class ItemOut(BaseModel):
+    id: int
+    slot: str
+    post_id: int | None
+    title: str
+    starts_at: str | None
+    ends_at: str | None
+    priority: int
+    daily_cap: int | None
+    regions: list[str]
+    accounts: list[str]
+    link: dict
+    rules: dict
+    is_default: bool
+    live: bool
+    sizes: list[str]
+    stats: StatsOut
+
+
+@route(bp, "/items/<int:item_id>", "GET", summary="One splash item and its counts", tag=TAG,
+       response=ItemOut)
+def get_item(item_id: int):
+    item = g.db.get(SplashItem, item_id)
+    if item is None:
+        raise NotFound(f"没有编号为 {item_id} 的开屏", field="item")
+    slot = g.db.get(SplashSlot, item.slot_id)
+    owner = g.db.get(Outlet, item.outlet_id).account if item.outlet_id else slot.account
+    require_role(g.db, g.user, owner, *READERS)
+    return ItemOut(id=item.id, slot=slot.code, post_id=item.post_id, title=item.title,
+                   starts_at=local_iso(item.starts_at), ends_at=local_iso(item.ends_at),
+                   priority=item.priority, daily_cap=item.daily_cap,
+                   regions=item.regions or [], accounts=item.accounts or [],
+                   link=item.link or {}, rules=item.rules or {}, is_default=item.is_default,
+                   live=item.withdrawn_at is None,
+                   sizes=[f"{i.width}x{i.height}" for i in item.images],
+                   stats=_stats(SplashDailyCount.item_id == item.id))
+

@@ -1,0 +1,103 @@
+"""The LED channel: a screen group (or one screen) is an outlet; delivering draws the post at
+each screen's exact canvas size and moves the screens' playlist versions, and the controllers
+pick it up on their next poll."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from adapters.led_screen import publishing, services
+from adapters.led_screen.store import STORE
+from hub.channels import DeliveryJob, OutletInfo, PermanentError, PostSnapshot, Receipt
+
+_BLUEPRINT: Blueprint | None = None
+
+
+def _blueprint() -> Blueprint:
+    """One parent blueprint for the controller protocol and the editors' API (built once:
+    Flask lets a blueprint be registered on every app a test creates)."""
+    global _BLUEPRINT
+    if _BLUEPRINT is None:
+        from adapters.led_screen.protocol import bp as protocol
+        from adapters.led_screen.views import bp as editors
+
+        parent = Blueprint("led", __name__)
+        parent.register_blueprint(protocol)
+        parent.register_blueprint(editors)
+        _BLUEPRINT = parent
+    return _BLUEPRINT
+
+
+class LedScreenChannel:
+    name = "led"
+    label = "LED 大屏"
+    # Drawing is CPU work in the worker's process: a few at a time is plenty.
+    max_concurrency = 4
+    updates_in_place = True  # one item per (outlet, post): a new version redraws it
+
+    def attach(self, config, sessions) -> None:
+        STORE.attach(sessions, config)
+
+    def _read(self, post: PostSnapshot, outlet: OutletInfo):
+        with STORE.reading() as db:
+            screens = [publishing.screen_info(s)
+                       for s in services.screens_for_key(db, outlet.key)]
+            source = publishing.load_source(db, post)
+        return source, screens
+
+    def check(self, post: PostSnapshot, outlet: OutletInfo) -> list[str]:
+        """Why the post cannot be shown on the outlet's screens (Chinese; empty when fine)."""
+        source, screens = self._read(post, outlet)
+        # No screens (yet, or not committed yet: the check runs beside the publishing
+        # transaction) is no reason to refuse the post; delivery reports it if it lasts.
+        found = publishing.problems_by_screen(source, screens)
+        return publishing.describe_problems(found, screens)
+
+    def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
+        source, screens = self._read(post, outlet)
+        found = publishing.problems_by_screen(source, screens)
+        settings = source.settings
+        return {
+            "channel": self.name, "outlet": outlet.key, "title": post.title,
+            "role": settings.role, "duration_seconds": settings.duration_seconds,
+            "priority": settings.priority, "schedule": settings.windows(),
+            "screens": [{"code": s.code, "name": s.name, "width": s.width, "height": s.height,
+                         "kind": publishing.kind_for(source, s),
+                         "problems": found.get(s.code, [])} for s in screens],
+            "problems": publishing.describe_problems(found, screens)
+            or ([] if screens else [f"LED 终端「{outlet.name}」下没有屏幕"]),
+        }
+
+    def deliver(self, job: DeliveryJob) -> Receipt:
+        source, screens = self._read(job.post, job.outlet)
+        if not screens:
+            raise PermanentError(f"LED 终端「{job.outlet.name}」下没有屏幕")
+        skipped, drawn = publishing.prepare(source, screens)  # outside any transaction
+        with STORE.session() as db:
+            item = publishing.record(db, job.outlet.id, source, screens, skipped, drawn)
+            db.commit()
+            item_id = item.id
+        url = f"{STORE.config.public_url}/api/v1/led/items/{item_id}"
+        return Receipt(external_id=f"led-item-{item_id}", external_url=url)
+
+    def withdraw(self, job: DeliveryJob) -> None:
+        with STORE.session() as db:
+            if publishing.withdraw_item(db, job.outlet.id, job.post.id):
+                db.commit()
+
+    def lane(self, outlet: OutletInfo) -> str:
+        return outlet.key
+
+    def blueprint(self) -> Blueprint:
+        return _blueprint()
+
+    def load_demo(self, db, config) -> None:
+        STORE.attach_if_unset(db, config)
+        from adapters.led_screen import demo
+
+        demo.load(db, config)
+
+    def cli_commands(self) -> list:
+        from adapters.led_screen.cli import commands
+
+        return commands()

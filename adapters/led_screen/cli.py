@@ -1,0 +1,108 @@
+"""`hub screen …` (list screens, print a new device token, revoke) and `hub led-player`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from hub.config import Config
+
+
+def _sessions():
+    import hub.models  # noqa: F401  (every table, so foreign keys resolve)
+    from hub.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(Config.from_env().database_url))
+
+
+def _fail(exc) -> None:
+    click.echo(f"错误：{getattr(exc, 'message', exc)}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def screen() -> None:
+    """LED screens and their device tokens."""
+
+
+@screen.command("token")
+@click.option("--screen", "code", required=True, help="screen code, e.g. dg-guomao")
+def screen_token(code: str) -> None:
+    """Print a new device token for the screen (its old token stops working)."""
+    from adapters.led_screen import services
+    from hub.errors import HubError
+
+    with _sessions()() as db:
+        try:
+            token = services.issue_token(db, services.get_screen(db, code))
+            db.commit()
+        except HubError as exc:
+            _fail(exc)
+    click.echo(token)
+
+
+@screen.command("revoke")
+@click.option("--screen", "code", required=True)
+def screen_revoke(code: str) -> None:
+    """Revoke the screen's device token."""
+    from adapters.led_screen import services
+    from hub.errors import HubError
+
+    with _sessions()() as db:
+        try:
+            services.revoke_token(db, services.get_screen(db, code))
+            db.commit()
+        except HubError as exc:
+            _fail(exc)
+    click.echo(f"screen {code}: token revoked")
+
+
+@screen.command("list")
+def screen_list() -> None:
+    """Every screen: code, size, account, online or offline."""
+    from sqlalchemy import select
+
+    from adapters.led_screen import services
+    from adapters.led_screen.models import Screen
+
+    with _sessions()() as db:
+        for row in db.scalars(select(Screen).order_by(Screen.code)):
+            state = "online" if services.is_online(row) else "offline"
+            click.echo(f"{row.code}\t{row.width}x{row.height}\t{row.account.code}\t{state}\t"
+                       f"{row.name}")
+
+
+@click.command("led-player")
+@click.option("--hub", "hub_url", default=None, help="default HUB_PUBLIC_URL")
+@click.option("--token-file", type=click.Path(dir_okay=False), default=None,
+              help="file holding the device token (or set HUB_LED_TOKEN)")
+@click.option("--cache", "cache_dir", required=True, type=click.Path(file_okay=False),
+              help="where the playlist, files and unsent plays are kept")
+@click.option("--seconds", type=float, default=0.0, help="stop after this long (0: never)")
+@click.option("--poll", "poll_seconds", type=float, default=None,
+              help="poll interval (default: what the playlist says)")
+@click.option("--time-scale", type=float, default=1.0,
+              help="multiply item durations (e.g. 0.01 to play a day in minutes)")
+def led_player(hub_url, token_file, cache_dir, seconds, poll_seconds, time_scale) -> None:
+    """Run the reference LED controller: pull, cache, play, report proof of play."""
+    from adapters.led_screen.player import Player
+
+    token = Path(token_file).read_text().strip() if token_file else \
+        os.environ.get("HUB_LED_TOKEN")
+    if not token:
+        _fail("需要设备令牌：--token-file 或环境变量 HUB_LED_TOKEN")
+    player = Player(hub_url or Config.from_env().public_url, token, cache_dir)
+
+    def shown(item: dict) -> None:
+        click.echo(f"play {item['id']} {item.get('type')} {item['title']}", nl=True)
+
+    player.run(seconds or float("inf"), time_scale=time_scale, poll_seconds=poll_seconds,
+               on_play=shown)
+    click.echo(f"stopped; plays waiting to be reported: {player.pending_plays()}")
+
+
+def commands() -> list:
+    return [screen, led_player]

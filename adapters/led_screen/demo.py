@@ -1,0 +1,87 @@
+"""The demo's screens: Dongguan's big screens (国贸中心 1920×1080, 鸿福路口 768×384, …),
+screens in Humen and Meizhou, one group per account bound as an LED outlet, and a default
+program for each. Loading twice changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from adapters.led_screen import publishing, services
+from adapters.led_screen.models import LedItem, LedRendition, Screen, ScreenGroup
+from hub.accounts.models import Account
+from hub.outlets.models import Outlet
+from hub.outlets.services import bind_outlet
+
+EVENING_BRIGHTNESS = [{"at": "07:00", "percent": 60}, {"at": "18:30", "percent": 100},
+                      {"at": "22:00", "percent": 70}]
+
+# code, account, name, place, width, height, controller, draws text
+SCREENS = [
+    ("dg-guomao", "dongguan", "国贸中心大屏", "东莞国贸中心", 1920, 1080, "novastar", False),
+    ("dg-hongfu", "dongguan", "鸿福路口大屏", "鸿福路口", 768, 384, "huidu", True),
+    ("dg-nancheng-walk", "dg-nancheng", "南城步行街屏", "南城步行街", 580, 256, "colorlight",
+     False),
+    ("dg-humen-station", "dg-humen", "虎门高铁站屏", "虎门高铁站广场", 1280, 512, "xixun", False),
+    ("dg-humen-bus", "dg-humen", "虎门公交站牌屏", "虎门大道公交站", 128, 64, "huidu", True),
+    ("mz-culture-square", "meizhou", "梅州文化广场屏", "梅州文化公园", 1920, 1080, "novastar",
+     False),
+]
+
+# group code, account, name, screens, default program's title and text
+GROUPS = [
+    ("dg-city-screens", "dongguan", "东莞市区大屏", ["dg-guomao", "dg-hongfu", "dg-nancheng-walk"],
+     "东莞市总工会 · 职工之家", "服务职工 温暖同行"),
+    ("dg-humen-screens", "dg-humen", "虎门镇大屏", ["dg-humen-station", "dg-humen-bus"],
+     "虎门镇总工会", "职工服务热线 12351"),
+    ("mz-screens", "meizhou", "梅州市大屏", ["mz-culture-square"],
+     "梅州市总工会", "职工服务热线 12351"),
+]
+
+
+def _account(db, code: str) -> Account | None:
+    return db.scalar(select(Account).where(Account.code == code))
+
+
+def load(db, config) -> None:
+    for code, account_code, name, place, width, height, controller, text in SCREENS:
+        account = _account(db, account_code)
+        if account is None or db.scalar(select(Screen.id).where(Screen.code == code)):
+            continue
+        services.create_screen(db, account, code, {
+            "name": name, "place": place, "width": width, "height": height,
+            "controller": controller, "draws_text": text, "brightness": EVENING_BRIGHTNESS,
+            "on_time": "06:30", "off_time": "23:30", "poll_seconds": 60})
+    for code, account_code, name, members, title, text in GROUPS:
+        account = _account(db, account_code)
+        if account is None:
+            continue
+        group = db.scalar(select(ScreenGroup).where(ScreenGroup.code == code))
+        if group is None:
+            group = services.create_group(db, account, code, name)
+            services.set_members(db, group, [services.get_screen(db, m) for m in members])
+        outlet = db.scalar(select(Outlet).where(Outlet.channel == services.CHANNEL,
+                                                Outlet.key == code))
+        if outlet is None:
+            outlet = bind_outlet(db, account, channel=services.CHANNEL, key=code, name=name,
+                                 hub_secret=config.secret() if config else "")
+        _default_program(db, outlet, group, title, text)
+
+
+def _default_program(db, outlet: Outlet, group: ScreenGroup, title: str, text: str) -> None:
+    """What the group's screens show when nothing else is due."""
+    if db.scalar(select(LedItem.id).where(LedItem.outlet_id == outlet.id,
+                                          LedItem.role == "default")):
+        return
+    item = LedItem(outlet_id=outlet.id, post_id=None, role="default", form="auto", title=title,
+                text=text, duration_seconds=15, priority=0, share_of_voice=100, schedule=[],
+                text_style={}, skipped={})
+    db.add(item)
+    screens = [publishing.screen_info(s) for s in group.screens]
+    source = publishing.default_source(title, text)
+    for picture in publishing.draw_sizes(source, screens):
+        publishing.store_file(db, picture.data, picture.mime_type, picture.sha256)
+        item.renditions.append(LedRendition(width=picture.width, height=picture.height,
+                                         file_sha256=picture.sha256))
+    item.text_style = source.settings.text_style.model_dump()
+    db.flush()
+    services.bump(db, [s.id for s in screens])

@@ -1,0 +1,202 @@
+"""Tables of the LED outlet: screens, groups, playlist items, rendered files, proof of play."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from hub.accounts.models import Account
+from hub.db import Base, UTCDateTime, utcnow
+
+
+class Screen(Base):
+    """One controller and the LED canvas it drives, at its exact pixel size."""
+
+    __tablename__ = "led_screens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    orientation: Mapped[str] = mapped_column(String(16), default="landscape")
+    controller: Mapped[str] = mapped_column(String(16), default="generic")
+    # Controllers that draw scrolling text themselves get text items instead of pictures.
+    draws_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"at": "07:00", "percent": 80}, ...] in Asia/Shanghai; the controller applies them.
+    brightness: Mapped[list] = mapped_column(JSON, default=list)
+    on_time: Mapped[str | None] = mapped_column(String(5))
+    off_time: Mapped[str | None] = mapped_column(String(5))
+    poll_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    # Polls closer together than this get 429 with Retry-After.
+    min_poll_seconds: Mapped[int] = mapped_column(Integer, default=5)
+    # sha256 of the device token; NULL when revoked or never issued. Indexed: every poll
+    # starts with this lookup.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    token_revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Bumped whenever what this screen must show changes; the ETag is built from it.
+    playlist_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_poll_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reported_status: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    groups: Mapped[list[ScreenGroup]] = relationship(secondary="led_group_screens",
+                                                     back_populates="screens")
+
+
+class ScreenGroup(Base):
+    __tablename__ = "led_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    screens: Mapped[list[Screen]] = relationship(secondary="led_group_screens",
+                                                 back_populates="groups",
+                                                 order_by="Screen.code")
+
+
+class LedGroupScreen(Base):
+    __tablename__ = "led_group_screens"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("led_groups.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("led_screens.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+
+
+class LedPairing(Base):
+    """A short code a new controller shows on its canvas until an editor claims it."""
+
+    __tablename__ = "led_pairings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    # sha256 of the secret only the controller holds; it trades it for a token once claimed.
+    claim_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    screen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("led_screens.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedPostOptions(Base):
+    """How a post plays on LED screens: duration, schedule windows, priority, interrupt."""
+
+    __tablename__ = "led_post_options"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedItem(Base):
+    """A post's LED form on one outlet (a group or a screen); kept after withdrawal so late
+    proof-of-play still finds its post."""
+
+    __tablename__ = "led_items"
+    __table_args__ = (UniqueConstraint("outlet_id", "post_id"),
+                      Index("ix_led_items_outlet_live", "outlet_id", "withdrawn_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    post_version: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(16), default="normal")  # normal|interrupt|default
+    form: Mapped[str] = mapped_column(String(8), default="auto")  # auto|image|text|video
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    duration_seconds: Mapped[int] = mapped_column(Integer, default=10)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    share_of_voice: Mapped[int] = mapped_column(Integer, default=100)
+    schedule: Mapped[list] = mapped_column(JSON, default=list)
+    valid_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Text style for controllers that draw text; video passed through as given.
+    text_style: Mapped[dict] = mapped_column(JSON, default=dict)
+    video: Mapped[dict | None] = mapped_column(JSON)
+    # Screens of the outlet this item cannot be shown on, with the reason (editors see it).
+    skipped: Mapped[dict] = mapped_column(JSON, default=dict)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    renditions: Mapped[list[LedRendition]] = relationship(cascade="all, delete-orphan",
+                                                       back_populates="item")
+
+
+class LedRendition(Base):
+    """The item drawn at one canvas size."""
+
+    __tablename__ = "led_renditions"
+    __table_args__ = (UniqueConstraint("item_id", "width", "height"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("led_items.id", ondelete="CASCADE"))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("led_files.sha256"))
+
+    item: Mapped[LedItem] = relationship(back_populates="renditions")
+    file: Mapped[LedFile] = relationship()
+
+
+class LedFile(Base):
+    """Bytes a controller downloads, named by their sha256 (so a URL never changes meaning)."""
+
+    __tablename__ = "led_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedPlayBatch(Base):
+    """A proof-of-play batch already counted: the same batch sent again counts once."""
+
+    __tablename__ = "led_play_batches"
+    __table_args__ = (UniqueConstraint("screen_id", "batch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("led_screens.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(String(64))
+    records: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedPlayHour(Base):
+    """Plays of one item on one screen within one hour (UTC), summed from the batches."""
+
+    __tablename__ = "led_play_hours"
+    __table_args__ = (UniqueConstraint("screen_id", "item_id", "hour"),
+                      Index("ix_led_play_hours_post", "post_id", "hour"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("led_screens.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(Integer)
+    post_id: Mapped[int | None] = mapped_column(Integer)
+    hour: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    plays: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,357 @@
+"""The controller protocol: playlist pulls, heartbeats, proof of play, files and pairing.
+
+Controllers authenticate with their device token (`Authorization: Bearer led_...`); only its
+sha256 is stored. Unknown or revoked tokens get 401, polls closer together than the screen's
+`min_poll_seconds` get 429 with Retry-After, and a proof-of-play batch is counted once
+however often it is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from adapters.led_screen import fastpath, playlist, services
+from adapters.led_screen.models import LedFile, LedItem, LedPlayBatch, LedPlayHour, Screen
+from adapters.led_screen.store import attach_from_app
+from hub import api
+from hub.api import route
+from hub.clock import local_iso
+from hub.db import utcnow
+from hub.errors import BadRequest, HubError, NotFound, Unauthorized
+
+bp = Blueprint("led_protocol", __name__)
+bp.record(attach_from_app)
+TAG = "led-controller"
+MAX_BATCH = 300
+MAX_OPEN_PAIRINGS = 1000
+CACHE_CONTROL = "private, no-cache"
+JSON = "application/json; charset=utf-8"
+
+
+class TooManyRequests(HubError):
+    status, code = 429, "too_many_requests"
+
+
+class _PollClock:
+    """When each screen last polled this process. Per process: with N web processes a
+    controller may get N polls through within its interval before the 429s start (a
+    shared limiter, e.g. in Redis, would be exact; this one costs nothing)."""
+
+    def __init__(self):
+        self._last: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def wait_needed(self, screen_id: int, min_seconds: int) -> float:
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(screen_id)
+            if last is not None and min_seconds > 0 and now - last < min_seconds:
+                return min_seconds - (now - last)
+            self._last[screen_id] = now
+            return 0.0
+
+    def forget(self) -> None:
+        with self._lock:
+            self._last.clear()
+
+
+POLLS = _PollClock()
+
+
+def _token_hash() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("需要 Authorization: Bearer <设备令牌>")
+    return services.hash_token(token)
+
+
+def _unauthorised() -> Unauthorized:
+    return Unauthorized("设备令牌无效或已撤销，请重新配对或签发令牌")
+
+
+def _matches(header: str | None, tag: str) -> bool:
+    if not header:
+        return False
+    return any(part.strip() in (tag, "*") for part in header.split(","))
+
+
+LIVENESS = fastpath.Liveness(Screen.__table__, "last_poll_at")
+POLL_KEY = "hub.led.poll"  # what the WSGI shortcut learnt, for the view
+
+
+@dataclass(frozen=True)
+class Poll:
+    screen_id: int
+    token_hash: str
+    wait: float  # seconds the controller must wait before polling again; 0 when it may
+    now: dt.datetime
+    root: str
+    tag: str
+
+
+def read_poll(environ, engine) -> Poll | None:
+    """Authenticate and version a poll with one indexed read; None: no or unknown token."""
+    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    token_hash = services.hash_token(token)
+    row = fastpath.raw_query(engine, "led-lookup", playlist.LOOKUP).first(
+        token_hash=token_hash)
+    if row is None:
+        return None
+    screen_id, version, min_poll_seconds = row
+    wait = POLLS.wait_needed(screen_id, min_poll_seconds)
+    now = utcnow()
+    if not wait:
+        LIVENESS.note(engine, screen_id, now)
+    root = fastpath.root_of(environ)
+    tag = playlist.etag_for(screen_id, version, playlist.local_day(now), root, token_hash)
+    return Poll(screen_id, token_hash, wait, now, root, tag)
+
+
+def _busy(message: str, seconds: int, status: int, code: str) -> Response:
+    response = jsonify({"error": code, "message": message})
+    response.status_code = status
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _headers(poll: Poll) -> list[tuple[str, str]]:
+    return [("ETag", poll.tag), ("Cache-Control", CACHE_CONTROL)]
+
+
+def shortcut(environ, engine):
+    """The poll answered before Flask when it is a 304 or an already built 200."""
+    poll = environ[POLL_KEY] = read_poll(environ, engine)
+    if poll is None or poll.wait:
+        return None
+    if _matches(environ.get("HTTP_IF_NONE_MATCH"), poll.tag):
+        return "304 NOT MODIFIED", _headers(poll), b""
+    body = playlist.CACHE.get(poll.tag)
+    if body is None:
+        return None
+    return "200 OK", _headers(poll) + [("Content-Type", JSON),
+                                       ("Content-Length", str(len(body)))], body
+
+
+@bp.record_once
+def _install_shortcut(state) -> None:
+    engine = state.app.extensions["hub.engine"]
+    state.app.wsgi_app = fastpath.ConditionalShortcut(
+        state.app.wsgi_app, "/led/v1/playlist", functools.partial(shortcut, engine=engine))
+
+
+@bp.get("/led/v1/playlist")
+def get_playlist():
+    environ = request.environ
+    try:
+        poll = environ[POLL_KEY] if POLL_KEY in environ else \
+            read_poll(environ, current_app.extensions["hub.engine"])
+    except fastpath.Unavailable:
+        # The controller keeps playing from its cache; it should come back a bit later.
+        return _busy("数据库暂时不可用，请稍后再拉取节目单", 30, 503, "unavailable")
+    if poll is None:
+        _token_hash()  # names what is missing when there is no token at all
+        raise _unauthorised()
+    if poll.wait:
+        seconds = math.ceil(poll.wait)
+        return _busy(f"轮询过于频繁，请 {seconds} 秒后再试", seconds, 429, "too_many_requests")
+    headers = dict(_headers(poll))
+    if _matches(request.headers.get("If-None-Match"), poll.tag):
+        return Response(status=304, headers=headers)
+    body = playlist.CACHE.get(poll.tag)
+    if body is None:
+        screen = g.db.get(Screen, poll.screen_id)
+        body = playlist.serialise(playlist.build(g.db, screen, poll.root, poll.now))
+        playlist.CACHE.put(poll.tag, body)
+    return Response(body, headers=headers, content_type=JSON)
+
+
+def screen_from_token(db) -> Screen:
+    screen = db.scalar(select(Screen).where(Screen.token_hash == _token_hash()))
+    if screen is None:
+        raise _unauthorised()
+    return screen
+
+
+api.OPERATIONS.append(api.Operation(
+    "get", "/led/v1/playlist", "The screen's playlist (device token): each file's URL, size and "
+    "sha256, schedule windows, covering the next days. Strong ETag; If-None-Match gives 304; "
+    "429 with Retry-After when polled faster than min_poll_seconds", TAG, auth="bearer",
+    errors=(401, 429)))
+
+
+class HeartbeatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    playlist_etag: str | None = Field(default=None, max_length=200)
+    playing_item_id: int | None = None
+    status: dict = Field(default_factory=dict, description="温度、亮度、存储、播放器版本等")
+
+
+class HeartbeatOut(BaseModel):
+    playlist_etag: str
+    playlist_changed: bool
+    poll_seconds: int
+    server_time: str
+
+
+@route(bp, "/led/v1/heartbeat", "POST", summary="Controller heartbeat (device token): "
+       "answers the current playlist ETag so an unchanged controller need not pull", tag=TAG,
+       body=HeartbeatIn, response=HeartbeatOut, auth=None, errors=(401,))
+def heartbeat(body: HeartbeatIn):
+    screen = screen_from_token(g.db)
+    now = utcnow()
+    screen.last_heartbeat_at = now
+    status = {k: v for k, v in list(body.status.items())[:20] if len(str(v)) <= 200}
+    if body.playing_item_id is not None:
+        status["playing_item_id"] = body.playing_item_id
+    screen.reported_status = status
+    tag = playlist.etag_for(screen.id, screen.playlist_version, playlist.local_day(now),
+                            fastpath.root_of(request.environ), screen.token_hash)
+    return HeartbeatOut(playlist_etag=tag, playlist_changed=body.playlist_etag != tag,
+                        poll_seconds=screen.poll_seconds, server_time=local_iso(now))
+
+
+class PlayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_id: int = Field(ge=1)
+    started_at: AwareDatetime = Field(description="ISO 8601，带时区")
+    duration_seconds: float = Field(ge=0, le=86400)
+
+
+class PlaysIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+                          description="批次号；同一批次重复上报只计一次")
+    plays: list[PlayIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PlaysOut(BaseModel):
+    batch_id: str
+    accepted: int
+    duplicate: bool
+
+
+@route(bp, "/led/v1/plays", "POST", summary="Proof of play (device token): a batch of plays, "
+       "idempotent by batch_id, summed per item per hour", tag=TAG, body=PlaysIn,
+       response=PlaysOut, auth=None, errors=(401,))
+def report_plays(body: PlaysIn):
+    screen = screen_from_token(g.db)
+    latest = utcnow() + dt.timedelta(days=1)
+    for index, play in enumerate(body.plays):
+        if play.started_at > latest:
+            raise BadRequest("播放时间在未来，请校准控制器时钟",
+                             field=f"plays.{index}.started_at")
+    screen_id = screen.id
+    try:
+        g.db.add(LedPlayBatch(screen_id=screen_id, batch_id=body.batch_id,
+                           records=len(body.plays)))
+        g.db.flush()
+    except IntegrityError:
+        g.db.rollback()
+        return PlaysOut(batch_id=body.batch_id, accepted=0, duplicate=True)
+    _count(g.db, screen_id, body.plays)
+    return PlaysOut(batch_id=body.batch_id, accepted=len(body.plays), duplicate=False)
+
+
+def _count(db, screen_id: int, plays: list[PlayIn]) -> None:
+    posts = dict(db.execute(select(LedItem.id, LedItem.post_id).where(
+        LedItem.id.in_({p.item_id for p in plays}))).all())
+    totals: dict[tuple[int, dt.datetime], list[float]] = {}
+    for play in plays:
+        hour = play.started_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        total = totals.setdefault((play.item_id, hour), [0, 0.0])
+        total[0] += 1
+        total[1] += play.duration_seconds
+    for (item_id, hour), (count, seconds) in sorted(totals.items()):
+        _add_hour(db, screen_id, item_id, posts.get(item_id), hour, count, round(seconds))
+
+
+def _add_hour(db, screen_id, item_id, post_id, hour, count, seconds) -> None:
+    if db.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = LedPlayHour.__table__
+    statement = insert(table).values(screen_id=screen_id, item_id=item_id, post_id=post_id,
+                                     hour=hour, plays=count, seconds=seconds)
+    db.execute(statement.on_conflict_do_update(
+        index_elements=["screen_id", "item_id", "hour"],
+        set_={"plays": table.c.plays + statement.excluded.plays,
+              "seconds": table.c.seconds + statement.excluded.seconds}))
+
+
+@bp.get("/led/v1/files/<sha256>.<extension>")
+def get_file(sha256: str, extension: str):
+    file = g.db.get(LedFile, sha256)
+    if file is None:
+        raise NotFound("没有这个文件", field="file")
+    response = Response(file.data, mimetype=file.mime_type)
+    # Named by their content: the bytes behind a URL never change.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["ETag"] = f'"{file.sha256}"'
+    return response
+
+
+api.OPERATIONS.append(api.Operation(
+    "get", "/led/v1/files/{sha256}.{extension}", "A playlist file, named by its sha256 "
+    "(immutable)", TAG, auth=None, errors=(404,)))
+
+
+class PairingOut(BaseModel):
+    pairing_code: str = Field(description="显示在屏幕上，由编辑在后台输入")
+    claim_secret: str = Field(description="控制器自留，用来换取设备令牌")
+    expires_at: str
+    poll_seconds: int
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    claim_secret: str = Field(min_length=10, max_length=200)
+
+
+class ClaimOut(BaseModel):
+    status: str = Field(description="waiting：尚未认领；paired：已配对")
+    token: str | None = None
+    screen: dict | None = None
+
+
+@route(bp, "/led/v1/pairings", "POST", summary="A new controller asks for a pairing code "
+       "to show on its canvas", tag=TAG, response=PairingOut, status=201, auth=None,
+       errors=(429,))
+def start_pairing():
+    from sqlalchemy import func
+
+    from adapters.led_screen.models import LedPairing
+
+    if g.db.scalar(select(func.count(LedPairing.id)).where(LedPairing.expires_at > utcnow())) \
+            >= MAX_OPEN_PAIRINGS:
+        raise TooManyRequests("待配对请求过多，请稍后再试")
+    pairing, secret = services.start_pairing(g.db)
+    return PairingOut(pairing_code=pairing.code, claim_secret=secret,
+                      expires_at=local_iso(pairing.expires_at), poll_seconds=5)
+
+
+@route(bp, "/led/v1/pairings/claim", "POST", summary="The controller trades its claim "
+       "secret for a device token once an editor entered its code", tag=TAG, body=ClaimIn,
+       response=ClaimOut, auth=None)
+def claim_pairing(body: ClaimIn):
+    paired = services.finish_pairing(g.db, body.claim_secret)
+    if paired is None:
+        return ClaimOut(status="waiting")
+    screen, token = paired
+    return ClaimOut(status="paired", token=token,
+                    screen={"code": screen.code, "width": screen.width,
+                            "height": screen.height})

@@ -1,0 +1,170 @@
+"""The official accounts' callback URL, `/wechat/callback/<appid>`, and the admins' menu route.
+
+GET with `echostr` verifies the URL. POST carries a message or event: the signature is
+checked first (403 and nothing done if forged), safe mode (`encrypt_type=aes`) is decrypted
+with wechatpy's WeChatCrypto, malformed XML gets 400. Each push is claimed once (WeChat
+repeats pushes it thinks went unanswered) and handled in a few rows; the answer is
+"success" or a passive reply, encrypted in safe mode.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from xml.parsers.expat import ExpatError
+
+import xmltodict
+from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy import select
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import TextReply
+
+from adapters.wechat import credentials, inbox, qrcodes
+from adapters.wechat.menu import MenuOut, push_menu
+from adapters.wechat.qrcodes import QrCodeOut
+from hub import channels, crypto
+from hub.accounts.services import get_account
+from hub.api import route
+from hub.outlets.models import Outlet
+from hub.users.permissions import require_role
+
+log = logging.getLogger("adapters.wechat")
+bp = Blueprint("wechat", __name__)
+
+
+@bp.record_once
+def _attach(state) -> None:
+    """The web process's side of the adapter needs the hub's config and sessions too."""
+    channel = channels.get_channel("wechat")
+    if channel is not None:
+        channel.attach(state.app.config["HUB"], state.app.extensions["hub.sessions"])
+
+
+def _channel():
+    return channels.get_channel("wechat")
+
+
+def _text(body: str, status: int) -> Response:
+    return Response(body, status=status, mimetype="text/plain")
+
+
+def signature(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()  # noqa: S324
+
+
+def _signed(token: str) -> bool:
+    args = request.args
+    given = args.get("signature", "")
+    expected = signature(token, args.get("timestamp", ""), args.get("nonce", ""))
+    return bool(given) and hmac.compare_digest(given, expected)
+
+
+def _outlet(appid: str) -> tuple[Outlet, credentials.Credentials] | None:
+    outlet = g.db.scalar(select(Outlet).where(Outlet.channel == "wechat", Outlet.key == appid))
+    if outlet is None or not outlet.secret_encrypted:
+        return None
+    hub_secret = current_app.config["HUB"].secret()
+    try:
+        creds = credentials.parse(crypto.decrypt(hub_secret, outlet.secret_encrypted), appid)
+    except (ValueError, credentials.CredentialsInvalid):
+        return None
+    return outlet, creds
+
+
+@bp.route("/wechat/callback/<appid>", methods=["GET", "POST"])
+def callback(appid: str):
+    found = _outlet(appid)
+    if found is None:
+        return _text("unknown appid", 404)
+    outlet, creds = found
+    if not _signed(creds.token):
+        log.warning("callback for %s with a bad signature: refused", appid)
+        return _text("invalid signature", 403)
+    if request.method == "GET":
+        return _text(request.args.get("echostr", ""), 200)
+    safe = request.args.get("encrypt_type") == "aes"
+    try:
+        xml = _decrypted(creds) if safe else request.get_data(as_text=True)
+        message = _parsed(xml)
+    except InvalidSignatureException:
+        log.warning("callback for %s with a bad msg_signature: refused", appid)
+        return _text("invalid signature", 403)
+    except (ExpatError, KeyError, TypeError, ValueError, binascii.Error,
+            InvalidAppIdException, UnicodeDecodeError):
+        return _text("malformed message", 400)
+    try:
+        reply = _handled(outlet, message)
+    except inbox.NotYet:
+        return _text("not yet", 503)
+    if reply is None:
+        return _text("success", 200)
+    return Response(_reply_xml(creds, message, reply, safe), mimetype="application/xml")
+
+
+def _decrypted(creds: credentials.Credentials) -> str:
+    if not creds.safe_mode:
+        raise ValueError("safe mode is not configured for this account")
+    args = request.args
+    cipher = WeChatCrypto(creds.token, creds.encoding_aes_key, creds.appid)
+    return cipher.decrypt_message(request.get_data(as_text=True), args.get("msg_signature", ""),
+                                  args.get("timestamp", ""), args.get("nonce", ""))
+
+
+def _parsed(xml: str) -> dict:
+    message = xmltodict.parse(xml)["xml"]
+    if not isinstance(message, dict) or not message.get("MsgType"):
+        raise ValueError("not a WeChat message")
+    return message
+
+
+def _handled(outlet: Outlet, message: dict) -> str | None:
+    claimed = inbox.claim(g.db, outlet.key, message)
+    if claimed is None:
+        return None  # a repeat of a push already handled
+    try:
+        return _channel().inbox.handle(g.db, outlet, message)
+    except Exception:
+        inbox.forget(g.db, claimed)
+        raise
+
+
+def _reply_xml(creds: credentials.Credentials, message: dict, text: str, safe: bool) -> str:
+    reply = TextReply(source=message.get("ToUserName", ""), target=message.get("FromUserName", ""),
+                      content=text, time=int(time.time())).render()
+    if not safe:
+        return reply
+    cipher = WeChatCrypto(creds.token, creds.encoding_aes_key, creds.appid)
+    return cipher.encrypt_message(reply, secrets.token_hex(8), str(int(time.time())))
+
+
+@route(bp, "/api/v1/accounts/<code>/wechat/menu", "POST", tag="wechat",
+       summary="Make the account's columns its official accounts' menu (admin): menu/create",
+       response=MenuOut, errors=(409,))
+def create_menu(code: str):
+    account = get_account(g.db, code)
+    require_role(g.db, g.user, account, "admin")
+    return push_menu(_channel(), g.db, account)
+
+
+@route(bp, "/api/v1/accounts/<code>/wechat/qrcode", "POST", tag="wechat",
+       summary="A parametric QR code for the account: scanning it follows the nearest "
+       "official account and attributes the follower to this union (qrcode/create)",
+       response=QrCodeOut, errors=(409,))
+def create_qrcode(code: str):
+    account = get_account(g.db, code)
+    require_role(g.db, g.user, account, "author", "reviewer", "admin")
+    return qrcodes.create_for(_channel(), g.db, account)
+
+
+@bp.get("/wechat/qrcode.png")
+def qrcode_png():
+    """The QR image for a code's URL (from the route above), drawn by the hub itself."""
+    png = qrcodes.qr_png(request.args.get("url", ""))
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

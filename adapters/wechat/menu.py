@@ -1,0 +1,85 @@
+"""An account's columns as its official accounts' menu (`menu/create`).
+
+WeChat allows 1-3 buttons of 1-5 entries. Up to three columns get a button each; more get
+two buttons and a "更多" button holding the rest (at most five). A button answers CLICK
+`column:<slug>` with that column's latest articles (see inbox.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from pydantic import BaseModel
+from sqlalchemy import select
+from wechatpy.exceptions import WeChatClientException
+
+from adapters.wechat.errors import classify
+from hub.accounts.models import Account
+from hub.channels import DeliveryError
+from hub.errors import BadRequest, Conflict
+from hub.outlets.models import Outlet
+
+log = logging.getLogger("adapters.wechat")
+TOP_NAME_MAX_BYTES = 16
+SUB_NAME_MAX_BYTES = 60
+MAX_BUTTONS, MAX_SUB_BUTTONS = 3, 5
+
+
+class OutletMenuResult(BaseModel):
+    outlet: str
+    appid: str
+    ok: bool
+    error: str | None = None
+
+
+class MenuOut(BaseModel):
+    account: str
+    menu: dict
+    outlets: list[OutletMenuResult]
+
+
+def _button(column, max_bytes: int) -> dict:
+    if len(column.name.encode("utf-8")) > max_bytes:
+        raise BadRequest(f"栏目名「{column.name}」超过微信菜单名上限（{max_bytes} 字节，"
+                         f"约 {max_bytes // 3} 个汉字）", field="columns")
+    return {"type": "click", "name": column.name, "key": f"column:{column.slug}"}
+
+
+def menu_for(account: Account) -> dict:
+    columns = list(account.columns)
+    if not columns:
+        raise BadRequest(f"账号 {account.code} 没有栏目，无法生成菜单", field="columns")
+    if len(columns) <= MAX_BUTTONS:
+        return {"button": [_button(c, TOP_NAME_MAX_BYTES) for c in columns]}
+    shown, rest = columns[:MAX_BUTTONS - 1], columns[MAX_BUTTONS - 1:]
+    if len(rest) > MAX_SUB_BUTTONS:
+        raise BadRequest(f"栏目共 {len(columns)} 个，微信菜单最多放 "
+                         f"{MAX_BUTTONS - 1 + MAX_SUB_BUTTONS} 个（2 个一级菜单，"
+                         f"“更多”里 {MAX_SUB_BUTTONS} 个）", field="columns")
+    more = {"name": "更多", "sub_button": [_button(c, SUB_NAME_MAX_BYTES) for c in rest]}
+    return {"button": [_button(c, TOP_NAME_MAX_BYTES) for c in shown] + [more]}
+
+
+def push_menu(channel, db, account: Account) -> MenuOut:
+    """Create the menu on every official account bound to `account`."""
+    outlets = list(db.scalars(select(Outlet).where(Outlet.account_id == account.id,
+                                                   Outlet.channel == "wechat",
+                                                   Outlet.enabled.is_(True))))
+    if not outlets:
+        raise Conflict(f"账号 {account.code} 没有绑定公众号", field="account")
+    menu = menu_for(account)
+    targets = [channel.outlet_info(outlet) for outlet in outlets]
+    db.commit()  # no transaction held open while WeChat answers
+    results = []
+    for outlet in targets:
+        try:
+            client = channel.client_for(outlet)
+            client.menu.create(menu)
+            results.append(OutletMenuResult(outlet=outlet.name, appid=outlet.key, ok=True))
+        except (WeChatClientException, requests.RequestException, DeliveryError) as exc:
+            error = classify(exc, doing="创建菜单")
+            log.warning("menu for %s not created: %s", outlet.key, error.message)
+            results.append(OutletMenuResult(outlet=outlet.name, appid=outlet.key, ok=False,
+                                            error=error.message))
+    return MenuOut(account=account.code, menu=menu, outlets=results)

@@ -1,0 +1,258 @@
+"""The WeChat form of a post: styled inline in the account's theme colour, links WeChat would
+strip moved out of the body, limits checked before anything is sent.
+
+WeChat keeps no stylesheet and strips `<style>`: every rule goes inline. Article bodies may
+link only to WeChat articles and mini-programs, so an external link keeps its text in place
+and goes to the "阅读原文" link (`content_source_url`) or, beyond the first, to a plain-text
+list at the end. Image URLs are replaced at delivery by those `media/uploadimg` returns.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from PIL import Image, ImageColor
+
+from content import images
+from hub.channels import OutletInfo, PostSnapshot
+
+TITLE_MAX = 32
+AUTHOR_MAX = 16
+DIGEST_MAX = 128
+CONTENT_MAX_CHARS = 20_000  # "必须少于 2 万字符"
+CONTENT_MAX_BYTES = 1024 * 1024
+THUMB_SIZE = (900, 383)  # 2.35:1, the cover as the feed shows it
+THUMB_MAX_BYTES = 64 * 1024
+BODY_IMAGE_MAX_WIDTH = 1080
+BODY_IMAGE_MAX_BYTES = 1024 * 1024 - 1
+DEFAULT_THEME = "#C8102E"
+WECHAT_HOSTS = ("mp.weixin.qq.com",)
+
+_BASE = "font-size:16px;line-height:1.8;color:#333;letter-spacing:0.5px;word-break:break-all;"
+
+
+def _styles(theme: str) -> dict[str, str]:
+    heading = f"font-weight:bold;color:{theme};margin:1.2em 0 0.6em;"
+    return {
+        "p": "margin:0 0 1em;",
+        "h1": heading + f"font-size:20px;padding-left:10px;border-left:4px solid {theme};",
+        "h2": heading + f"font-size:18px;padding-left:10px;border-left:4px solid {theme};",
+        "h3": heading + "font-size:17px;", "h4": heading + "font-size:16px;",
+        "h5": heading + "font-size:16px;", "h6": heading + "font-size:16px;",
+        "strong": f"color:{theme};font-weight:bold;", "b": f"color:{theme};font-weight:bold;",
+        "blockquote": f"margin:1em 0;padding:8px 12px;border-left:3px solid {theme};"
+                      "background:#f7f7f7;color:#666;",
+        "ul": "margin:0 0 1em;padding-left:1.5em;", "ol": "margin:0 0 1em;padding-left:1.5em;",
+        "li": "margin:0.3em 0;",
+        "a": f"color:{theme};text-decoration:none;border-bottom:1px solid {theme};",
+        "img": "max-width:100%;height:auto;display:block;margin:0.8em auto;",
+        "table": "border-collapse:collapse;width:100%;margin:1em 0;font-size:14px;",
+        "th": f"border:1px solid #ddd;padding:6px;background:{theme};color:#fff;",
+        "td": "border:1px solid #ddd;padding:6px;",
+        "hr": "border:none;border-top:1px solid #eee;margin:1.5em 0;",
+        "code": "background:#f5f5f5;padding:2px 4px;border-radius:3px;font-size:14px;",
+        "pre": "background:#f5f5f5;padding:10px;overflow-x:auto;font-size:14px;",
+        "figure": "margin:1em 0;",
+        "figcaption": "text-align:center;color:#999;font-size:14px;",
+    }
+
+
+@dataclass
+class Link:
+    text: str
+    href: str
+
+
+@dataclass
+class Article:
+    """One article as draft/add wants it, images still at their hub URLs."""
+
+    title: str
+    author: str
+    digest: str
+    content: str
+    content_source_url: str
+    theme: str
+    image_sources: list[str] = field(default_factory=list)
+    moved_links: list[Link] = field(default_factory=list)
+
+    def draft_fields(self, thumb_media_id: str, content: str) -> dict:
+        return {"title": self.title, "author": self.author, "digest": self.digest,
+                "content": content, "content_source_url": self.content_source_url,
+                "thumb_media_id": thumb_media_id, "need_open_comment": 0,
+                "only_fans_can_comment": 0, "pic_crop_235_1": "0_0_1_1",
+                "pic_crop_1_1": square_crop()}
+
+
+def square_crop() -> str:
+    """The 1:1 crop (share cards, second articles) as WeChat's X1_Y1_X2_Y2 fractions."""
+    width, height = THUMB_SIZE
+    left = (width - height) / 2 / width
+    return f"{left:.6f}_0_{1 - left:.6f}_1"
+
+
+def is_wechat_link(href: str) -> bool:
+    parts = urlsplit(href)
+    return parts.scheme in ("http", "https") and parts.hostname in WECHAT_HOSTS
+
+
+class _Styler(HTMLParser):
+    """Copies sanitised HTML (content.markdown's output) with inline styles, taking out the
+    links WeChat would strip and collecting image sources."""
+
+    def __init__(self, theme: str):
+        super().__init__(convert_charrefs=True)
+        self.styles = _styles(theme)
+        self.out: list[str] = []
+        self.images: list[str] = []
+        self.links: list[Link] = []
+        self._link_stack: list[Link | None] = []
+
+    def _open(self, tag: str, attrs: dict[str, str | None], close: bool = False) -> None:
+        kept = {name: value for name, value in attrs.items()
+                if name in ("src", "alt", "title", "href", "width", "height")
+                and value is not None}
+        style = self.styles.get(tag)
+        text = "".join(f' {name}="{html.escape(value, quote=True)}"'
+                       for name, value in kept.items())
+        if style:
+            text += f' style="{style}"'
+        self.out.append(f"<{tag}{text}{' /' if close else ''}>")
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "img":
+            src = (attributes.get("src") or "").strip()
+            if src:
+                self.images.append(src)
+                self._open(tag, attributes, close=True)
+            return
+        if tag == "a":
+            href = (attributes.get("href") or "").strip()
+            if is_wechat_link(href):
+                self._link_stack.append(None)
+                self._open(tag, {"href": href})
+            else:
+                link = Link("", href)
+                self._link_stack.append(link)
+                if href:
+                    self.links.append(link)
+            return
+        if tag == "br":
+            self.out.append("<br />")
+            return
+        if tag == "hr":
+            self._open(tag, {}, close=True)
+            return
+        self._open(tag, attributes)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in ("img", "br", "hr"):
+            return
+        if tag == "a" and self._link_stack and self._link_stack.pop() is not None:
+            return  # the external link's text stays; the link itself is gone
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        for link in self._link_stack:
+            if link is not None:
+                link.text += data
+        self.out.append(html.escape(data, quote=False))
+
+
+def _links_section(links: list[Link], theme: str) -> str:
+    items = "".join(
+        f'<p style="margin:0 0 0.4em;font-size:14px;color:#666;">{number}. '
+        f"{html.escape(link.text.strip() or '链接')}：{html.escape(link.href)}</p>"
+        for number, link in enumerate(links, start=1))
+    return (f'<p style="margin:1.5em 0 0.5em;font-size:14px;font-weight:bold;color:{theme};">'
+            f"文中链接（复制到浏览器打开）</p>{items}")
+
+
+def article_for(post: PostSnapshot, outlet: OutletInfo, theme: str | None = None) -> Article:
+    """The post as this official account publishes it."""
+    theme = outlet.config.get("theme_color") or theme or DEFAULT_THEME
+    styler = _Styler(theme)
+    styler.feed(post.body_html)
+    styler.close()
+    external = [link for link in styler.links if urlsplit(link.href).scheme in ("http", "https")]
+    source_url = post.link_url or (external[0].href if external else "")
+    listed = [link for link in styler.links if link.href != source_url]
+    content = "".join(styler.out)
+    if listed:
+        content += _links_section(listed, theme)
+    author = str(outlet.config.get("author") or post.account_name)
+    return Article(title=post.title, author=author, digest=post.summary or "",
+                   content=f'<section style="{_BASE}">{content}</section>',
+                   content_source_url=source_url, theme=theme,
+                   image_sources=list(dict.fromkeys(styler.images)), moved_links=styler.links)
+
+
+def problems(article: Article, body: str) -> list[str]:
+    """What WeChat would refuse, said before publishing, with what to do about it."""
+    found = []
+    if len(article.title) > TITLE_MAX:
+        found.append(f"微信标题最多 {TITLE_MAX} 字，现为 {len(article.title)} 字：请缩短标题，"
+                     "或在渠道覆盖 overrides.wechat.title 中为微信另设标题")
+    if len(article.digest) > DIGEST_MAX:
+        found.append(f"微信摘要最多 {DIGEST_MAX} 字，现为 {len(article.digest)} 字：请缩短摘要，"
+                     "或在 overrides.wechat.summary 中为微信另设摘要")
+    if len(article.author) > AUTHOR_MAX:
+        found.append(f"微信作者名最多 {AUTHOR_MAX} 字，现为 {len(article.author)} 字："
+                     "请在公众号终端配置 author 中设置较短的作者名")
+    if not body.strip():
+        found.append("微信图文的正文不能为空")
+    if len(article.content) >= CONTENT_MAX_CHARS:
+        found.append(f"正文排版后 {len(article.content)} 字符，微信要求少于 2 万字符：请精简正文"
+                     "或拆成几篇")
+    elif len(article.content.encode("utf-8")) >= CONTENT_MAX_BYTES:
+        found.append("正文排版后超过 1 MB，微信不接受：请精简正文")
+    return found
+
+
+def replace_images(content: str, uploaded: dict[str, str | None]) -> str:
+    """Image sources swapped for their WeChat URLs; an image that could not be uploaded is
+    left out (its alt text stays), so one bad picture never stops the article."""
+
+    def swap(match: re.Match) -> str:
+        tag = match.group(0)
+        src = html.unescape(match.group(2))
+        url = uploaded.get(src)
+        if url is None:
+            alt = re.search(r'alt="([^"]*)"', tag)
+            return f"<span>[图片：{alt.group(1)}]</span>" if alt and alt.group(1) else ""
+        return tag.replace(match.group(1) + match.group(2), match.group(1) + html.escape(url))
+
+    return re.sub(r'<img[^>]*?(src=")([^"]*)"[^>]*>', swap, content)
+
+
+# -- pictures ----------------------------------------------------------------------------
+
+
+def thumb_image(cover: bytes | None, theme: str) -> bytes:
+    """The cover as a permanent thumb: 2.35:1, JPG, at most 64 KB. Without a cover, a plain
+    block of the theme colour (WeChat insists on a cover)."""
+    width, height = THUMB_SIZE
+    if cover:
+        return images.render(cover, width, height, mode="crop", format="JPEG",
+                             background="#ffffff", max_bytes=THUMB_MAX_BYTES)
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), ImageColor.getrgb(theme)).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def body_image(data: bytes) -> bytes:
+    """An article image as uploadimg takes it: JPG, at most 1080 px wide, under 1 MB."""
+    info = images.inspect_image(data)
+    width = min(info.width, BODY_IMAGE_MAX_WIDTH)
+    height = max(1, round(info.height * width / info.width))
+    return images.render(data, width, height, mode="crop", format="JPEG",
+                         background="#ffffff", max_bytes=BODY_IMAGE_MAX_BYTES)

@@ -1,0 +1,52 @@
+"""Timers the sandbox runs work on (publish jobs finishing, callbacks), stoppable at once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class Background:
+    """Runs functions after a delay on daemon threads; `shutdown` cancels what has not run."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._timers: set[threading.Timer] = set()
+
+    def later(self, delay: float, work: Callable[..., Any], *args: Any) -> None:
+        if self.stop.is_set():
+            return
+        timer: threading.Timer
+
+        def run() -> None:
+            try:
+                if not self.stop.is_set():
+                    work(*args)
+            except Exception:
+                # A background failure must not die silently: it is a sandbox bug.
+                logger.exception("sandbox background work failed")
+            finally:
+                with self._lock:
+                    self._timers.discard(timer)
+
+        timer = threading.Timer(max(0.0, delay), run)
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._timers)
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        with self._lock:
+            timers, self._timers = list(self._timers), set()
+        for timer in timers:
+            timer.cancel()

@@ -1,0 +1,181 @@
+"""The JSON API's plumbing: typed routes, one unit of work per request, errors, and OpenAPI.
+
+A view declares its body/query models and its answer model; the decorator validates input,
+turns HubErrors into JSON, commits on success, and records the operation so /api/openapi.json
+is generated from the code itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from hub.errors import BadRequest, HubError
+
+OPERATIONS: list[Operation] = []
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    auth: str | None = "bearer"
+    multipart: dict[str, str] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+
+
+def _validation_fields(exc: ValidationError) -> dict[str, str]:
+    fields = {}
+    for err in exc.errors():
+        name = ".".join(str(part) for part in err["loc"]) or "body"
+        fields[name] = err["msg"]
+    return fields
+
+
+def _parse(model: type[BaseModel] | None, data: Any, where: str):
+    if model is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = _validation_fields(exc)
+        raise BadRequest(f"{where} 中有字段不合要求：{', '.join(fields)}", fields=fields) from None
+
+
+def _json_body() -> Any:
+    if not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("请求体不是合法的 JSON (Content-Type: application/json)", field="body")
+    return data
+
+
+def route(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    auth: str | None = "bearer",
+    multipart: dict[str, str] | None = None,
+    errors: tuple[int, ...] = (),
+):
+    """Register a JSON endpoint on `bp` and describe it for OpenAPI."""
+
+    def decorator(view):
+        prefix = bp.url_prefix or ""
+        OPERATIONS.append(
+            Operation(method.lower(), _openapi_path(prefix + rule), summary, tag, body, query,
+                      response, status, auth, dict(multipart or {}), errors)
+        )
+
+        @functools.wraps(view)
+        def endpoint(**url_args):
+            if auth == "bearer":
+                from hub.users.services import current_user_from_request
+
+                g.user = current_user_from_request(g.db)
+            if body is not None:
+                url_args["body"] = _parse(body, _json_body(), "请求体")
+            if query is not None:
+                url_args["query"] = _parse(query, request.args.to_dict(), "查询参数")
+            result = view(**url_args)
+            g.db.commit()
+            return _answer(result, status)
+
+        bp.add_url_rule(rule, view.__name__, endpoint, methods=[method])
+        return view
+
+    return decorator
+
+
+def _answer(result, status: int):
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    return jsonify(result), status
+
+
+def error_response(exc: HubError):
+    return jsonify(exc.to_json()), exc.status
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def _parameters(op: Operation) -> list[dict]:
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{([a-z_]+)}", op.path)
+    ]
+    if op.query is not None:
+        for name, info in op.query.model_fields.items():
+            params.append({"name": name, "in": "query", "required": info.is_required(),
+                           "description": info.description or "", "schema": {"type": "string"}})
+    return params
+
+
+def _operation_spec(op: Operation) -> dict:
+    spec: dict[str, Any] = {"summary": op.summary, "tags": [op.tag],
+                            "parameters": _parameters(op), "responses": {}}
+    if op.auth:
+        spec["security"] = [{op.auth: []}]
+    if op.body is not None:
+        spec["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
+    if op.multipart:
+        props = {name: {"type": "string", "format": "binary" if kind == "file" else None,
+                        "description": kind} for name, kind in op.multipart.items()}
+        for prop in props.values():
+            if prop["format"] is None:
+                del prop["format"]
+        spec["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+            "schema": {"type": "object", "properties": props}}}}
+    ok: dict[str, Any] = {"description": "OK"}
+    if op.response is not None:
+        ok["content"] = {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{op.response.__name__}"}}}
+    spec["responses"][str(op.status)] = ok
+    for code in sorted({400, 401, 403, 404, *op.errors} if op.auth else {400, *op.errors}):
+        spec["responses"][str(code)] = {"description": "error",
+                                        "content": {"application/json": {
+                                            "schema": {"$ref": "#/components/schemas/Error"}}}}
+    return spec
+
+
+def openapi_document() -> dict:
+    models = {m for op in OPERATIONS for m in (op.body, op.query, op.response) if m is not None}
+    pairs = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
+    _, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
+    schemas = defs.get("$defs", {})
+    schemas["Error"] = {"type": "object", "required": ["error", "message"], "properties": {
+        "error": {"type": "string"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation_spec(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "粤工惠内容与活动中枢 API", "version": "1"},
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": paths,
+    }

@@ -1,0 +1,121 @@
+"""The Flask app factory: configuration, database sessions, error answers, blueprints."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, request
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from hub import api, channels
+from hub.config import Config
+from hub.db import make_engine, make_session_factory
+from hub.errors import HubError
+
+log = logging.getLogger("hub")
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    app.config["HUB"] = config
+    app.config["SECRET_KEY"] = config.secret()
+    # Werkzeug refuses bodies over this with 413 before we read them.
+    app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes + 64 * 1024
+    app.json.ensure_ascii = False  # Chinese as UTF-8, never as \uXXXX escapes
+
+    channels.load_registry(config.channels)
+    engine = make_engine(config.database_url)
+    app.extensions["hub.engine"] = engine
+    app.extensions["hub.sessions"] = make_session_factory(engine)
+    app.extensions["hub.read_sessions"] = make_session_factory(engine, read_only=True)
+    if config.auto_migrate:
+        from hub import bootstrap
+
+        bootstrap.prepare_database(engine, config)
+
+    _install_sessions(app)
+    _install_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _install_sessions(app: Flask) -> None:
+    sessions = app.extensions["hub.sessions"]
+    read_sessions = app.extensions["hub.read_sessions"]
+
+    @app.before_request
+    def _open_session():
+        # GET and HEAD never write, so they read without taking SQLite's write lock.
+        g.db = read_sessions() if request.method in ("GET", "HEAD") else sessions()
+
+    @app.teardown_request
+    def _close_session(_exc):
+        db = g.pop("db", None)
+        if db is not None:
+            db.rollback()  # whatever the view did not commit is undone: nothing half-written
+            db.close()
+
+
+def _wants_json() -> bool:
+    path = request.path
+    return path.startswith(("/api/", "/led/", "/splash/", "/mp/", "/healthz", "/wechat/"))
+
+
+def _install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HubError)
+    def _hub_error(exc: HubError):
+        return api.error_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not _wants_json():
+            return exc
+        messages = {404: "没有这个地址", 405: "该地址不支持此方法", 413: "请求体过大"}
+        body = {"error": exc.name.lower().replace(" ", "_"),
+                "message": messages.get(exc.code, exc.description)}
+        return jsonify(body), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify({"error": "internal", "message": "服务器内部错误，已记录"}), 500
+
+
+def _register_blueprints(app: Flask) -> None:
+    from hub.accounts.views import bp as accounts_bp
+    from hub.audit.views import bp as audit_bp
+    from hub.console import bp as console_bp
+    from hub.deliveries.views import bp as deliveries_bp
+    from hub.media.views import bp as media_bp
+    from hub.media.views import files as media_files
+    from hub.members.views import bp as members_bp
+    from hub.outlets.views import bp as outlets_bp
+    from hub.posts.views import bp as posts_bp
+    from hub.users.views import bp as users_bp
+
+    for bp in (accounts_bp, posts_bp, media_bp, media_files, users_bp, audit_bp,
+               deliveries_bp, outlets_bp, console_bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(members_bp)
+
+    # Adapters that serve HTTP (callbacks, playlists, sites) bring their own blueprint; the hub
+    # only asks the registry, so it never names an adapter.
+    for channel in channels.all_channels():
+        blueprint = getattr(channel, "blueprint", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint())
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            g.db.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to answer is "unhealthy", not a 500
+            log.warning("health check: database does not answer: %s", type(exc).__name__)
+            return jsonify({"status": "unavailable", "database": "down"}), 503
+        return jsonify({"status": "ok", "database": "up"})
+
+    @app.get("/api/openapi.json")
+    def openapi():
+        return jsonify(api.openapi_document())

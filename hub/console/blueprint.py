@@ -1,0 +1,90 @@
+"""The console's blueprint and what runs around every console request: who is logged in,
+CSRF, headers, and turning the hub's errors into pages an editor can read."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from hub.console import security
+from hub.errors import HubError
+from hub.users.models import User
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+PUBLIC_ENDPOINTS = {"console.login", "console.static"}
+
+
+@bp.record_once
+def _configure(state) -> None:
+    app = state.app
+    security.configure_session_cookie(app)
+    app.extensions["hub.console.throttle"] = security.LoginThrottle()
+
+
+@bp.app_template_global()
+def csrf_field():
+    from markupsafe import Markup
+
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        security.CSRF_FIELD, security.csrf_token())
+
+
+@bp.before_request
+def _guard():
+    security.check_csrf()
+    g.user = None
+    uid = session.get("uid")
+    if uid is not None:
+        user = g.db.get(User, uid)
+        if user is not None and user.active:
+            g.user = user
+        else:
+            session.clear()
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.after_request
+def _headers(response):
+    return security.console_headers(response)
+
+
+def back_to(default: str) -> str:
+    """Where to send the editor after a form: the page they came from, if it is ours."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc == request.host and parts.path.startswith("/console/"):
+        return referrer
+    return default
+
+
+def _page_of_request() -> str:
+    """The page a failed form belongs to: its post's page, its account's, or home."""
+    args = request.view_args or {}
+    if "post_id" in args:
+        return url_for("console.post_page", post_id=args["post_id"])
+    if "code" in args:
+        return url_for("console.account_overview", code=args["code"])
+    return url_for("console.home")
+
+
+@bp.errorhandler(HubError)
+def _hub_error(exc: HubError):
+    if request.method == "POST":
+        flash(exc.message, "error")
+        return redirect(back_to(_page_of_request()))
+    return render_template("console/error.html", message=exc.message), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    messages = {400: "请求无效", 403: "没有权限", 404: "页面不存在", 405: "不支持此操作",
+                413: "上传的文件过大", 429: "尝试次数过多"}
+    message = messages.get(exc.code, exc.name)
+    if exc.code == 400 and exc.description == "csrf":
+        message = "表单已失效（安全校验未通过），请刷新页面后重试"
+    return render_template("console/error.html", message=message), exc.code

@@ -1,0 +1,113 @@
+"""The figures behind an account's overview: what was published where, what failed, the
+state of its outlets. Read-only queries over the account and everything beneath it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub import channels
+from hub.accounts.models import Account
+from hub.clock import to_local
+from hub.db import utcnow
+from hub.deliveries.models import Delivery
+from hub.outlets.models import Outlet
+from hub.posts.models import Post
+
+STATE_GROUP = {"delivered": "delivered", "pending": "waiting", "sending": "waiting",
+               "retrying": "waiting", "failed": "failed", "withdrawn": "withdrawn"}
+
+
+def _in_subtree(account: Account):
+    return select(Account.id).where(Account.path.startswith(account.path))
+
+
+def _label(channel: str) -> str:
+    found = channels.get_channel(channel)
+    return found.label if found else channel
+
+
+def post_counts(db: Session, account: Account) -> dict[str, int]:
+    rows = db.execute(select(Post.state, func.count(Post.id))
+                      .where(Post.account_id.in_(_in_subtree(account)))
+                      .group_by(Post.state))
+    return dict(rows.all())
+
+
+def published_per_day(db: Session, account: Account, days: int = 14) -> list[tuple[str, int]]:
+    today = to_local(utcnow()).date()
+    start = today - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(start, dt.time(), tzinfo=to_local(utcnow()).tzinfo)
+    times = db.scalars(select(Post.published_at).where(
+        Post.account_id.in_(_in_subtree(account)), Post.published_at >= since))
+    per_day = Counter(to_local(t).date() for t in times)
+    return [(f"{d.month}/{d.day}", per_day.get(d, 0))
+            for d in (start + dt.timedelta(days=i) for i in range(days))]
+
+
+def deliveries_by_channel(db: Session, account: Account, days: int = 30
+                          ) -> list[tuple[str, dict[str, int]]]:
+    since = utcnow() - dt.timedelta(days=days)
+    rows = db.execute(select(Delivery.channel, Delivery.state, func.count(Delivery.id))
+                      .where(Delivery.account_id.in_(_in_subtree(account)),
+                             Delivery.goal != "notify", Delivery.created_at >= since)
+                      .group_by(Delivery.channel, Delivery.state))
+    grouped: dict[str, Counter] = defaultdict(Counter)
+    for channel, state, count in rows:
+        grouped[channel][STATE_GROUP.get(state, "waiting")] += count
+    return [(_label(channel), dict(values)) for channel, values in sorted(grouped.items())]
+
+
+def outlet_health(db: Session, account: Account) -> list[dict]:
+    """Per channel: outlets bound, how many have broken credentials, and online/offline where
+    the channel can tell (an optional `outlet_status(outlets) -> {id: "online"|"offline"}`)."""
+    from hub.console.previews import outlet_info
+
+    outlets = list(db.scalars(select(Outlet).where(
+        Outlet.account_id.in_(_in_subtree(account)), Outlet.enabled.is_(True))))
+    by_channel: dict[str, list[Outlet]] = defaultdict(list)
+    for outlet in outlets:
+        by_channel[outlet.channel].append(outlet)
+    health = []
+    for name, group in sorted(by_channel.items()):
+        row = {"channel": _label(name), "total": len(group),
+               "broken": sum(1 for o in group if o.broken_reason), "online": None,
+               "offline": None}
+        status_of = getattr(channels.get_channel(name), "outlet_status", None)
+        if status_of is not None:
+            statuses = status_of([outlet_info(o) for o in group]) or {}
+            row["online"] = sum(1 for v in statuses.values() if v == "online")
+            row["offline"] = sum(1 for v in statuses.values() if v == "offline")
+        health.append(row)
+    return health
+
+
+def recent_posts(db: Session, account: Account, limit: int = 8) -> list[dict]:
+    """Recently published posts and, per channel, how many of their deliveries arrived."""
+    posts = list(db.scalars(select(Post).where(Post.account_id.in_(_in_subtree(account)),
+                                               Post.published_at.is_not(None))
+                            .order_by(Post.published_at.desc()).limit(limit)))
+    if not posts:
+        return []
+    rows = db.execute(select(Delivery.post_id, Delivery.version, Delivery.channel,
+                             Delivery.state, func.count(Delivery.id))
+                      .where(Delivery.post_id.in_([p.id for p in posts]),
+                             Delivery.goal != "notify")
+                      .group_by(Delivery.post_id, Delivery.version, Delivery.channel,
+                                Delivery.state))
+    reach: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    versions = {p.id: p.version for p in posts}
+    for post_id, version, channel, state, count in rows:
+        if version == versions[post_id]:
+            reach[post_id][_label(channel)][STATE_GROUP.get(state, "waiting")] += count
+    return [{"post": p, "reach": {label: dict(c) for label, c in reach[p.id].items()}}
+            for p in posts]
+
+
+def recent_failures(db: Session, account: Account, limit: int = 10) -> list[Delivery]:
+    return list(db.scalars(select(Delivery).where(
+        Delivery.account_id.in_(_in_subtree(account)), Delivery.state == "failed")
+        .order_by(Delivery.updated_at.desc()).limit(limit)))

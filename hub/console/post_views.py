@@ -1,0 +1,269 @@
+"""Console pages about one post: compose, edit, preview on every outlet, workflow actions
+(submit, review, publish now or at a time, withdraw) and the delivery board. Every rule
+lives in the hub's services and schemas; these views only translate forms."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from pydantic import BaseModel, ValidationError
+
+from hub import channels, publication
+from hub.accounts.services import descendants
+from hub.clock import to_local
+from hub.console import previews, security
+from hub.console.blueprint import bp
+from hub.console.views import account_for
+from hub.db import utcnow
+from hub.deliveries import services as deliveries
+from hub.deliveries.models import Delivery
+from hub.deliveries.views import delivery_out
+from hub.errors import BadRequest, HubError, NotFound
+from hub.media import services as media
+from hub.outlets.models import Outlet
+from hub.outlets.services import NOTIFY_CHANNELS, outlets_of
+from hub.posts import services as posts
+from hub.posts.schemas import PostCreate, PostUpdate, PublishIn
+from hub.posts.workflow import Action, InvalidTransition, NotPermitted, next_state
+
+ACTIONS = {  # what each button does, and what the editor is told afterwards
+    Action.submit: "已提交审核",
+    Action.approve: "已审核通过",
+    Action.reject: "已退回修改",
+    Action.publish: "已发布，正在投递到各终端",
+    Action.schedule: "已安排定时发布",
+    Action.withdraw: "已撤回，正在从各终端撤下",
+}
+LIVE_STATES = ("pending", "sending", "retrying")
+FIELD_NAMES = {"title": "标题", "body": "正文", "summary": "摘要", "link_url": "链接",
+               "valid_from": "开始时间", "valid_until": "结束时间", "column": "栏目",
+               "channels": "渠道", "cover_media_id": "封面", "at": "发布时间"}
+
+
+def _post(post_id: int):
+    post = posts.get_post(g.db, post_id)
+    account_for(post.account.code)
+    return post
+
+
+def _validated(model: type[BaseModel], data: dict) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "body"
+            fields[name] = f"{FIELD_NAMES.get(name, name)}不合要求（{error['msg']}）"
+        raise BadRequest("；".join(fields.values()), fields=fields) from None
+
+
+def offered_channels(account) -> list[tuple[str, str]]:
+    """Channels the account has outlets on (those an editor may narrow a post to)."""
+    names = sorted({o.channel for o in outlets_of(g.db, [account.id])
+                    if o.channel not in NOTIFY_CHANNELS and channels.get_channel(o.channel)})
+    return [(name, channels.get_channel(name).label) for name in names]
+
+
+def _form_data(account, *, creating: bool) -> dict:
+    form = request.form
+    data = {"title": form.get("title", "").strip(), "body": form.get("body", ""),
+            "summary": form.get("summary", "").strip() or None,
+            "column": form.get("column") or None,
+            "link_url": form.get("link_url", "").strip() or None,
+            "valid_from": form.get("valid_from") or None,
+            "valid_until": form.get("valid_until") or None}
+    offered = [name for name, _ in offered_channels(account)]
+    chosen = [name for name in form.getlist("channels") if name in offered]
+    if offered and not chosen:
+        raise BadRequest("请至少选择一个发布渠道", field="channels")
+    data["channels"] = None if set(chosen) == set(offered) else chosen
+    data["push_down"] = "all" if form.get("push_down") == "all" else None
+    if creating:
+        data["kind"] = form.get("kind", "article")
+        data["account"] = account.code
+    return data
+
+
+def _cover(account, data: dict) -> None:
+    upload = request.files.get("cover")
+    if upload is not None and upload.filename:
+        limit = current_app.config["HUB"].max_upload_bytes
+        stored = media.store_upload(g.db, g.user, account, upload.filename,
+                                    upload.stream.read(limit + 1), max_bytes=limit)
+        data["cover_media_id"] = stored.id
+    elif request.form.get("remove_cover") == "1":
+        data["cover_media_id"] = None
+
+
+def _form_page(template: str, account, status: int = 200, **context):
+    return render_template(template, account=account, columns=account.columns,
+                           offered=offered_channels(account),
+                           can_push_down=bool(descendants(g.db, account)), **context), status
+
+
+@bp.route("/a/<code>/compose", methods=["GET", "POST"])
+def compose(code: str):
+    account = account_for(code)
+    if request.method == "GET":
+        kind = "promotion" if request.args.get("kind") == "promotion" else "article"
+        return _form_page("console/compose.html", account, values={"kind": kind},
+                          page="compose")
+    try:
+        data = _form_data(account, creating=True)
+        _cover(account, data)
+        fields = _validated(PostCreate, data).changes()
+        post = posts.create_post(g.db, g.user, account, fields)
+        g.db.commit()
+    except HubError as exc:
+        g.db.rollback()
+        return _form_page("console/compose.html", account, 400, values=request.form,
+                          error=exc.message, errors=exc.fields, page="compose")
+    flash("草稿已保存，可在右侧预览各终端效果", "info")
+    return redirect(url_for("console.post_page", post_id=post.id))
+
+
+def available_actions(post) -> set[str]:
+    """What the editor may do to this post now, asked of the workflow itself."""
+    actor = posts.actor_for(g.db, g.user, post)
+    allowed = set()
+    for action in ACTIONS:
+        try:
+            next_state(post.state, action, actor, requires_review=post.account.requires_review)
+            allowed.add(action.value)
+        except (NotPermitted, InvalidTransition):
+            pass
+    return allowed
+
+
+def _post_page(post, status: int = 200, **context):
+    config = current_app.config["HUB"]
+    values = context.pop("values", None) or {
+        "title": post.title, "summary": post.summary, "body": post.body, "kind": post.kind,
+        "column": post.column.slug if post.column else "", "link_url": post.link_url or "",
+        "valid_from": _local_input(post.valid_from), "valid_until": _local_input(post.valid_until),
+        "channels": post.channels, "push_down": "all" if post.push_down else ""}
+    return _form_page("console/post.html", post.account, status, post=post, values=values,
+                      previews=previews.previews_for(g.db, post, config.public_url),
+                      reach=previews.reach_summary(g.db, post),
+                      blocking=publication.problems(g.db, post),
+                      actions=available_actions(post), page="posts", **context)
+
+
+def _local_input(value) -> str:
+    """A stored UTC time as a datetime-local field's value, in Beijing time."""
+    local = to_local(value)
+    return local.strftime("%Y-%m-%dT%H:%M") if local else ""
+
+
+@bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
+def post_page(post_id: int):
+    post = _post(post_id)
+    if request.method == "GET":
+        return _post_page(post)
+    try:
+        data = _form_data(post.account, creating=False)
+        _cover(post.account, data)
+        posts.update_post(g.db, g.user, post, _validated(PostUpdate, data).changes())
+        g.db.commit()
+    except HubError as exc:
+        g.db.rollback()
+        post = _post(post_id)
+        return _post_page(post, 400, values=request.form, error=exc.message,
+                          errors=exc.fields)
+    flash("已保存为新的修订版本", "info")
+    return redirect(url_for("console.post_page", post_id=post.id))
+
+
+@bp.post("/posts/<int:post_id>/act")
+def act(post_id: int):
+    post = _post(post_id)
+    try:
+        action = Action(request.form.get("action", ""))
+    except ValueError:
+        raise BadRequest("未知的操作", field="action") from None
+    if action not in ACTIONS:
+        raise BadRequest("未知的操作", field="action")
+    at = None
+    if action is Action.schedule:
+        at = _validated(PublishIn, {"at": request.form.get("at") or None}).at
+        if at is None or at <= utcnow():
+            raise BadRequest("请选择一个晚于现在的发布时间（北京时间）", field="at")
+        action = Action.publish  # the service schedules a publication with a future time
+    posts.act(g.db, g.user, post, action, at=at, note=request.form.get("note", "")[:1000])
+    g.db.commit()
+    flash(ACTIONS[Action.schedule if at else action], "info")
+    if action in (Action.publish, Action.withdraw):
+        return redirect(url_for("console.delivery_board", post_id=post.id))
+    return redirect(url_for("console.post_page", post_id=post.id))
+
+
+@bp.get("/posts/<int:post_id>/preview/<int:outlet_id>")
+def preview_document(post_id: int, outlet_id: int):
+    post = _post(post_id)
+    outlet = g.db.get(Outlet, outlet_id)
+    if outlet is None or outlet.account_id != post.account_id or \
+            channels.get_channel(outlet.channel) is None:
+        raise NotFound("没有这个终端的预览", field="outlet")
+    form = previews.rendered(g.db, post, outlet, current_app.config["HUB"].public_url)
+    frame, width, _, _ = previews.frame_of(form, outlet.channel)
+    response = Response(previews.document(form, frame, width), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = security.PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def plain_words(delivery: Delivery, shaped) -> str:
+    """What happened to a delivery, said so an editor knows what to do next."""
+    if delivery.state == "failed":
+        if delivery.outlet.broken_reason:
+            return f"终端凭据失效，需要管理员更新凭据后点「重试」。（{delivery.last_error}）"
+        return f"未能送达：{delivery.last_error or '原因未知'}。处理后可点「重试」。"
+    if delivery.state == "retrying":
+        when = (shaped.next_attempt_at or "")[11:16]
+        return f"暂时没送到，将在 {when} 自动重试（{delivery.last_error}）"
+    if delivery.state in ("pending", "sending"):
+        return "正在撤下" if delivery.goal == "withdraw" else "正在投递"
+    if delivery.state == "withdrawn":
+        return delivery.last_error or "已从该终端撤下"
+    return "已送达"
+
+
+@bp.get("/posts/<int:post_id>/deliveries")
+def delivery_board(post_id: int):
+    post = _post(post_id)
+    rows = []
+    for delivery in deliveries.deliveries_of(g.db, post):
+        if delivery.goal == "notify":
+            continue
+        shaped = delivery_out(delivery, [])
+        rows.append({"delivery": delivery, "out": shaped,
+                     "words": plain_words(delivery, shaped)})
+    current = [r for r in rows if r["delivery"].version == post.version]
+    older = [r for r in rows if r["delivery"].version != post.version]
+    busy = any(r["delivery"].state in LIVE_STATES for r in rows)
+    summary: dict[str, int] = {}
+    for row in current:
+        summary[row["out"].state_label] = summary.get(row["out"].state_label, 0) + 1
+    return render_template("console/deliveries.html", post=post, account=post.account,
+                           current=current, older=older, busy=busy, summary=summary,
+                           actions=available_actions(post), page="posts")
+
+
+@bp.post("/posts/<int:post_id>/deliveries/retry")
+def retry_failed(post_id: int):
+    post = _post(post_id)
+    retried = deliveries.retry_failed(g.db, post)
+    g.db.commit()
+    flash(f"已重新安排 {len(retried)} 个失败的投递", "info")
+    return redirect(url_for("console.delivery_board", post_id=post.id))
+
+
+@bp.post("/posts/<int:post_id>/deliveries/<int:delivery_id>/retry")
+def retry_one(post_id: int, delivery_id: int):
+    post = _post(post_id)
+    delivery = g.db.get(Delivery, delivery_id)
+    if delivery is None or delivery.post_id != post.id:
+        raise NotFound(f"稿件 {post_id} 没有编号为 {delivery_id} 的投递", field="delivery")
+    deliveries.retry(delivery)
+    g.db.commit()
+    flash(f"已重新安排投递到「{delivery.outlet.name}」", "info")
+    return redirect(url_for("console.delivery_board", post_id=post.id))

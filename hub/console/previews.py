@@ -1,0 +1,199 @@
+"""Previews: each outlet's `render(snapshot, outlet)` shown the way the outlet shows it.
+
+The console knows no channel. It reads a few conventional keys from whatever `render`
+returns and falls back to listing the fields:
+  preview_html  a complete HTML document (the outlet's own page)
+  html, content an HTML fragment (shown under `title` and `summary` or `digest`)
+  image_url / image_data_url / svg   a picture of the outlet's form (a slide, a splash)
+  width, height the outlet's pixel size; the preview keeps its proportions
+  screens       [{name, width, height}, ...]: several sizes at once, sketched side by side
+  frame         "phone", "browser" or "screen": how to draw the surroundings
+  problems      [str, ...]: what stops the post going out there, shown under the preview
+Preview documents are served from their own URL into a sandboxed frame with a policy that
+lets nothing run, so an outlet's HTML can never act inside the console.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from markupsafe import escape
+from sqlalchemy.orm import Session
+
+from hub import channels
+from hub.channels import DeliveryError, OutletInfo
+from hub.deliveries.queue import snapshot
+from hub.outlets.services import NOTIFY_CHANNELS, outlets_of, reached_accounts, target_outlets
+
+log = logging.getLogger("hub.console")
+PHONE_SIZE = (320, 568)
+BROWSER_SIZE = (420, 560)
+CARD_SIZE = (320, 260)
+SCREEN_WIDTH = 420
+PHONE_CHANNELS = ("wechat", "splash")  # read on a phone when the outlet names no frame
+
+
+@dataclass
+class Preview:
+    outlet_id: int
+    channel: str
+    channel_label: str
+    outlet_name: str
+    frame: str
+    width: int
+    height: int
+    pixel_size: str | None
+    url: str | None
+    excluded: bool
+    error: str | None
+    problems: list[str]
+
+
+def outlet_info(outlet) -> OutletInfo:
+    """The adapter's view of an outlet, without its secret: previews need no credentials."""
+    return OutletInfo(id=outlet.id, channel=outlet.channel, key=outlet.key, name=outlet.name,
+                      account_code=outlet.account.code, config=dict(outlet.config or {}))
+
+
+def rendered(db: Session, post, outlet, public_url: str) -> dict:
+    channel = channels.get_channel(outlet.channel)
+    shown = snapshot(db, post, outlet.channel, outlet.account, public_url)
+    form = channel.render(shown, outlet_info(outlet))
+    return form if isinstance(form, dict) else {"value": form}
+
+
+def _sized(items) -> list[dict]:
+    return [item for item in items or [] if isinstance(item, dict)
+            and isinstance(item.get("width"), int) and isinstance(item.get("height"), int)
+            and item["width"] > 0 and item["height"] > 0]
+
+
+def frame_of(form: dict, channel: str) -> tuple[str, int, int, str | None]:
+    width, height = form.get("width"), form.get("height")
+    pixels = f"{width}×{height}" if isinstance(width, int) and isinstance(height, int) \
+        else None
+    screens = _sized(form.get("screens"))
+    if pixels is None and screens:
+        pixels = "、".join(f"{s['width']}×{s['height']}" for s in screens)
+        return "card", *CARD_SIZE, pixels
+    frame = form.get("frame")
+    if frame not in ("phone", "browser", "screen"):
+        frame = "screen" if pixels else "phone" if channel in PHONE_CHANNELS else "card"
+    if frame == "phone":
+        return frame, *PHONE_SIZE, pixels
+    if frame == "browser":
+        return frame, *BROWSER_SIZE, pixels
+    if frame == "screen" and pixels and width > 0 and height > 0:
+        shown = min(width, SCREEN_WIDTH)
+        return frame, shown, max(1, round(height * shown / width)), pixels
+    return "card", *CARD_SIZE, pixels
+
+
+def previews_for(db: Session, post, public_url: str) -> list[Preview]:
+    """One preview per outlet of the post's own account (pushed-down copies look the same)."""
+    wanted = set(post.channels) if post.channels else None
+    found = []
+    for outlet in outlets_of(db, [post.account_id]):
+        channel = channels.get_channel(outlet.channel)
+        if channel is None or outlet.channel in NOTIFY_CHANNELS:
+            continue
+        excluded = wanted is not None and outlet.channel not in wanted
+        error, form = None, {}
+        if not excluded:
+            try:
+                form = rendered(db, post, outlet, public_url)
+            except DeliveryError as exc:
+                error = exc.message
+            except Exception:  # a broken adapter must not take the editor's page down
+                log.exception("preview of post %s on outlet %s failed", post.id, outlet.id)
+                error = "该终端的预览生成失败，已记录"
+        frame, width, height, pixels = frame_of(form, outlet.channel)
+        found.append(Preview(outlet_id=outlet.id, channel=outlet.channel,
+                             channel_label=channel.label, outlet_name=outlet.name, frame=frame,
+                             width=width, height=height, pixel_size=pixels,
+                             url=form.get("url"), excluded=excluded, error=error,
+                             problems=[str(p) for p in form.get("problems") or []]))
+    return found
+
+
+def reach_summary(db: Session, post) -> dict[str, int]:
+    """How many outlets the post reaches beyond its own account, by channel label, and how
+    many partner webhooks hear of it."""
+    accounts = [account for account, _ in reached_accounts(db, post)]
+    counts: dict[str, int] = {}
+    for outlet in target_outlets(db, post, accounts):
+        channel = channels.get_channel(outlet.channel)
+        if outlet.account_id == post.account_id and outlet.channel not in NOTIFY_CHANNELS:
+            continue
+        label = channel.label if channel else outlet.channel
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def document(form: dict, frame: str, width: int) -> str:
+    """The HTML document a preview frame shows."""
+    if isinstance(form.get("preview_html"), str) and form["preview_html"]:
+        return form["preview_html"]
+    parts = []
+    pixel_w, pixel_h = form.get("width"), form.get("height")
+    if frame == "screen" and isinstance(pixel_w, int) and pixel_w > 0:
+        parts.append(f"<style>html{{zoom:{width / pixel_w:.4f}}}body{{margin:0;width:"
+                     f"{pixel_w}px;height:{pixel_h}px;overflow:hidden}}</style>")
+    if form.get("image_data_url") or form.get("image_url"):
+        source = escape(form.get("image_data_url") or form.get("image_url"))
+        parts.append(f'<img class="picture" src="{source}" alt="{escape(form.get("title", ""))}">')
+    elif isinstance(form.get("svg"), str):
+        parts.append(form["svg"])
+    elif isinstance(form.get("html") or form.get("content"), str):
+        # A screen shows its slide as it is; other outlets read as an article.
+        html = form.get("html") or form["content"]
+        parts.append(html if frame == "screen" else _article(form, html))
+    elif _sized(form.get("screens")):
+        parts.append(_sketches(form))
+    else:
+        parts.append(_fields(form))
+    return _page("".join(parts))
+
+
+def _article(form: dict, html: str) -> str:
+    title = escape(form.get("title") or "")
+    byline = escape(form.get("author") or "")
+    summary = escape(form.get("summary") or form.get("digest") or "")
+    lead = (f'<p class="byline">{byline}</p>' if byline else "") + \
+        (f'<p class="summary">{summary}</p>' if summary else "")
+    return f'<article><h1>{title}</h1>{lead}<div class="body">{html}</div></article>'
+
+
+def _sketches(form: dict) -> str:
+    """Each screen at its proportions with the title on it: where the words will fall."""
+    title = escape(form.get("title") or "")
+    parts = []
+    for screen in _sized(form.get("screens")):
+        name = escape(str(screen.get("name") or screen.get("code") or ""))
+        parts.append(f'<figure class="sketch"><div class="slide" style="aspect-ratio:'
+                     f'{screen["width"]}/{screen["height"]}"><h1>{title}</h1></div>'
+                     f'<figcaption>{name} {screen["width"]}×{screen["height"]}</figcaption>'
+                     f'</figure>')
+    return "".join(parts)
+
+
+def _fields(form: dict) -> str:
+    rows = []
+    for key, value in form.items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                                 default=str)
+        if len(text) > 600:
+            text = text[:600] + "…"
+        rows.append(f"<tr><th>{escape(key)}</th><td>{escape(text)}</td></tr>")
+    return f'<table class="fields">{"".join(rows)}</table>'
+
+
+def _page(body: str) -> str:
+    """`body` is the outlet's own HTML, unescaped on purpose: it is shown only in a frame
+    whose policy (PREVIEW_CSP, sandbox) lets nothing in it run."""
+    return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<link rel="stylesheet" href="/console/static/preview.css"></head><body>'
+            f"{body}</body></html>")

@@ -1,0 +1,172 @@
+"""Console pages about the editor and their accounts: log in and out, switch account, the
+account's overview, its posts and its review queue."""
+
+from __future__ import annotations
+
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from hub.accounts.models import Account
+from hub.accounts.services import get_account
+from hub.clock import to_local
+from hub.console import charts, overview, security
+from hub.console.blueprint import bp
+from hub.posts import services as posts
+from hub.posts.workflow import STATE_LABELS, State
+from hub.users import services as users
+from hub.users.models import User
+from hub.users.permissions import granted_accounts, require_role
+
+EDITOR_ROLES = ("author", "reviewer", "admin")
+SWITCHER_DEPTH = 2  # levels below each granted account listed in the switcher
+_DUMMY_HASH: list[str] = []  # checked for unknown names, so timing does not reveal them
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash("no-such-user", method=users.PASSWORD_METHOD))
+    return _DUMMY_HASH[0]
+
+
+def account_for(code: str) -> Account:
+    account = get_account(g.db, code)
+    require_role(g.db, g.user, account, *EDITOR_ROLES)
+    return account
+
+
+def switchable_accounts() -> list[tuple[Account, int]]:
+    """The accounts the editor may work on, with their depth below a granted account."""
+    found = []
+    for top in granted_accounts(g.db, g.user):
+        below = g.db.scalars(select(Account).where(Account.path.startswith(top.path))
+                             .order_by(Account.path))
+        top_depth = top.path.count("/")
+        for account in below:
+            depth = account.path.count("/") - top_depth
+            if depth <= SWITCHER_DEPTH:
+                found.append((account, depth))
+    return found
+
+
+@bp.app_context_processor
+def _console_globals():
+    return {"state_labels": {s.value: label for s, label in STATE_LABELS.items()},
+            "switchable_accounts": switchable_accounts}
+
+
+@bp.app_template_filter("console_time")
+def console_time(value) -> str:
+    """Times as editors read them: Beijing time, to the minute."""
+    local = to_local(value)
+    return local.strftime("%Y-%m-%d %H:%M") if local else ""
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/console/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_page = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if g.user is not None:
+            return redirect(next_page or url_for("console.home"))
+        return render_template("console/login.html", next_page=next_page)
+    username = request.form.get("username", "").strip().lower()[:64]
+    password = request.form.get("password", "")
+    address = request.remote_addr or "unknown"
+    throttle = current_app.extensions["hub.console.throttle"]
+    wait = throttle.retry_after(username, address)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        page = render_template("console/login.html", next_page=next_page, username=username,
+                               error=f"登录尝试过多，请 {minutes} 分钟后再试")
+        return page, 429, {"Retry-After": str(wait)}
+    user = g.db.scalar(select(User).where(User.username == username)) if username else None
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+    if user is None or not users.check_password(user, password):
+        throttle.failed(username, address)
+        page = render_template("console/login.html", next_page=next_page, username=username,
+                               error="用户名或密码不正确")
+        return page, 401
+    throttle.succeeded(username)
+    session.clear()  # a fresh session (and CSRF token) for the new login
+    session.permanent = True
+    session["uid"] = user.id
+    security.csrf_token()
+    return redirect(next_page or url_for("console.home"))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("已退出登录", "info")
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+def home():
+    accounts = granted_accounts(g.db, g.user)
+    if not accounts:
+        return render_template("console/error.html", message="你还没有任何账号的权限，"
+                               "请联系管理员授权"), 403
+    return redirect(url_for("console.account_overview", code=accounts[0].code))
+
+
+@bp.get("/switch")
+def switch():
+    code = request.args.get("account", "")
+    page = request.args.get("page", "overview")
+    account = account_for(code)
+    target = {"posts": "console.account_posts", "review": "console.review_queue",
+              "compose": "console.compose"}.get(page, "console.account_overview")
+    return redirect(url_for(target, code=account.code))
+
+
+@bp.get("/a/<code>/")
+def account_overview(code: str):
+    account = account_for(code)
+    counts = overview.post_counts(g.db, account)
+    per_day = overview.published_per_day(g.db, account)
+    by_channel = overview.deliveries_by_channel(g.db, account)
+    return render_template(
+        "console/overview.html", account=account, counts=counts, page="overview",
+        per_day_chart=charts.bars_by_day("per-day", "近 14 天发布的稿件", per_day),
+        channel_chart=charts.stacked_by_row("by-channel", "近 30 天各渠道投递结果", by_channel),
+        health=overview.outlet_health(g.db, account),
+        recent=overview.recent_posts(g.db, account),
+        failures=overview.recent_failures(g.db, account))
+
+
+@bp.get("/a/<code>/posts")
+def account_posts(code: str):
+    account = account_for(code)
+    state = request.args.get("state") or None
+    if state is not None and state not in State.__members__:
+        state = None
+    before = request.args.get("before", type=int)
+    found = posts.visible_posts(g.db, g.user, account, state=state, limit=30, before_id=before)
+    return render_template("console/posts.html", account=account, posts=found, state=state,
+                           page="posts", next_before=found[-1].id if len(found) == 30 else None)
+
+
+@bp.get("/a/<code>/review")
+def review_queue(code: str):
+    account = account_for(code)
+    waiting = posts.visible_posts(g.db, g.user, account, state=State.in_review.value,
+                                  limit=100)
+    return render_template("console/review.html", account=account, posts=waiting,
+                           page="review")

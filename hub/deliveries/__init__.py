@@ -1,0 +1,1 @@
+"""Publish once, deliver everywhere: delivery rows, the queue workers take, and their records."""

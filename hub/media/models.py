@@ -1,0 +1,28 @@
+"""Tables for media metadata and their bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from hub.db import Base, UTCDateTime, utcnow
+
+
+class Media(Base):
+    __tablename__ = "media"
+    __table_args__ = (UniqueConstraint("account_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    # Bytes live in the row so scale-out processes on other machines need no shared disk.
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

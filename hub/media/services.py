@@ -1,0 +1,54 @@
+"""Storing uploaded images after content.images has checked them."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content.images import ImageRejected, RenditionCache, inspect_image
+from hub.accounts.models import Account
+from hub.audit.services import record
+from hub.errors import BadRequest, NotFound, TooLarge
+from hub.media.models import Media
+from hub.users.models import User
+from hub.users.permissions import require_role
+
+
+def store_upload(db: Session, user: User, account: Account, filename: str, data: bytes,
+                 *, max_bytes: int) -> Media:
+    """Keep an image for the account; the same bytes uploaded twice give the same media."""
+    require_role(db, user, account, "author", "reviewer", "admin")
+    if len(data) > max_bytes:
+        raise TooLarge(f"文件超过 {max_bytes // (1024 * 1024)} MB", field="file")
+    try:
+        info = inspect_image(data, max_bytes=max_bytes)
+    except ImageRejected as exc:
+        raise BadRequest(exc.reason, field="file") from None
+    existing = db.scalar(select(Media).where(Media.account_id == account.id,
+                                             Media.sha256 == info.sha256))
+    if existing is not None:
+        return existing
+    media = Media(account_id=account.id, uploader_id=user.id, sha256=info.sha256,
+                  filename=(filename or "upload")[:200], mime_type=info.mime_type,
+                  width=info.width, height=info.height, byte_size=info.byte_size, data=data)
+    db.add(media)
+    db.flush()
+    record(db, actor=user, action="media.upload", account_id=account.id, subject_type="media",
+           subject_id=media.id, filename=media.filename, bytes=media.byte_size)
+    return media
+
+
+def get_media(db: Session, media_id: int) -> Media:
+    media = db.get(Media, media_id)
+    if media is None:
+        raise NotFound(f"没有编号为 {media_id} 的媒体", field="media")
+    return media
+
+
+def rendition_cache() -> RenditionCache:
+    """Renditions are derived data: each machine keeps its own under var/renditions."""
+    app = current_app._get_current_object()
+    if "hub.renditions" not in app.extensions:
+        app.extensions["hub.renditions"] = RenditionCache(app.config["HUB"].var_dir / "renditions")
+    return app.extensions["hub.renditions"]

@@ -1,0 +1,1 @@
+"""Members: union rolls, real-name verification, following accounts, the merged feed, stats."""

@@ -1,0 +1,191 @@
+"""Real-name verification (实名认证) against the rolls, and signing in WeChat identities.
+
+The mini-program backend calls `sign_in` with the openid (and unionid, phone) it got from
+WeChat, then `verify` with what the member typed. A match of name and ID number (and the
+phone, when one is given and the roll has one) makes the person a verified member of their
+grassroots union and has them follow it and its chain up to the province.
+
+Attempts are limited per identity, per openid and unionid, and per ID number tried (by its
+hash), counting failures in a sliding window, in the database (one limit for every web
+process). A failure says the same thing whatever was wrong, and does the same work whether or
+not the number is on a roll, so it tells nobody which field was wrong or whether an ID exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import zlib
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm import Session
+
+from hub.db import utcnow
+from hub.errors import BadRequest, HubError
+from hub.members import follows, identity
+from hub.members.models import Member, MemberIdentity, MemberState, VerificationAttempt
+
+log = logging.getLogger("hub.members.verification")
+
+WINDOW = dt.timedelta(hours=24)
+MAX_FAILURES_PER_PERSON = 5  # per identity, openid or unionid in WINDOW
+MAX_FAILURES_PER_ID = 10  # per ID number tried, whoever tries it
+MISMATCH = "实名信息与会员名册不一致，请核对后重试；如仍有问题请联系所属工会"
+
+
+class TooManyAttempts(HubError):
+    status, code = 429, "too_many_attempts"
+
+
+class VerificationFailed(HubError):
+    status, code = 400, "verification_failed"
+
+
+@dataclass
+class Outcome:
+    """What a verification came to; `error` is what the caller raises after committing."""
+
+    ok: bool
+    member: Member | None = None
+    error: HubError | None = None
+
+    def raise_for_failure(self) -> Member:
+        if self.error is not None:
+            raise self.error
+        return self.member
+
+
+def sign_in(db: Session, openid: str, *, unionid: str | None = None,
+            phone: str | None = None) -> MemberIdentity:
+    """The identity behind a WeChat openid, created on first sign-in. A phone number WeChat
+    vouched for (getuserphonenumber) that is on a roll marks that member as registered."""
+    if not openid or len(openid) > 64:
+        raise BadRequest("缺少有效的 openid", field="openid")
+    person = db.scalar(select(MemberIdentity).where(MemberIdentity.openid == openid))
+    if person is None:
+        person = MemberIdentity(openid=openid, unionid=unionid, created_at=utcnow())
+        db.add(person)
+    elif unionid and not person.unionid:
+        person.unionid = unionid
+    if phone:
+        person.phone = phone
+        _register_by_phone(db, phone)
+    db.flush()
+    return person
+
+
+def _register_by_phone(db: Session, phone: str) -> None:
+    """The roll entry with this mobile number counts as registered; when several entries
+    share the number (a family phone) none is picked: verification will tell them apart."""
+    found = db.scalars(select(Member).where(Member.mobile == phone).limit(2)).all()
+    if len(found) == 1 and found[0].registered_at is None:
+        member = found[0]
+        member.registered_at = member.updated_at = utcnow()
+        member.state = MemberState.registered
+
+
+def _limit_keys(person: MemberIdentity) -> list[tuple[str, int]]:
+    keys = [(f"identity:{person.id}", MAX_FAILURES_PER_PERSON),
+            (f"openid:{person.openid}", MAX_FAILURES_PER_PERSON)]
+    if person.unionid:
+        keys.append((f"unionid:{person.unionid}", MAX_FAILURES_PER_PERSON))
+    return keys
+
+
+def _serialise(db: Session, key: str) -> None:
+    """Concurrent attempts by one person take turns, so none slips past the count (SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time)."""
+    if db.bind.dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                   {"k": zlib.crc32(key.encode()) + (0x6D656D << 32)})
+
+
+def _failures(db: Session, keys: list[str], since: dt.datetime) -> dict[str, int]:
+    rows = db.execute(select(VerificationAttempt.key, func.count())
+                      .where(VerificationAttempt.key.in_(keys), VerificationAttempt.at >= since,
+                             VerificationAttempt.ok.is_(False))
+                      .group_by(VerificationAttempt.key))
+    return dict(rows.all())
+
+
+def _record(db: Session, keys: list[str], ok: bool) -> None:
+    now = utcnow()
+    db.add_all(VerificationAttempt(key=key, at=now, ok=ok) for key in keys)
+    db.flush()
+
+
+def _matches(member: Member | None, name: str, phone: str | None) -> bool:
+    # Compare in constant time and always compare something, found or not.
+    on_roll = member.name if member is not None else "\0"
+    same_name = hmac.compare_digest(on_roll.encode(), name.encode())
+    same_phone = True
+    if phone and member is not None and member.mobile:
+        same_phone = hmac.compare_digest(member.mobile.encode(), phone.encode())
+    return member is not None and same_name and same_phone
+
+
+def verify(db: Session, member_identity: MemberIdentity, name: str, id_number: str,
+           phone: str | None = None, *, keys: identity.IdKeys | None = None) -> Outcome:
+    """Check name, ID number (and phone) against the rolls for a signed-in identity.
+
+    Records the attempt in `db` without committing: the caller commits, then calls
+    `outcome.raise_for_failure()` (or use `verify_and_commit`), so failures are counted even
+    though the request ends in an error."""
+    keys = keys or identity.current_keys()
+    person = member_identity
+    name = (name or "").strip()
+    number = identity.normalise(id_number or "")
+    digest = keys.digest(number)  # any string hashes: a malformed number costs the same
+    limits = _limit_keys(person) + [(f"id:{digest}", MAX_FAILURES_PER_ID)]
+    _serialise(db, limits[0][0])
+    counted = _failures(db, [key for key, _ in limits], utcnow() - WINDOW)
+    if any(counted.get(key, 0) >= cap for key, cap in limits):
+        return Outcome(False, error=TooManyAttempts("尝试次数过多，请 24 小时后再试"))
+    member = db.scalar(select(Member).where(Member.id_hash == digest))
+    taken = member is not None and member.openid not in (None, person.openid)
+    if not name or taken or not _matches(member, name, phone):
+        _record(db, [key for key, _ in limits], ok=False)
+        log.info("verification failed for identity %s", person.id)
+        return Outcome(False, error=VerificationFailed(MISMATCH))
+    _record(db, [key for key, _ in limits[:-1]], ok=True)
+    _mark_verified(db, person, member)
+    log.info("identity %s verified as member %s", person.id, member.id)
+    return Outcome(True, member=member)
+
+
+def verify_and_commit(db: Session, member_identity: MemberIdentity, name: str, id_number: str,
+                      phone: str | None = None, *,
+                      keys: identity.IdKeys | None = None) -> Member:
+    """`verify`, commit (the attempt counts either way), and raise when it failed."""
+    outcome = verify(db, member_identity, name, id_number, phone, keys=keys)
+    db.commit()
+    return outcome.raise_for_failure()
+
+
+def _mark_verified(db: Session, person: MemberIdentity, member: Member) -> None:
+    now = utcnow()
+    if person.member_id not in (None, member.id):
+        # The identity was tied to another roll entry before: that one is released.
+        db.execute(update(Member).where(Member.id == person.member_id)
+                   .values(openid=None, unionid=None)
+                   .execution_options(synchronize_session=False))
+    member.openid, member.unionid = person.openid, person.unionid
+    member.registered_at = member.registered_at or now
+    member.verified_at = member.verified_at or now
+    member.state, member.updated_at = MemberState.verified, now
+    person.member_id = member.id
+    db.flush()
+    follows.follow_own_chain(db, person, member)
+
+
+def member_of(db: Session, person: MemberIdentity) -> Member | None:
+    return db.get(Member, person.member_id) if person.member_id else None
+
+
+def prune_attempts(db: Session, *, keep: dt.timedelta = WINDOW * 2) -> int:
+    """Forget attempts older than any window counts (for a daily job); returns how many."""
+    result = db.execute(delete(VerificationAttempt).where(
+        VerificationAttempt.at < utcnow() - keep))
+    return result.rowcount or 0

@@ -1,0 +1,1 @@
+"""Outlets bound to an account: official accounts, sites, screens, splash slots, webhooks."""

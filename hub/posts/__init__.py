@@ -1,0 +1,1 @@
+"""Posts and promotions: content, revisions and the editorial workflow."""

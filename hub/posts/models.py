@@ -1,0 +1,84 @@
+"""Tables for posts, their revisions (every save) and nothing outlet-specific."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.accounts.models import Account, Column
+from hub.db import Base, UTCDateTime, utcnow
+from hub.users.models import User
+
+# The fields an editor writes; a revision is a snapshot of exactly these.
+CONTENT_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "column_id",
+    "cover_media_id",
+    "link_url",
+    "valid_from",
+    "valid_until",
+    "overrides",
+)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_account_id_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    column_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account_columns.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="article")
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    cover_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
+    link_url: Mapped[str | None] = mapped_column(String(1000))
+    valid_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # {"led": {"title": "..."}, "splash": {"cover_media_id": 3}}: per-outlet changes on one base.
+    overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    # None: every outlet of the account; otherwise the editor's chosen subset.
+    channels: Mapped[list | None] = mapped_column(JSON)
+    # 下发: None, ["*"] for every descendant account, or a list of descendant account codes.
+    push_down: Mapped[list | None] = mapped_column(JSON)
+
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped each time the post goes out; deliveries are keyed by (post, version, target).
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    publish_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    column: Mapped[Column | None] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+
+class PostRevision(Base):
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    # JSON snapshot of CONTENT_FIELDS (datetimes as ISO strings).
+    content: Mapped[dict] = mapped_column(JSON)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User] = relationship()

@@ -1,0 +1,263 @@
+"""Use cases on posts: create, edit (every save a revision), restore, and workflow actions.
+
+Each function changes rows in the caller's session and records an audit event; the caller
+commits once, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from hub import channels, publication
+from hub.accounts.models import Account
+from hub.accounts.services import column_by_slug, descendants
+from hub.audit.services import record
+from hub.db import utcnow
+from hub.deliveries.models import PostReach
+from hub.errors import BadRequest, Conflict, Forbidden, NotFound
+from hub.media.models import Media
+from hub.posts import workflow
+from hub.posts.models import CONTENT_FIELDS, Post, PostRevision
+from hub.posts.workflow import Action, Actor, InvalidTransition, NotPermitted, State
+from hub.users.models import User
+from hub.users.permissions import require_role, roles_on
+
+# The outlets of the product; an enabled adapter may add more (see hub.channels).
+STANDARD_CHANNELS = ("wechat", "web", "led", "splash", "webhook", "loopback")
+
+
+def known_channels() -> list[str]:
+    return sorted(set(STANDARD_CHANNELS) | set(channels.channel_names()))
+
+
+def get_post(db: Session, post_id: int) -> Post:
+    post = db.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"没有编号为 {post_id} 的稿件", field="post")
+    return post
+
+
+def actor_for(db: Session, user: User, post: Post) -> Actor:
+    return Actor(roles=roles_on(db, user, post.account), is_author=post.author_id == user.id)
+
+
+def _content_snapshot(post: Post) -> dict:
+    snapshot = {}
+    for name in CONTENT_FIELDS:
+        value = getattr(post, name)
+        snapshot[name] = value.isoformat() if isinstance(value, dt.datetime) else value
+    return snapshot
+
+
+def _add_revision(db: Session, post: Post, editor: User, note: str = "") -> PostRevision:
+    revision = PostRevision(post_id=post.id, number=post.revision, editor_id=editor.id,
+                            content=_content_snapshot(post), note=note)
+    db.add(revision)
+    return revision
+
+
+def _check_cover(db: Session, account: Account, media_id: int | None) -> None:
+    if media_id is None:
+        return
+    media = db.get(Media, media_id)
+    if media is None or media.account_id not in account.ancestor_ids():
+        raise BadRequest(f"封面图片 {media_id} 不存在或不属于本账号", field="cover_media_id")
+
+
+def _check_channels(names: list[str] | None, field: str = "channels") -> None:
+    known = known_channels()
+    for name in names or []:
+        if name not in known:
+            raise BadRequest(f"未知的渠道 {name}，可选：{', '.join(known)}", field=field)
+
+
+def _normalise_push_down(db: Session, account: Account, push_down) -> list[str] | None:
+    if push_down in (None, [], False):
+        return None
+    below = {a.code for a in descendants(db, account)}
+    if not below:
+        raise BadRequest(f"账号 {account.code} 没有下级账号，不能下发", field="push_down")
+    if push_down in ("all", True):
+        return ["*"]
+    unknown = [code for code in push_down if code not in below]
+    if unknown:
+        raise BadRequest(f"不是 {account.code} 的下级账号：{', '.join(unknown)}",
+                         field="push_down")
+    return sorted(set(push_down))
+
+
+def _apply_content(db: Session, post: Post, changes: dict) -> None:
+    """Validate and set editor-supplied fields (already type-checked by the API schema)."""
+    account = post.account
+    if "column" in changes:
+        slug = changes.pop("column")
+        post.column_id = column_by_slug(account, slug).id if slug else None
+    if "cover_media_id" in changes:
+        _check_cover(db, account, changes["cover_media_id"])
+    if "channels" in changes:
+        _check_channels(changes["channels"])
+    if "overrides" in changes:
+        overrides = changes["overrides"] or {}
+        _check_channels(list(overrides), field="overrides")
+        for values in overrides.values():
+            _check_cover(db, account, values.get("cover_media_id"))
+        changes["overrides"] = overrides
+    if "push_down" in changes:
+        changes["push_down"] = _normalise_push_down(db, account, changes["push_down"])
+    for name, value in changes.items():
+        setattr(post, name, value)
+    if post.valid_from and post.valid_until and post.valid_until <= post.valid_from:
+        raise BadRequest("有效期结束时间必须晚于开始时间", field="valid_until")
+
+
+def create_post(db: Session, user: User, account: Account, fields: dict) -> Post:
+    require_role(db, user, account, "author", "reviewer", "admin")
+    post = Post(account=account, author_id=user.id, state=State.draft, revision=1,
+                overrides={}, title=fields.pop("title"))
+    db.add(post)
+    _apply_content(db, post, fields)
+    db.flush()
+    _add_revision(db, post, user, note="创建")
+    record(db, actor=user, action="post.create", account_id=account.id, subject_type="post",
+           subject_id=post.id, title=post.title)
+    return post
+
+
+def _run(db: Session, post: Post, action: Action, actor: Actor) -> State:
+    try:
+        return workflow.next_state(post.state, action, actor,
+                                   requires_review=post.account.requires_review)
+    except NotPermitted as exc:
+        raise Forbidden(str(exc)) from None
+    except InvalidTransition as exc:
+        raise Conflict(str(exc)) from None
+
+
+def update_post(db: Session, user: User, post: Post, changes: dict, note: str = "") -> Post:
+    """Save an edit as a new revision; a live post goes out again as a new version."""
+    was_live = post.state == State.published
+    new_state = _run(db, post, Action.edit, actor_for(db, user, post))
+    _apply_content(db, post, dict(changes))
+    post.state = new_state
+    post.revision += 1
+    post.updated_at = utcnow()
+    db.flush()
+    _add_revision(db, post, user, note=note or "修改")
+    record(db, actor=user, action="post.update", account_id=post.account_id,
+           subject_type="post", subject_id=post.id, revision=post.revision,
+           fields=sorted(changes))
+    if was_live:
+        post.version += 1
+        publication.on_republished(db, post)
+    elif new_state is State.draft:
+        post.publish_at = None
+    return post
+
+
+def restore_revision(db: Session, user: User, post: Post, number: int) -> Post:
+    revision = db.scalar(select(PostRevision).where(
+        PostRevision.post_id == post.id, PostRevision.number == number))
+    if revision is None:
+        raise NotFound(f"稿件 {post.id} 没有第 {number} 版", field="revision")
+    changes = {}
+    for name, value in revision.content.items():
+        if name in ("valid_from", "valid_until") and value:
+            value = dt.datetime.fromisoformat(value)
+        changes[name] = value
+    changes.pop("column_id", None)
+    post.column_id = revision.content.get("column_id")
+    return update_post(db, user, post, changes, note=f"恢复第 {number} 版")
+
+
+def list_revisions(db: Session, post: Post) -> list[PostRevision]:
+    return list(db.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
+                           .order_by(PostRevision.number)))
+
+
+def act(db: Session, user: User | None, post: Post, action: Action, *,
+        at: dt.datetime | None = None, note: str = "") -> Post:
+    """Take a workflow action; `user` None is the hub's own scheduler."""
+    actor = Actor.system() if user is None else actor_for(db, user, post)
+    if action is Action.publish and at is not None and at > utcnow():
+        action = Action.schedule
+    new_state = _run(db, post, action, actor)
+    if action in (Action.publish, Action.schedule):
+        found = publication.problems(db, post)
+        if found:
+            raise BadRequest("稿件不符合以下终端的要求，未发布：" + "；".join(found),
+                             field="overrides")
+    old_state = post.state
+    post.state = new_state
+    post.updated_at = utcnow()
+    _apply_side_effects(db, user, post, action, at=at, note=note)
+    record(db, actor=user, action=f"post.{action.value}", account_id=post.account_id,
+           subject_type="post", subject_id=post.id, old_state=old_state,
+           new_state=new_state.value, **({"note": note} if note else {}))
+    return post
+
+
+def _apply_side_effects(db, user, post: Post, action: Action, *, at, note) -> None:
+    now = utcnow()
+    if action in (Action.approve, Action.reject):
+        post.reviewed_by_id = user.id
+        post.review_note = note
+    elif action is Action.schedule:
+        post.publish_at = at
+    elif action in (Action.publish, Action.go_live):
+        post.publish_at = None
+        post.published_at = now
+        post.withdrawn_at = None
+        post.version += 1
+        publication.on_published(db, post)
+    elif action in (Action.withdraw, Action.expire):
+        post.publish_at = None
+        post.withdrawn_at = now
+        publication.on_withdrawn(db, post)
+
+
+def run_due(db: Session, now: dt.datetime | None = None) -> list[tuple[int, str]]:
+    """Publish what fell due and expire what ran out; returns (post id, action) done.
+
+    Called by the scheduler on every tick and once at start-up, so posts that fell due while
+    the hub was down go out as soon as it is back.
+    """
+    now = now or utcnow()
+    done = []
+    due = _locked(db, select(Post).where(Post.state == State.scheduled,
+                                         Post.publish_at <= now).order_by(Post.publish_at))
+    for post in due:
+        act(db, None, post, Action.go_live)
+        done.append((post.id, Action.go_live.value))
+    ending = _locked(db, select(Post).where(Post.state == State.published,
+                                            Post.valid_until.is_not(None),
+                                            Post.valid_until <= now))
+    for post in ending:
+        act(db, None, post, Action.expire)
+        done.append((post.id, Action.expire.value))
+    return done
+
+
+def _locked(db: Session, query) -> list[Post]:
+    """Rows this process alone acts on: other workers skip them (PostgreSQL); SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time."""
+    if db.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Post)
+    return list(db.scalars(query))
+
+
+def visible_posts(db: Session, user: User, account: Account, *, state: str | None = None,
+                  limit: int = 50, before_id: int | None = None) -> list[Post]:
+    """Posts of the account's subtree and those pushed down to it from above, newest first."""
+    require_role(db, user, account, "author", "reviewer", "admin")
+    pushed_here = select(PostReach.post_id).where(PostReach.account_id == account.id,
+                                                  PostReach.pushed.is_(True))
+    query = select(Post).join(Account).where(
+        or_(Account.path.startswith(account.path), Post.id.in_(pushed_here)))
+    if state:
+        query = query.where(Post.state == state)
+    if before_id:
+        query = query.where(Post.id < before_id)
+    return list(db.scalars(query.order_by(Post.id.desc()).limit(limit)))

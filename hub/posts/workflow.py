@@ -1,0 +1,190 @@
+"""The editorial state machine: which action moves a post from which state, and who may take it.
+
+Pure rules, no database and no web: the services ask it, the property tests exercise it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class State(enum.StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    approved = "approved"
+    scheduled = "scheduled"
+    published = "published"
+    withdrawn = "withdrawn"
+    expired = "expired"
+
+
+class Action(enum.StrEnum):
+    edit = "edit"
+    submit = "submit"
+    approve = "approve"
+    reject = "reject"
+    publish = "publish"
+    schedule = "schedule"
+    go_live = "go_live"  # the scheduler publishing a post whose time came
+    withdraw = "withdraw"
+    expire = "expire"  # the scheduler ending a post whose validity ended
+
+
+class NotPermitted(Exception):
+    """The actor's roles do not allow the action (HTTP 403)."""
+
+
+class InvalidTransition(Exception):
+    """The action does not apply to the post's current state (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    roles: frozenset[str]  # roles held on the post's account, inherited from ancestors
+    is_author: bool = False  # wrote this post
+    is_system: bool = False  # the hub's scheduler
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(roles=frozenset(), is_system=True)
+
+
+STATE_LABELS = {
+    State.draft: "草稿",
+    State.in_review: "待审核",
+    State.approved: "已审核",
+    State.scheduled: "定时发布",
+    State.published: "已发布",
+    State.withdrawn: "已撤回",
+    State.expired: "已过期",
+}
+
+EDITORS = frozenset({"author", "reviewer", "admin"})
+REVIEWERS = frozenset({"reviewer", "admin"})
+
+
+def can_publish(actor: Actor, requires_review: bool) -> bool:
+    if actor.is_system:
+        return True
+    if actor.roles & REVIEWERS:
+        return True
+    return bool(actor.roles & EDITORS) and not requires_review
+
+
+def _publish_origins(requires_review: bool) -> set[State]:
+    origins = {State.approved, State.scheduled}
+    if not requires_review:
+        origins.add(State.draft)
+    return origins
+
+
+def next_state(state: State, action: Action, actor: Actor, *, requires_review: bool) -> State:
+    """Return the state after `action`, or raise NotPermitted / InvalidTransition."""
+    state, action = State(state), Action(action)
+    rule = _RULES[action]
+    return rule(state, actor, requires_review)
+
+
+def _need_editor(actor: Actor) -> None:
+    if not actor.is_system and not actor.roles & EDITORS:
+        raise NotPermitted("没有该账号的编辑权限")
+
+
+def _need_publisher(actor: Actor, requires_review: bool) -> None:
+    if not can_publish(actor, requires_review):
+        raise NotPermitted("该账号的稿件需经审核员或管理员发布")
+
+
+def _wrong_state(state: State, action: Action) -> InvalidTransition:
+    return InvalidTransition(f"{STATE_LABELS[state]}状态的稿件不能执行 {action.value}")
+
+
+def _edit(state: State, actor: Actor, requires_review: bool) -> State:
+    _need_editor(actor)
+    if state is State.published:
+        # A live post changes in place and is re-delivered: only someone who may publish.
+        _need_publisher(actor, requires_review)
+        return State.published
+    if state is State.scheduled and can_publish(actor, requires_review):
+        return State.scheduled
+    # Anything reviewed or sent out before goes back to draft: the new words are unreviewed.
+    return State.draft
+
+
+def _submit(state: State, actor: Actor, requires_review: bool) -> State:
+    _need_editor(actor)
+    if state is not State.draft:
+        raise _wrong_state(state, Action.submit)
+    return State.in_review
+
+
+def _approve(state: State, actor: Actor, requires_review: bool) -> State:
+    if not actor.roles & REVIEWERS:
+        raise NotPermitted("只有审核员或管理员可以审核")
+    if actor.is_author:
+        raise NotPermitted("作者不能审核自己的稿件")
+    if state is not State.in_review:
+        raise _wrong_state(state, Action.approve)
+    return State.approved
+
+
+def _reject(state: State, actor: Actor, requires_review: bool) -> State:
+    if not actor.roles & REVIEWERS:
+        raise NotPermitted("只有审核员或管理员可以退回稿件")
+    if state is not State.in_review:
+        raise _wrong_state(state, Action.reject)
+    return State.draft
+
+
+def _publish(state: State, actor: Actor, requires_review: bool) -> State:
+    _need_publisher(actor, requires_review)
+    if state not in _publish_origins(requires_review):
+        raise _wrong_state(state, Action.publish)
+    return State.published
+
+
+def _schedule(state: State, actor: Actor, requires_review: bool) -> State:
+    _need_publisher(actor, requires_review)
+    if state not in _publish_origins(requires_review):
+        raise _wrong_state(state, Action.schedule)
+    return State.scheduled
+
+
+def _go_live(state: State, actor: Actor, requires_review: bool) -> State:
+    if not actor.is_system:
+        raise NotPermitted("只有调度器执行定时发布")
+    if state is not State.scheduled:
+        raise _wrong_state(state, Action.go_live)
+    return State.published
+
+
+def _withdraw(state: State, actor: Actor, requires_review: bool) -> State:
+    _need_publisher(actor, requires_review)
+    if state not in (State.published, State.scheduled):
+        raise _wrong_state(state, Action.withdraw)
+    return State.withdrawn
+
+
+def _expire(state: State, actor: Actor, requires_review: bool) -> State:
+    if not actor.is_system:
+        raise NotPermitted("只有调度器执行过期")
+    if state is not State.published:
+        raise _wrong_state(state, Action.expire)
+    return State.expired
+
+
+_RULES = {
+    Action.edit: _edit,
+    Action.submit: _submit,
+    Action.approve: _approve,
+    Action.reject: _reject,
+    Action.publish: _publish,
+    Action.schedule: _schedule,
+    Action.go_live: _go_live,
+    Action.withdraw: _withdraw,
+    Action.expire: _expire,
+}
+
+# States in which the post is (or is about to be) out on the outlets.
+LIVE_STATES = frozenset({State.published})

@@ -1,0 +1,1 @@
+"""Editors: users, their roles on accounts, API tokens and the permission rules."""

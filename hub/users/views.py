@@ -1,0 +1,82 @@
+"""Editor API about oneself: who am I, my grants, my tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from hub.api import route
+from hub.clock import local_iso
+from hub.users import services
+from hub.users.models import ApiToken
+
+bp = Blueprint("users_api", __name__, url_prefix="/api/v1")
+TAG = "me"
+
+
+class GrantOut(BaseModel):
+    account: str
+    account_name: str
+    role: str
+
+
+class MeOut(BaseModel):
+    username: str
+    display_name: str
+    grants: list[GrantOut]
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(default="", max_length=100)
+
+
+class TokenOut(BaseModel):
+    id: int
+    label: str
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+    token: str | None = Field(default=None, description="只在创建时返回一次")
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenOut]
+
+
+def token_out(row: ApiToken, token: str | None = None) -> TokenOut:
+    return TokenOut(id=row.id, label=row.label, created_at=local_iso(row.created_at),
+                    last_used_at=local_iso(row.last_used_at),
+                    revoked_at=local_iso(row.revoked_at), token=token)
+
+
+@route(bp, "/me", "GET", summary="The editor behind the token and their grants", tag=TAG,
+       response=MeOut)
+def me():
+    user = g.user
+    return MeOut(username=user.username, display_name=user.display_name,
+                 grants=[GrantOut(account=gr.account.code, account_name=gr.account.name,
+                                  role=gr.role) for gr in user.grants])
+
+
+@route(bp, "/me/tokens", "GET", summary="My API tokens (never the secrets)", tag=TAG,
+       response=TokenList)
+def list_tokens():
+    rows = g.db.scalars(select(ApiToken).where(ApiToken.user_id == g.user.id)
+                        .order_by(ApiToken.id))
+    return TokenList(tokens=[token_out(r) for r in rows])
+
+
+@route(bp, "/me/tokens", "POST", summary="Issue another token", tag=TAG, body=TokenIn,
+       response=TokenOut, status=201)
+def create_token(body: TokenIn):
+    token = services.issue_token(g.db, g.user, body.label)
+    row = g.db.scalar(select(ApiToken).where(ApiToken.token_hash == services.hash_token(token)))
+    return token_out(row, token)
+
+
+@route(bp, "/me/tokens/<int:token_id>", "DELETE", summary="Revoke one of my tokens", tag=TAG,
+       response=TokenOut)
+def revoke_token(token_id: int):
+    return token_out(services.revoke_token(g.db, g.user, token_id, actor=g.user))

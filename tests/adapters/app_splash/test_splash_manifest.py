@@ -1,0 +1,140 @@
+"""The manifest the app pulls: the current splash and the ones to preload with their windows,
+images at every size from one upload, targeting by region and account, priority, the
+default splash, ETag and 304, daily caps per member, and impressions and clicks counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+
+from PIL import Image
+from splash_helpers import DONGGUAN_APP, promotion
+from sqlalchemy import func, select
+
+from adapters.app_splash.models import SplashDailyCount, SplashEventBatch
+
+
+def _get(client, path, etag=None):
+    return client.get(path, headers={"If-None-Match": etag} if etag else {})
+
+
+def test_default_splash_etag_and_304(client, splash_demo):
+    first = _get(client, DONGGUAN_APP)
+    assert first.status_code == 200
+    body = first.get_json()
+    assert body["current"] is None and body["default"]["title"] == "粤工惠 · 广东工会服务职工"
+    assert body["rules"] == {"skip_button": "always", "skip_taps": 1,
+                             "max_skip_after_seconds": 5, "tap_area": "button",
+                             "shake_trigger": False}
+    tag = first.headers["ETag"]
+    assert tag.startswith('"spl-') and "no-cache" in first.headers["Cache-Control"]
+    assert _get(client, DONGGUAN_APP, tag).status_code == 304
+    assert _get(client, "/splash/v1/manifest", tag).status_code in (200, 304)
+    assert _get(client, "/splash/v1/manifest?slot=nowhere").status_code == 404
+
+
+def test_a_promotion_is_current_with_images_at_every_size(client, token_for, splash_demo,
+                                                          dispatcher):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    tag = _get(client, DONGGUAN_APP).headers["ETag"]
+    post, published = promotion(client, author, reviewer, options={
+        "priority": 10, "daily_cap": 2, "skip_after_seconds": 4,
+        "link": {"type": "miniprogram", "appid": "wx1234567890abcdef",
+                 "path": "pages/coupon/index?id=7"}})
+    assert published.status_code == 200, published.get_json()
+    dispatcher.drain()
+    response = _get(client, DONGGUAN_APP, tag)
+    assert response.status_code == 200
+    current = response.get_json()["current"]
+    assert current["post_id"] == post["id"] and current["priority"] == 10
+    assert current["daily_cap"] == 2 and current["rules"]["skip_after_seconds"] == 4
+    assert current["link"] == {"type": "miniprogram", "appid": "wx1234567890abcdef",
+                               "path": "pages/coupon/index?id=7"}
+    sizes = []
+    for image in current["images"]:
+        data = client.get(image["url"].replace("http://localhost", "")).data
+        assert hashlib.sha256(data).hexdigest() == image["sha256"]
+        assert len(data) == image["byte_size"] <= 600 * 1024
+        with Image.open(io.BytesIO(data)) as picture:
+            assert picture.size == (image["width"], image["height"])
+        sizes.append((image["width"], image["height"]))
+    assert sorted(sizes) == sorted([(1080, 1920), (1242, 2688), (750, 1334), (1125, 2436)])
+    stats = client.get(f"/api/v1/splash/items/{current['id']}", headers=author).get_json()
+    assert stats["regions"] == ["4419"] and stats["live"] is True
+
+
+def test_targeting_by_region_and_account(client, token_for, splash_demo, dispatcher):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    local, _ = promotion(client, author, reviewer, title="东莞本地活动")
+    humen, _ = promotion(client, author, reviewer, title="虎门专场", options={
+        "accounts": ["dg-humen"], "priority": 5})
+    dispatcher.drain()
+
+    def current(query):
+        shown = _get(client, f"/splash/v1/manifest?{query}").get_json()["current"]
+        return shown["post_id"] if shown else None
+
+    assert current("region=441900") == local["id"]
+    assert current("region=441900101&account=dongguan") == local["id"]  # a town in 东莞
+    assert current("region=441400&account=meizhou") is None
+    assert current("account=dg-humen") == humen["id"]  # aimed at 虎门's members
+    assert current("account=dg-humen-garment") == humen["id"]  # a union beneath 虎门
+    assert current("account=dg-changan") is None
+
+
+def test_upcoming_splashes_are_listed_to_preload(client, token_for, splash_demo, dispatcher):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=9)).isoformat()
+    soon, _ = promotion(client, author, reviewer, title="明日开抢", options={
+        "starts_at": tomorrow})
+    far, _ = promotion(client, author, reviewer, title="下月活动", options={"starts_at": later})
+    dispatcher.drain()
+    body = _get(client, DONGGUAN_APP).get_json()
+    assert body["current"] is None
+    upcoming = [entry["post_id"] for entry in body["upcoming"]]
+    assert soon["id"] in upcoming and far["id"] not in upcoming
+    entry = next(e for e in body["upcoming"] if e["post_id"] == soon["id"])
+    assert entry["starts_at"] and entry["images"]
+
+
+def _events(client, batch_id, events):
+    return client.post("/splash/v1/events", json={"batch_id": batch_id, "events": events})
+
+
+def test_daily_cap_per_member_and_counts(client, token_for, splash_demo, dispatcher):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    post, _ = promotion(client, author, reviewer, options={"daily_cap": 2})
+    dispatcher.drain()
+    mine = f"{DONGGUAN_APP}&member=m-1001"
+    before = _get(client, mine)
+    item = before.get_json()["current"]["id"]
+    now = dt.datetime.now(dt.UTC).isoformat()
+    seen = [{"item_id": item, "type": "impression", "at": now, "member": "m-1001"}] * 2
+    clicked = [{"item_id": item, "type": "click", "at": now, "member": "m-1001"}]
+    skipped = [{"item_id": item, "type": "skip", "at": now}]
+    assert _events(client, "e-1", seen + clicked + skipped).get_json()["accepted"] == 4
+    assert _events(client, "e-1", seen).get_json()["duplicate"] is True  # counted once
+    after = _get(client, mine, before.headers["ETag"])
+    assert after.status_code == 200 and after.get_json()["current"] is None  # capped today
+    other = _get(client, f"{DONGGUAN_APP}&member=m-2002").get_json()
+    assert other["current"]["id"] == item
+    stats = client.get(f"/api/v1/splash/posts/{post['id']}/stats", headers=author).get_json()
+    assert (stats["impressions"], stats["clicks"], stats["skips"]) == (2, 1, 1)
+    assert stats["click_rate"] == 0.5
+
+
+def test_malformed_event_batches_store_nothing(client, db, splash_demo):
+    now = dt.datetime.now(dt.UTC).isoformat()
+    good = {"item_id": 1, "type": "impression", "at": now}
+    for body in ({"batch_id": "x1", "events": [good, {**good, "type": "shake"}]},
+                 {"batch_id": "x2", "events": [good, {**good, "at": "2026-11-20T09:00:00"}]},
+                 {"batch_id": "x3", "events": []},
+                 {"batch_id": "x4", "events": [good, {**good, "at": "2099-01-01T00:00:00Z"}]},
+                 {"events": [good]}):
+        response = client.post("/splash/v1/events", json=body)
+        assert response.status_code == 400, body
+    db.rollback()
+    assert db.scalar(select(func.count(SplashEventBatch.id))) == 0
+    assert db.scalar(select(func.count(SplashDailyCount.id))) == 0
