@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,9 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from adapters.app_splash.models import SplashImage, SplashItem, SplashMemberDay, SplashSlot
-from adapters.app_splash.shortcut import lean
 from hub.accounts.models import Account
 from hub.clock import SHANGHAI, local_iso
+from hub.pull.conditional import LruCache
+from hub.pull.lean import raw_query
 
 PRELOAD_DAYS = 3
 CACHE_SECONDS = 300
@@ -43,22 +42,13 @@ class SlotRow(NamedTuple):
     created_at: object  # as the driver gives it: only compared, never shown
 
 
-_QUERIES: dict[tuple[int, bool], tuple] = {}
-
-
 def find_slot(engine: Engine, code: str | None) -> SlotRow | None:
     """One indexed read in autocommit, no session around it: every app launch asks for it.
-    Raises shortcut.Unavailable when the database does not answer."""
-    key = (id(engine), code is None)
-    entry = _QUERIES.get(key)
-    if entry is None or entry[0] is not engine:
-        compiled = (FIRST_SLOT if code is None else LOOKUP).compile(dialect=engine.dialect)
-        entry = _QUERIES[key] = (engine, compiled, str(compiled))
-    _, compiled, sql = entry
-    params = compiled.construct_params({} if code is None else {"code": code})
-    if engine.dialect.positional:
-        params = tuple(params[name] for name in compiled.positiontup)
-    row = lean(engine).first(sql, params)
+    Raises hub.pull.lean.Unavailable when the database does not answer."""
+    if code is None:
+        row = raw_query(engine, "splash-first-slot", FIRST_SLOT).first()
+    else:
+        row = raw_query(engine, "splash-slot", LOOKUP).first(code=code)
     return SlotRow(*row) if row else None
 
 
@@ -89,32 +79,9 @@ class Entry:
         return not self.accounts or bool(self.accounts & lineage)
 
 
-class _Lru:
-    def __init__(self, size: int):
-        self.size, self._data, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-ENTRIES = _Lru(64)  # (slot id, version) -> [Entry]
-BODIES = _Lru(2048)  # ETag -> bytes
-LINEAGES = _Lru(4096)  # account code -> codes of it and its ancestors
+ENTRIES = LruCache(64)  # (slot id, version) -> [Entry]
+BODIES = LruCache(2048)  # ETag -> bytes
+LINEAGES = LruCache(4096)  # account code -> codes of it and its ancestors
 
 
 def entries(db: Session, slot_id: int, version: int, created_at: dt.datetime) -> list[Entry]:
@@ -195,7 +162,7 @@ def choose(candidates: list[Entry], now: dt.datetime, region: str | None,
     return Choice(current, upcoming, defaults[0] if defaults else None)
 
 
-CHOICES = _Lru(4096)  # (slot, targeting, caps) -> (Choice, valid until)
+CHOICES = LruCache(4096)  # (slot, targeting, caps) -> (Choice, valid until)
 
 
 def choose_cached(key: tuple, candidates: list[Entry], now: dt.datetime, region: str | None,

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from werkzeug.wsgi import get_host
 
 from adapters.app_splash import manifest
 from adapters.app_splash.models import (
@@ -21,28 +18,23 @@ from adapters.app_splash.models import (
     SplashItem,
     SplashMemberDay,
 )
-from adapters.app_splash.shortcut import ConditionalShortcut, Unavailable
 from adapters.app_splash.store import attach_from_app
 from hub import api
 from hub.api import route
 from hub.db import utcnow
 from hub.errors import BadRequest, NotFound
+from hub.pull import batches, conditional
+from hub.pull.lean import Unavailable
 
 bp = Blueprint("splash_protocol", __name__)
 bp.record(attach_from_app)
 TAG = "splash-app"
-CACHE_CONTROL = "private, no-cache"
-JSON = "application/json; charset=utf-8"
 MAX_EVENTS = 500
 
 
 def member_hash(member: str | None) -> str | None:
     """Members are recognised by a hash of the app's opaque id, never stored as given."""
     return hashlib.sha256(member.encode()).hexdigest() if member else None
-
-
-def _matches(header: str | None, tag: str) -> bool:
-    return bool(header) and any(p.strip() in (tag, "*") for p in header.split(","))
 
 
 def shortcut(environ, engine):
@@ -66,22 +58,11 @@ def shortcut(environ, engine):
     key = (slot, args.get("region"), lineage, frozenset())
     choice = manifest.choose_cached(key, candidates, now, args.get("region"), lineage,
                                     frozenset())
-    root = f"{environ['wsgi.url_scheme']}://{get_host(environ)}/"
-    tag = manifest.etag_for(slot, day, choice, root)
-    headers = [("ETag", tag), ("Cache-Control", CACHE_CONTROL)]
-    if _matches(environ.get("HTTP_IF_NONE_MATCH"), tag):
-        return "304 NOT MODIFIED", headers, b""
-    body = manifest.BODIES.get(tag)
-    if body is None:
-        return None
-    return "200 OK", headers + [("Content-Type", JSON), ("Content-Length", str(len(body)))], body
+    tag = manifest.etag_for(slot, day, choice, conditional.root_of(environ))
+    return conditional.early_answer(environ, tag, manifest.BODIES)
 
 
-@bp.record_once
-def _install_shortcut(state) -> None:
-    engine = state.app.extensions["hub.engine"]
-    state.app.wsgi_app = ConditionalShortcut(state.app.wsgi_app, "/splash/v1/manifest",
-                                             functools.partial(shortcut, engine=engine))
+conditional.install_shortcut(bp, "/splash/v1/manifest", shortcut)
 
 
 @bp.get("/splash/v1/manifest")
@@ -91,10 +72,7 @@ def get_manifest():
     try:
         slot = manifest.find_slot(current_app.extensions["hub.engine"], code)
     except Unavailable:
-        response = jsonify({"error": "unavailable",
-                            "message": "数据库暂时不可用，请使用已缓存的开屏"})
-        response.status_code, response.headers["Retry-After"] = 503, "30"
-        return response
+        return conditional.retry_later("数据库暂时不可用，请使用已缓存的开屏", 30)
     if slot is None:
         raise NotFound(f"没有开屏位 {code or ''}".strip(), field="slot")
     member = args.get("member")
@@ -107,16 +85,9 @@ def get_manifest():
     capped = manifest.capped(g.db, member_hash(member), candidates, day)
     key = (slot, args.get("region"), lineage, capped)
     choice = manifest.choose_cached(key, candidates, now, args.get("region"), lineage, capped)
-    root = f"{request.environ['wsgi.url_scheme']}://{get_host(request.environ)}/"
-    tag = manifest.etag_for(slot, day, choice, root)
-    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
-    if _matches(request.headers.get("If-None-Match"), tag):
-        return Response(status=304, headers=headers)
-    body = manifest.BODIES.get(tag)
-    if body is None:
-        body = manifest.document(slot, choice, root)
-        manifest.BODIES.put(tag, body)
-    return Response(body, headers=headers, content_type=JSON)
+    root = conditional.root_of(request.environ)
+    return conditional.answer(manifest.etag_for(slot, day, choice, root), manifest.BODIES,
+                              lambda: manifest.document(slot, choice, root))
 
 
 api.OPERATIONS.append(api.Operation(
@@ -128,13 +99,7 @@ api.OPERATIONS.append(api.Operation(
 
 @bp.get("/splash/v1/files/<sha256>.jpg")
 def get_file(sha256: str):
-    file = g.db.get(SplashFile, sha256)
-    if file is None:
-        raise NotFound("没有这个文件", field="file")
-    response = Response(file.data, mimetype=file.mime_type)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["ETag"] = f'"{file.sha256}"'
-    return response
+    return conditional.immutable_file(g.db.get(SplashFile, sha256))
 
 
 api.OPERATIONS.append(api.Operation(
@@ -151,43 +116,22 @@ class EventIn(BaseModel):
                                description="App 的会员匿名标识，用于每日频次")
 
 
-class EventsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
-                          description="批次号；同一批次重复上报只计一次")
+class EventsIn(batches.BatchIn):
     events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS)
 
 
-class EventsOut(BaseModel):
-    batch_id: str
-    accepted: int
-    duplicate: bool
+class EventsOut(batches.BatchOut):
+    pass
 
 
 @route(bp, "/splash/v1/events", "POST", summary="Impressions, clicks and skips from the app, "
        "in batches, idempotent by batch_id", tag=TAG, body=EventsIn, response=EventsOut,
        auth=None)
 def report_events(body: EventsIn):
-    latest = utcnow() + dt.timedelta(days=1)
-    for index, event in enumerate(body.events):
-        if event.at > latest:
-            raise BadRequest("事件时间在未来", field=f"events.{index}.at")
-    try:
-        g.db.add(SplashEventBatch(batch_id=body.batch_id, events=len(body.events)))
-        g.db.flush()
-    except IntegrityError:
-        g.db.rollback()
-        return EventsOut(batch_id=body.batch_id, accepted=0, duplicate=True)
-    _count(g.db, body.events)
-    return EventsOut(batch_id=body.batch_id, accepted=len(body.events), duplicate=False)
-
-
-def _insert(db):
-    if db.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    batches.refuse_future((event.at for event in body.events), "events.{}.at", "事件时间在未来")
+    marker = SplashEventBatch(batch_id=body.batch_id, events=len(body.events))
+    return batches.count_once(g.db, marker, body.batch_id, len(body.events),
+                              lambda: _count(g.db, body.events), EventsOut)
 
 
 def _count(db, events: list[EventIn]) -> None:
@@ -203,7 +147,7 @@ def _count(db, events: list[EventIn]) -> None:
         if event.type == "impression" and event.member:
             key = (member_hash(event.member), day, event.item_id)
             seen[key] = seen.get(key, 0) + 1
-    insert = _insert(db)
+    insert = batches.upsert_insert(db)
     table = SplashDailyCount.__table__
     for (item_id, day), totals in sorted(daily.items()):
         statement = insert(table).values(item_id=item_id, post_id=posts.get(item_id), day=day,

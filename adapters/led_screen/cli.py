@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
+from hub.cli_support import fail, sessions
 from hub.config import Config
-
-
-def _sessions():
-    import hub.models  # noqa: F401  (every table, so foreign keys resolve)
-    from hub.db import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(Config.from_env().database_url))
-
-
-def _fail(exc) -> None:
-    click.echo(f"错误：{getattr(exc, 'message', exc)}", err=True)
-    sys.exit(1)
 
 
 @click.group()
@@ -35,12 +23,12 @@ def screen_token(code: str) -> None:
     from adapters.led_screen import services
     from hub.errors import HubError
 
-    with _sessions()() as db:
+    with sessions()() as db:
         try:
             token = services.issue_token(db, services.get_screen(db, code))
             db.commit()
         except HubError as exc:
-            _fail(exc)
+            fail(exc)
     click.echo(token)
 
 
@@ -51,12 +39,12 @@ def screen_revoke(code: str) -> None:
     from adapters.led_screen import services
     from hub.errors import HubError
 
-    with _sessions()() as db:
+    with sessions()() as db:
         try:
             services.revoke_token(db, services.get_screen(db, code))
             db.commit()
         except HubError as exc:
-            _fail(exc)
+            fail(exc)
     click.echo(f"screen {code}: token revoked")
 
 
@@ -68,7 +56,7 @@ def screen_list() -> None:
     from adapters.led_screen import services
     from adapters.led_screen.models import Screen
 
-    with _sessions()() as db:
+    with sessions()() as db:
         for row in db.scalars(select(Screen).order_by(Screen.code)):
             state = "online" if services.is_online(row) else "offline"
             click.echo(f"{row.code}\t{row.width}x{row.height}\t{row.account.code}\t{state}\t"
@@ -93,7 +81,7 @@ def led_player(hub_url, token_file, cache_dir, seconds, poll_seconds, time_scale
     token = Path(token_file).read_text().strip() if token_file else \
         os.environ.get("HUB_LED_TOKEN")
     if not token:
-        _fail("需要设备令牌：--token-file 或环境变量 HUB_LED_TOKEN")
+        fail("需要设备令牌：--token-file 或环境变量 HUB_LED_TOKEN")
     player = Player(hub_url or Config.from_env().public_url, token, cache_dir)
 
     def shown(item: dict) -> None:

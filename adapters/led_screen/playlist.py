@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
 import zlib
-from collections import OrderedDict
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -23,6 +21,7 @@ from adapters.led_screen import services
 from adapters.led_screen.models import LedFile, LedItem, LedRendition, Screen
 from adapters.led_screen.publishing import kind_of, screen_info
 from hub.clock import SHANGHAI, local_iso
+from hub.pull.conditional import LruCache
 
 HORIZON_DAYS = 4
 ROLE_ORDER = {"interrupt": 0, "normal": 1, "default": 2}
@@ -44,34 +43,7 @@ def etag_for(screen_id: int, version: int, day: dt.date, root: str, token_hash: 
     return f'"led-{screen_id}-{version}-{day:%Y%m%d}-{salt:08x}"'
 
 
-class BodyCache:
-    """Serialised playlists by ETag, least recently used dropped first."""
-
-    def __init__(self, size: int = 4096):
-        self.size = size
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            body = self._entries.get(key)
-            if body is not None:
-                self._entries.move_to_end(key)
-            return body
-
-    def put(self, key: str, body: bytes) -> None:
-        with self._lock:
-            self._entries[key] = body
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-CACHE = BodyCache()
+CACHE = LruCache(4096)  # serialised playlists by ETag
 
 
 def _window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

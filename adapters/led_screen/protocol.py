@@ -9,16 +9,14 @@ however often it is sent.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import threading
 import time
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from adapters.led_screen import fastpath, playlist, services
 from adapters.led_screen.models import LedFile, LedItem, LedPlayBatch, LedPlayHour, Screen
@@ -27,15 +25,15 @@ from hub import api
 from hub.api import route
 from hub.clock import local_iso
 from hub.db import utcnow
-from hub.errors import BadRequest, HubError, NotFound, Unauthorized
+from hub.errors import HubError, Unauthorized
+from hub.pull import batches, conditional
+from hub.pull.lean import Unavailable, raw_query
 
 bp = Blueprint("led_protocol", __name__)
 bp.record(attach_from_app)
 TAG = "led-controller"
 MAX_BATCH = 300
 MAX_OPEN_PAIRINGS = 1000
-CACHE_CONTROL = "private, no-cache"
-JSON = "application/json; charset=utf-8"
 
 
 class TooManyRequests(HubError):
@@ -68,22 +66,24 @@ class _PollClock:
 POLLS = _PollClock()
 
 
-def _token_hash() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+def _hash_of_bearer(header: str | None) -> str | None:
+    """The stored form (sha256) of the device token an Authorization header carries."""
+    scheme, _, token = (header or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("需要 Authorization: Bearer <设备令牌>")
+        return None
     return services.hash_token(token)
+
+
+def _token_hash() -> str:
+    token_hash = _hash_of_bearer(request.headers.get("Authorization"))
+    if token_hash is None:
+        raise Unauthorized("需要 Authorization: Bearer <设备令牌>")
+    return token_hash
 
 
 def _unauthorised() -> Unauthorized:
     return Unauthorized("设备令牌无效或已撤销，请重新配对或签发令牌")
-
-
-def _matches(header: str | None, tag: str) -> bool:
-    if not header:
-        return False
-    return any(part.strip() in (tag, "*") for part in header.split(","))
 
 
 LIVENESS = fastpath.Liveness(Screen.__table__, "last_poll_at")
@@ -102,13 +102,10 @@ class Poll:
 
 def read_poll(environ, engine) -> Poll | None:
     """Authenticate and version a poll with one indexed read; None: no or unknown token."""
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    token_hash = _hash_of_bearer(environ.get("HTTP_AUTHORIZATION"))
+    if token_hash is None:
         return None
-    token_hash = services.hash_token(token)
-    row = fastpath.raw_query(engine, "led-lookup", playlist.LOOKUP).first(
-        token_hash=token_hash)
+    row = raw_query(engine, "led-lookup", playlist.LOOKUP).first(token_hash=token_hash)
     if row is None:
         return None
     screen_id, version, min_poll_seconds = row
@@ -116,20 +113,9 @@ def read_poll(environ, engine) -> Poll | None:
     now = utcnow()
     if not wait:
         LIVENESS.note(engine, screen_id, now)
-    root = fastpath.root_of(environ)
+    root = conditional.root_of(environ)
     tag = playlist.etag_for(screen_id, version, playlist.local_day(now), root, token_hash)
     return Poll(screen_id, token_hash, wait, now, root, tag)
-
-
-def _busy(message: str, seconds: int, status: int, code: str) -> Response:
-    response = jsonify({"error": code, "message": message})
-    response.status_code = status
-    response.headers["Retry-After"] = str(seconds)
-    return response
-
-
-def _headers(poll: Poll) -> list[tuple[str, str]]:
-    return [("ETag", poll.tag), ("Cache-Control", CACHE_CONTROL)]
 
 
 def shortcut(environ, engine):
@@ -137,20 +123,10 @@ def shortcut(environ, engine):
     poll = environ[POLL_KEY] = read_poll(environ, engine)
     if poll is None or poll.wait:
         return None
-    if _matches(environ.get("HTTP_IF_NONE_MATCH"), poll.tag):
-        return "304 NOT MODIFIED", _headers(poll), b""
-    body = playlist.CACHE.get(poll.tag)
-    if body is None:
-        return None
-    return "200 OK", _headers(poll) + [("Content-Type", JSON),
-                                       ("Content-Length", str(len(body)))], body
+    return conditional.early_answer(environ, poll.tag, playlist.CACHE)
 
 
-@bp.record_once
-def _install_shortcut(state) -> None:
-    engine = state.app.extensions["hub.engine"]
-    state.app.wsgi_app = fastpath.ConditionalShortcut(
-        state.app.wsgi_app, "/led/v1/playlist", functools.partial(shortcut, engine=engine))
+conditional.install_shortcut(bp, "/led/v1/playlist", shortcut)
 
 
 @bp.get("/led/v1/playlist")
@@ -159,24 +135,22 @@ def get_playlist():
     try:
         poll = environ[POLL_KEY] if POLL_KEY in environ else \
             read_poll(environ, current_app.extensions["hub.engine"])
-    except fastpath.Unavailable:
+    except Unavailable:
         # The controller keeps playing from its cache; it should come back a bit later.
-        return _busy("数据库暂时不可用，请稍后再拉取节目单", 30, 503, "unavailable")
+        return conditional.retry_later("数据库暂时不可用，请稍后再拉取节目单", 30)
     if poll is None:
         _token_hash()  # names what is missing when there is no token at all
         raise _unauthorised()
     if poll.wait:
         seconds = math.ceil(poll.wait)
-        return _busy(f"轮询过于频繁，请 {seconds} 秒后再试", seconds, 429, "too_many_requests")
-    headers = dict(_headers(poll))
-    if _matches(request.headers.get("If-None-Match"), poll.tag):
-        return Response(status=304, headers=headers)
-    body = playlist.CACHE.get(poll.tag)
-    if body is None:
-        screen = g.db.get(Screen, poll.screen_id)
-        body = playlist.serialise(playlist.build(g.db, screen, poll.root, poll.now))
-        playlist.CACHE.put(poll.tag, body)
-    return Response(body, headers=headers, content_type=JSON)
+        return conditional.retry_later(f"轮询过于频繁，请 {seconds} 秒后再试", seconds, 429,
+                                       "too_many_requests")
+    return conditional.answer(poll.tag, playlist.CACHE, lambda: _build(poll))
+
+
+def _build(poll: Poll) -> bytes:
+    screen = g.db.get(Screen, poll.screen_id)
+    return playlist.serialise(playlist.build(g.db, screen, poll.root, poll.now))
 
 
 def screen_from_token(db) -> Screen:
@@ -219,7 +193,7 @@ def heartbeat(body: HeartbeatIn):
         status["playing_item_id"] = body.playing_item_id
     screen.reported_status = status
     tag = playlist.etag_for(screen.id, screen.playlist_version, playlist.local_day(now),
-                            fastpath.root_of(request.environ), screen.token_hash)
+                            conditional.root_of(request.environ), screen.token_hash)
     return HeartbeatOut(playlist_etag=tag, playlist_changed=body.playlist_etag != tag,
                         poll_seconds=screen.poll_seconds, server_time=local_iso(now))
 
@@ -231,39 +205,24 @@ class PlayIn(BaseModel):
     duration_seconds: float = Field(ge=0, le=86400)
 
 
-class PlaysIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    batch_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
-                          description="批次号；同一批次重复上报只计一次")
+class PlaysIn(batches.BatchIn):
     plays: list[PlayIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class PlaysOut(BaseModel):
-    batch_id: str
-    accepted: int
-    duplicate: bool
+class PlaysOut(batches.BatchOut):
+    pass
 
 
 @route(bp, "/led/v1/plays", "POST", summary="Proof of play (device token): a batch of plays, "
        "idempotent by batch_id, summed per item per hour", tag=TAG, body=PlaysIn,
        response=PlaysOut, auth=None, errors=(401,))
 def report_plays(body: PlaysIn):
-    screen = screen_from_token(g.db)
-    latest = utcnow() + dt.timedelta(days=1)
-    for index, play in enumerate(body.plays):
-        if play.started_at > latest:
-            raise BadRequest("播放时间在未来，请校准控制器时钟",
-                             field=f"plays.{index}.started_at")
-    screen_id = screen.id
-    try:
-        g.db.add(LedPlayBatch(screen_id=screen_id, batch_id=body.batch_id,
-                           records=len(body.plays)))
-        g.db.flush()
-    except IntegrityError:
-        g.db.rollback()
-        return PlaysOut(batch_id=body.batch_id, accepted=0, duplicate=True)
-    _count(g.db, screen_id, body.plays)
-    return PlaysOut(batch_id=body.batch_id, accepted=len(body.plays), duplicate=False)
+    screen_id = screen_from_token(g.db).id
+    batches.refuse_future((play.started_at for play in body.plays), "plays.{}.started_at",
+                          "播放时间在未来，请校准控制器时钟")
+    marker = LedPlayBatch(screen_id=screen_id, batch_id=body.batch_id, records=len(body.plays))
+    return batches.count_once(g.db, marker, body.batch_id, len(body.plays),
+                              lambda: _count(g.db, screen_id, body.plays), PlaysOut)
 
 
 def _count(db, screen_id: int, plays: list[PlayIn]) -> None:
@@ -280,10 +239,7 @@ def _count(db, screen_id: int, plays: list[PlayIn]) -> None:
 
 
 def _add_hour(db, screen_id, item_id, post_id, hour, count, seconds) -> None:
-    if db.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = batches.upsert_insert(db)
     table = LedPlayHour.__table__
     statement = insert(table).values(screen_id=screen_id, item_id=item_id, post_id=post_id,
                                      hour=hour, plays=count, seconds=seconds)
@@ -295,14 +251,7 @@ def _add_hour(db, screen_id, item_id, post_id, hour, count, seconds) -> None:
 
 @bp.get("/led/v1/files/<sha256>.<extension>")
 def get_file(sha256: str, extension: str):
-    file = g.db.get(LedFile, sha256)
-    if file is None:
-        raise NotFound("没有这个文件", field="file")
-    response = Response(file.data, mimetype=file.mime_type)
-    # Named by their content: the bytes behind a URL never change.
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["ETag"] = f'"{file.sha256}"'
-    return response
+    return conditional.immutable_file(g.db.get(LedFile, sha256))
 
 
 api.OPERATIONS.append(api.Operation(

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from adapters.led_screen import fastpath, options, playlist, publishing, schedule, services
+from adapters.led_screen import options, playlist, publishing, schedule, services
 from adapters.led_screen.models import LedItem, LedPlayHour, LedPostOptions, Screen, ScreenGroup
 from adapters.led_screen.store import attach_from_app
 from hub import api
@@ -21,6 +21,7 @@ from hub.db import utcnow
 from hub.errors import BadRequest, NotFound
 from hub.outlets.models import Outlet
 from hub.posts.services import get_post
+from hub.pull.conditional import root_of
 from hub.users.permissions import require_role
 
 bp = Blueprint("led_api", __name__, url_prefix="/api/v1/led")
@@ -292,7 +293,7 @@ def pair_screen(code: str, body: PairIn):
 def screen_playlist(code: str):
     screen = _screen_for(code)
     now = utcnow()
-    document = playlist.build(g.db, screen, fastpath.root_of(request.environ), now)
+    document = playlist.build(g.db, screen, root_of(request.environ), now)
     return PlaylistView(playlist=document,
                         now_playing=schedule.program(document["items"], now))
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from adapters.web import pages, sites, store
 from hub.channels import DeliveryJob, OutletInfo, PostSnapshot, Receipt, TransientError
 from hub.db import utcnow
+from hub.pull.store import Store
 
 log = logging.getLogger("hub.web")
 
@@ -28,36 +29,6 @@ DEMO_LOOKS = {
 }
 
 
-class _Runtime:
-    """Where the channel finds the database and the hub's settings."""
-
-    def __init__(self):
-        self.sessions = None
-        self.read_sessions = None
-        self.config = None
-
-    def bind_app(self, app) -> None:
-        self.sessions = app.extensions["hub.sessions"]
-        self.read_sessions = app.extensions["hub.read_sessions"]
-        self.config = app.config["HUB"]
-
-    def attach(self, config, sessions) -> None:
-        self.config, self.sessions = config, sessions
-        if self.read_sessions is None:
-            self.read_sessions = sessions
-
-    def ensure(self) -> None:
-        if self.sessions is not None:
-            return
-        from hub.config import Config
-        from hub.db import make_engine, make_session_factory
-
-        self.config = Config.from_env()
-        engine = make_engine(self.config.database_url)
-        self.sessions = make_session_factory(engine)
-        self.read_sessions = make_session_factory(engine, read_only=True)
-
-
 class WebChannel:
     name = "web"
     label = "网站"
@@ -67,7 +38,7 @@ class WebChannel:
     updates_in_place = False
 
     def __init__(self):
-        self.runtime = _Runtime()
+        self.database = Store()  # the hub's sessions and settings (hub.pull.store)
 
     # -- addresses -----------------------------------------------------------------------
     def page_url(self, outlet: OutletInfo, post_id: int) -> str:
@@ -75,8 +46,7 @@ class WebChannel:
         if domain:
             scheme = outlet.config.get("scheme", "https")
             return f"{scheme}://{domain}/posts/{post_id}"
-        self.runtime.ensure()
-        return f"{self.runtime.config.public_url}/sites/{outlet.account_code}/posts/{post_id}"
+        return f"{self.database.config.public_url}/sites/{outlet.account_code}/posts/{post_id}"
 
     # -- the port ------------------------------------------------------------------------
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
@@ -86,9 +56,8 @@ class WebChannel:
                 "preview_html": self._preview_page(post, outlet)}
 
     def deliver(self, job: DeliveryJob) -> Receipt:
-        self.runtime.ensure()
         try:
-            with self.runtime.sessions() as db:
+            with self.database.session() as db:
                 store.record_entry(db, job)
                 db.commit()
         except IntegrityError:
@@ -102,9 +71,8 @@ class WebChannel:
                        external_url=self.page_url(job.outlet, job.post.id))
 
     def withdraw(self, job: DeliveryJob) -> None:
-        self.runtime.ensure()
         try:
-            with self.runtime.sessions() as db:
+            with self.database.session() as db:
                 store.remove_entry(db, job)
                 db.commit()
         except DBAPIError as exc:
@@ -115,7 +83,7 @@ class WebChannel:
 
     def attach(self, config, sessions) -> None:
         """The hub's settings and sessions (the dispatcher calls this; `hub worker` has no app)."""
-        self.runtime.attach(config, sessions)
+        self.database.attach(sessions, config)
 
     # -- optional hooks ------------------------------------------------------------------
     def blueprint(self):
@@ -127,7 +95,7 @@ class WebChannel:
 
         def on_register(state) -> None:
             app = state.app
-            self.runtime.bind_app(app)
+            self.database.attach_from_app(state)
             app.wsgi_app = DomainMiddleware(app.wsgi_app, app.extensions["hub.read_sessions"],
                                             app.config["HUB"].public_url)
 
@@ -157,8 +125,7 @@ class WebChannel:
         from hub.outlets.models import Outlet
         from hub.posts.models import Post
 
-        self.runtime.ensure()
-        with self.runtime.read_sessions() as db:
+        with self.database.reading() as db:
             row = db.get(Outlet, outlet.id)
             if row is None:
                 return ""

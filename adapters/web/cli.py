@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-
-def _sessions():
-    from hub.config import Config
-    from hub.db import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(Config.from_env().database_url))
-
-
-def _fail(exc) -> None:
-    click.echo(f"错误：{getattr(exc, 'message', exc)}", err=True)
-    sys.exit(1)
+from hub.cli_support import fail, sessions
 
 
 @click.group()
@@ -38,12 +26,12 @@ def issue(code: str, partner: str) -> None:
     from hub.accounts.services import get_account
     from hub.errors import HubError
 
-    with _sessions()() as db:
+    with sessions()() as db:
         try:
             row, key = issue_key(db, get_account(db, code), partner)
             db.commit()
         except HubError as exc:
-            _fail(exc)
+            fail(exc)
     click.echo(f"key {row.id} for {partner} on {code}:")
     click.echo(key)
 
@@ -53,7 +41,7 @@ def list_() -> None:
     """Every key: id, account, partner, first characters, revoked or not."""
     from adapters.web.partners import list_keys
 
-    with _sessions()() as db:
+    with sessions()() as db:
         for row, account in list_keys(db):
             state = "revoked" if row.revoked_at else "active"
             click.echo(f"{row.id}\t{account.code}\t{row.partner}\t{row.hint}…\t{state}")
@@ -66,10 +54,10 @@ def revoke(key_id: int) -> None:
     from adapters.web.partners import revoke_key
     from hub.errors import HubError
 
-    with _sessions()() as db:
+    with sessions()() as db:
         try:
             revoke_key(db, key_id)
             db.commit()
         except HubError as exc:
-            _fail(exc)
+            fail(exc)
     click.echo(f"key {key_id} revoked")

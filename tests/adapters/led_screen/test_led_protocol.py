@@ -188,14 +188,14 @@ def test_pairing_with_a_short_code(client, db, led_demo, token_for):
 
 def test_a_database_that_does_not_answer_gets_503_with_retry_after(client, device_token,
                                                                    monkeypatch):
-    from adapters.led_screen import fastpath
+    from hub.pull.lean import LeanConnections, Unavailable
 
     token = device_token("dg-guomao")
 
     def down(*args, **kwargs):
-        raise fastpath.Unavailable("OperationalError")
+        raise Unavailable("OperationalError")
 
-    monkeypatch.setattr(fastpath.LeanConnections, "first", down)
+    monkeypatch.setattr(LeanConnections, "first", down)
     response = poll(client, token)
     assert response.status_code == 503 and response.headers["Retry-After"] == "30"
     assert response.get_json()["error"] == "unavailable"

@@ -1,35 +1,34 @@
-"""What makes the manifest cheap: one indexed read in autocommit on a connection kept for
-such reads, and WSGI middleware that answers before Flask when the rest is in process.
+"""One-statement reads without a session: what lets thousands of devices poll all day.
 
-(The LED adapter has the same two pieces; adapters do not import each other.)
+Through the ORM a poll would pay for a session transaction (on SQLite an explicit BEGIN and
+a ROLLBACK, on PostgreSQL a ping and a ROLLBACK) around a one-row read. Here the read is a
+statement compiled once per engine and run in autocommit on a connection kept for such
+reads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from sqlalchemy.engine import Engine
 
 
-class ConditionalShortcut:
-    """In front of Flask for one GET path: `answer(environ)` gives (status, headers, body)
-    when it can answer from one lookup and what is cached in process, or None to let Flask
-    handle the request (and any error) as usual."""
+class Unavailable(Exception):
+    """The database did not answer a lean read."""
 
-    def __init__(self, wsgi_app, path: str, answer):
-        self.wsgi_app, self.path, self.answer = wsgi_app, path, answer
 
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == self.path and environ.get("REQUEST_METHOD") == "GET":
-            try:
-                answered = self.answer(environ)
-            except Exception:  # noqa: BLE001  (the view meets the same error and answers it)
-                answered = None
-            if answered is not None:
-                status, headers, body = answered
-                start_response(status, headers)
-                return [body]
-        return self.wsgi_app(environ, start_response)
+class _Kept:
+    def __init__(self, fairy, cursor):
+        self.fairy, self.cursor = fairy, cursor
+
+    def close(self) -> None:
+        """Best effort: a broken connection may refuse to close (SQLite raises on a closed
+        one), and must not stop the read being tried again on a new one."""
+        with contextlib.suppress(Exception):
+            self.cursor.close()
+        with contextlib.suppress(Exception):
+            self.fairy.close()
 
 
 class LeanConnections:
@@ -43,10 +42,10 @@ class LeanConnections:
 
     def __init__(self, engine: Engine, keep: int = 8):
         self.engine, self.keep = engine, keep
-        self._idle: list = []
+        self._idle: list[_Kept] = []
         self._lock = threading.Lock()
 
-    def _open(self):
+    def _open(self) -> _Kept:
         """A detached connection (closing it really closes it) and the one cursor it keeps
         (a new cursor per read costs more than the read on PostgreSQL)."""
         fairy = self.engine.raw_connection()
@@ -73,8 +72,7 @@ class LeanConnections:
             connection.close()
         return row
 
-
-    def _read(self, connection, sql: str, params):
+    def _read(self, connection: _Kept | None, sql: str, params):
         for attempt in (1, 2):
             fresh = connection is None
             if fresh:
@@ -93,28 +91,44 @@ class LeanConnections:
         raise AssertionError("unreachable")
 
 
-class _Kept:
-    def __init__(self, fairy, cursor):
-        self.fairy, self.cursor = fairy, cursor
-
-    def close(self) -> None:
-        try:
-            self.cursor.close()
-        finally:
-            self.fairy.close()
-
-
-class Unavailable(Exception):
-    """The database did not answer a lean read."""
-
-
 _LEAN: dict[int, LeanConnections] = {}
 
 
 def lean(engine: Engine) -> LeanConnections:
+    """The engine's kept connections (an engine rebuilt under a reused id gets new ones)."""
     found = _LEAN.get(id(engine))
     if found is None or found.engine is not engine:
         found = _LEAN[id(engine)] = LeanConnections(engine)
     return found
 
 
+class RawQuery:
+    """A SELECT compiled once for one engine's dialect, run on a lean connection."""
+
+    def __init__(self, engine: Engine, statement):
+        self.engine = engine
+        self.compiled = statement.compile(dialect=engine.dialect)
+        self.sql = str(self.compiled)
+        self.positional = engine.dialect.positional
+
+    def first(self, **values) -> tuple | None:
+        """The first row for these bound values; raises Unavailable."""
+        params = self.compiled.construct_params(values)
+        if self.positional:
+            params = tuple(params[name] for name in self.compiled.positiontup)
+        return lean(self.engine).first(self.sql, params)
+
+
+_QUERIES: dict[tuple[int, str], RawQuery] = {}
+_QUERIES_LOCK = threading.Lock()
+
+
+def raw_query(engine: Engine, name: str, statement) -> RawQuery:
+    """`statement` compiled for `engine`, once; `name` must be unique across the hub (prefix
+    it with the adapter's name)."""
+    key = (id(engine), name)
+    query = _QUERIES.get(key)
+    if query is None or query.engine is not engine:
+        with _QUERIES_LOCK:
+            query = _QUERIES[key] = RawQuery(engine, statement)
+    return query
