@@ -3,6 +3,9 @@
 VENV   := .venv
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed
+# The mini-program's jest tests get their node modules the same way, from package-lock.json.
+MINIPROGRAM := adapters/wechat/miniprogram
+MP_STAMP    := $(MINIPROGRAM)/node_modules/.installed
 
 .PHONY: run test lint clean bench
 
@@ -12,14 +15,19 @@ $(STAMP): requirements.txt pyproject.toml
 	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+$(MP_STAMP): $(MINIPROGRAM)/package-lock.json
+	cd $(MINIPROGRAM) && npm ci --no-audit --no-fund
+	touch $(MP_STAMP)
+
 run: $(STAMP)
 	$(VENV)/bin/hub run
 
-test: $(STAMP)
+test: $(STAMP) $(MP_STAMP)
 	$(VENV)/bin/pytest
+	cd $(MINIPROGRAM) && node_modules/.bin/jest --ci
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(MINIPROGRAM)/node_modules

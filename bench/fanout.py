@@ -25,9 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg
+from benchkit import scratch_database
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,23 +60,6 @@ class InstantChannel:
 
     def lane(self, outlet):
         return str(outlet.id)
-
-
-def scratch_database(url: str | None, workdir: Path) -> tuple[str, callable]:
-    if not url:
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    admin = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = "hub_bench_fanout"
-    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return admin.set(database=name).render_as_string(hide_password=False), drop
 
 
 def prepare(config: Config, sessions, channel: str, targets: int, receiver_url: str) -> None:
@@ -179,7 +161,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    url, drop = scratch_database(args.database, workdir)
+    url, drop = scratch_database(args.database, "hub_bench_fanout", workdir / "bench.sqlite3")
     port = 5098
     receiver = subprocess.Popen([sys.executable, "-m", "adapters.loopback.receiver",
                                  "--port", str(port), "--latency", str(args.latency)],

@@ -17,7 +17,8 @@ across the province. Then VACUUM ANALYZE.
 
 Three paths are driven in rounds with bench/polling_load.py (one connection per request, as
 gunicorn's sync workers close them): the bare endpoint, the first page of a random member's
-feed, and a second page (with the cursor of the first). Prints requests per second, p50 and
+feed as the mini-program reads it (GET /mp/v1/feed with the member's session token), and a
+second page (with the cursor of the first). Prints requests per second, p50 and
 p99, the ratio to the bare endpoint, the load generator's own CPU share (it shares the two
 cores with the workers and PostgreSQL), and EXPLAIN (ANALYZE, BUFFERS) of one first page.
 Aim: feed p99 < 50 ms at 16 clients.
@@ -26,32 +27,28 @@ Aim: feed p99 < 50 ms at 16 clients.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import benchkit  # noqa: E402
 import polling_load  # noqa: E402
+from benchkit import HOST  # noqa: E402
 
 from hub import demo, migrate  # noqa: E402
 from hub.db import make_engine, make_session_factory  # noqa: E402
-from hub.members import feed, follows  # noqa: E402
+from hub.members import feed, follows, sessions  # noqa: E402
 
-HOST = "127.0.0.1"
 NAME = "hub_bench_feed"
+SECRET = "bench"  # HUB_SECRET_KEY of the served hub: member tokens are signed with it
 
 SEED_UNIONS = """
 INSERT INTO accounts (code, name, level, region_code, parent_id, path, theme_color, intro,
@@ -133,21 +130,6 @@ ON CONFLICT DO NOTHING;
 """
 
 
-def scratch_database(url: str, reuse: bool):
-    admin = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    if not reuse:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{NAME}"')
-
-    def drop():
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
-
-    return admin.set(database=NAME).render_as_string(hide_password=False), drop
-
-
 def _step(connection, label: str, sql: str, **params) -> None:
     started = time.perf_counter()
     for statement in (s.strip() for s in sql.split(";")):
@@ -216,87 +198,38 @@ def explain(engine, identity_id: int) -> str:
         return "\n".join(lines)
 
 
-def gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
-    binary = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(
-        [binary, "-w", str(workers), "-b", f"{HOST}:{port}", "--log-level", "warning",
-         "--backlog", "2048", app], cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1)
-            return process
-        except OSError as exc:
-            if getattr(exc, "code", None):
-                return process
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"gunicorn {app} did not start on port {port}")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 def plans(engine, hub_port: int, bare_port: int, members: int) -> list:
+    """Requests as the mini-program sends them: GET /mp/v1/feed with a member's session."""
     build = polling_load.request_bytes
     rng = random.Random(7)
     ids = rng.sample(range(1, members + 1), min(5000, members))
-    first = [build(HOST, hub_port, f"/bench/feed/{i}") for i in ids]
+
+    def as_member(i: int, path: str) -> bytes:
+        token = sessions.issue(SECRET, i, f"bench-o{i}")
+        return build(HOST, hub_port, path, {"Authorization": f"Member {token}"})
+
+    first = [as_member(i, "/mp/v1/feed") for i in ids]
     second = []
     with make_session_factory(engine)() as db:
         for i in ids[:1000]:
             cursor = feed.feed(db, i).next_cursor
             if cursor:
-                second.append(build(HOST, hub_port, f"/bench/feed/{i}?cursor={cursor}"))
+                second.append(as_member(i, f"/mp/v1/feed?cursor={cursor}"))
     return [("bare Flask", bare_port, [build(HOST, bare_port, "/bare")]),
             ("feed page 1", hub_port, first),
             ("feed page 2", hub_port, second)]
 
 
-def _cpu_seconds(pids) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def _workers(master: subprocess.Popen) -> list[int]:
-    with open(f"/proc/{master.pid}/task/{master.pid}/children") as children:
-        return [int(pid) for pid in children.read().split()] + [master.pid]
-
-
-def _postgres() -> list[int]:
-    """The backends serving the scratch database (not those of anything else running)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                    if f" {NAME} ".encode() in cmdline.read():
-                        pids.append(int(entry))
-            except OSError:
-                continue
-    return pids
-
-
 def measured(name, port, requests, args, servers) -> polling_load.Result:
     """One path's run, with the CPU the serving processes and PostgreSQL spent on it."""
-    watched = _workers(servers[port])
-    database = _postgres()  # backends are forked per connection: taken now, still there
-    before = (_cpu_seconds(watched), _cpu_seconds(database))
+    watched = benchkit.family(servers[port])
+    # Backends are forked per connection: the ones taken now are still there after the run.
+    database = benchkit.postgres_backends(NAME)
+    before = (benchkit.cpu_seconds(watched), benchkit.cpu_seconds(database))
     result = polling_load.run(name, HOST, port, requests, seconds=args.seconds,
                               connections=args.connections, warmup=0)
-    spent = (_cpu_seconds(watched) - before[0], _cpu_seconds(database) - before[1])
+    spent = (benchkit.cpu_seconds(watched) - before[0],
+             benchkit.cpu_seconds(database) - before[1])
     total = max(1, result.requests)
     result.server_ms, result.database_ms = (1000 * spent[0] / total, 1000 * spent[1] / total)
     return result
@@ -337,7 +270,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="use the kept database as it is")
     args = parser.parse_args()
 
-    url, drop = scratch_database(args.database, args.reuse)
+    url, drop = benchkit.scratch_database(args.database, NAME, reuse=args.reuse)
     processes = []
     try:
         engine = make_engine(url)
@@ -348,12 +281,10 @@ def main() -> None:
             seed(engine, args)
             print(f"seeded in {time.perf_counter() - started:.1f} s")
         print(describe(engine))
-        env = dict(os.environ, HUB_DATABASE_URL=url, HUB_SECRET_KEY="bench",
-                   HUB_RUN_WORKERS="0", HUB_DEMO="0", HUB_AUTO_MIGRATE="0",
-                   PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
-        hub_port, bare_port = free_port(), free_port()
-        processes.append(gunicorn("feed_app:hub()", hub_port, env, args.workers))
-        processes.append(gunicorn("feed_app:bare()", bare_port, env, args.workers))
+        env = benchkit.hub_env(url, SECRET)
+        hub_port, bare_port = benchkit.free_port(), benchkit.free_port()
+        processes.append(benchkit.gunicorn("feed_app:hub()", hub_port, env, args.workers))
+        processes.append(benchkit.gunicorn("feed_app:bare()", bare_port, env, args.workers))
         servers = {hub_port: processes[0], bare_port: processes[1]}
         paths = plans(engine, hub_port, bare_port, args.members)
         print(explain(engine, 4242 % args.members + 1))
@@ -369,8 +300,7 @@ def main() -> None:
         summarise(rounds)
     finally:
         for process in processes:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+            benchkit.stop(process)
         if not args.keep:
             drop()
 

@@ -26,9 +26,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,15 +34,15 @@ import time
 import urllib.request
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import benchkit  # noqa: E402
 import polling_load  # noqa: E402
+from benchkit import HOST  # noqa: E402
 
 from adapters.app_splash.models import SplashImage, SplashItem, SplashSlot  # noqa: E402
 from adapters.led_screen import forms, playlist  # noqa: E402
@@ -65,24 +62,7 @@ from hub.outlets.models import Outlet  # noqa: E402
 
 SIZES = [(1920, 1080), (768, 384), (580, 256), (128, 64), (1280, 512)]
 GROUP_SIZE = 5
-HOST = "127.0.0.1"
-
-
-def scratch_database(url: str | None, workdir: Path):
-    if not url:
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    admin = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = "hub_bench_polling"
-    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return admin.set(database=name).render_as_string(hide_password=False), drop
+NAME = "hub_bench_polling"
 
 
 def token_of(number: int) -> str:
@@ -173,55 +153,13 @@ def _seed_splash(db, now: dt.datetime) -> None:
     slot.version += 1
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn(app: str, port: int, env: dict, workers: int) -> subprocess.Popen:
-    binary = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen(
-        [binary, "-w", str(workers), "-b", f"{HOST}:{port}", "--log-level", "warning",
-         "--backlog", "2048", app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1)
-            return process
-        except OSError as exc:
-            if getattr(exc, "code", None):  # an HTTP error: the server answers
-                return process
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"gunicorn {app} did not start on port {port}")
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu(master: int) -> float:
-    """CPU seconds used so far by a gunicorn master and its workers (from /proc)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, parent = int(entry.name), int(fields[1])
-        if master in (pid, parent):
-            total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
-
-
-def measure(name: str, port: int, requests: list[bytes], master: int, args):
+def measure(name: str, port: int, requests: list[bytes], master: subprocess.Popen, args):
     """One timed run, with the server's CPU time per request beside the throughput."""
-    before = server_cpu(master)
+    processes = benchkit.family(master)
+    before = benchkit.cpu_seconds(processes)
     result = polling_load.run(name, HOST, port, requests, seconds=args.seconds,
                               connections=args.connections, warmup=0.5)
-    spent = server_cpu(master) - before
+    spent = benchkit.cpu_seconds(processes) - before
     # The warm-up's requests were served too: spread the CPU over everything sent.
     served = result.requests * (args.seconds + 0.5) / args.seconds
     result.server_us = spent / served * 1e6 if served else 0.0
@@ -326,7 +264,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="hub-bench-polling-"))
-    url, drop = scratch_database(args.database, workdir)
+    url, drop = benchkit.scratch_database(args.database, NAME, workdir / "bench.sqlite3")
     processes = []
     try:
         config = Config(var_dir=workdir, database_url=url, secret_key="bench")
@@ -346,12 +284,10 @@ def main() -> None:
         print(f"seeded in {time.perf_counter() - started:.1f} s")
         cold_ms = cold_build_ms(sessions, args.screens)
         engine.dispose()
-        env = dict(os.environ, HUB_DATABASE_URL=url, HUB_SECRET_KEY="bench",
-                   HUB_VAR_DIR=str(workdir), HUB_RUN_WORKERS="0", HUB_DEMO="0",
-                   HUB_AUTO_MIGRATE="0", PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
-        hub_port, bare_port = free_port(), free_port()
-        processes.append(gunicorn("hub:create_app()", hub_port, env, args.workers))
-        processes.append(gunicorn("polling_bare:app", bare_port, env, args.workers))
+        env = benchkit.hub_env(url, "bench", HUB_VAR_DIR=str(workdir))
+        hub_port, bare_port = benchkit.free_port(), benchkit.free_port()
+        for app, port in (("hub:create_app()", hub_port), ("polling_bare:app", bare_port)):
+            processes.append(benchkit.gunicorn(app, port, env, args.workers, cwd=ROOT))
         plans = scenarios(hub_port, bare_port, args.screens)
         playlist_bytes = len(fetch(hub_port, "/led/v1/playlist",
                                    {"Authorization": f"Bearer {token_of(0)}"})[2])
@@ -359,15 +295,14 @@ def main() -> None:
                                    "441900&account=dongguan", {})[2])
         for _, port, requests in plans:  # every worker builds and caches every body
             polling_load.run_each(HOST, port, requests, passes=8, connections=args.connections)
-        masters = {hub_port: processes[0].pid, bare_port: processes[1].pid}
+        masters = {hub_port: processes[0], bare_port: processes[1]}
         rounds = [[measure(name, port, requests, masters[port], args)
                    for name, port, requests in plans] for _ in range(args.rounds)]
         report(summarise(rounds), args, "PostgreSQL" if args.database else "SQLite",
                cold_ms, playlist_bytes, manifest_bytes)
     finally:
         for process in processes:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+            benchkit.stop(process)
         drop()
 
 

@@ -1,15 +1,5 @@
 """The bare Flask endpoint the polling benchmark compares the hub's paths with."""
 
-from flask import Flask, jsonify
+from benchkit import bare_app
 
-app = Flask(__name__)
-
-
-@app.get("/bare")
-def bare():
-    return jsonify({"ok": True})
-
-
-@app.get("/healthz")
-def healthz():
-    return jsonify({"status": "ok"})
+app = bare_app()

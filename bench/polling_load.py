@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-import resource
 import time
 from dataclasses import dataclass, field
 
+import benchkit
+from benchkit import Exchange, Timings, process_cpu
+
 
 @dataclass
-class Result:
+class Result(Timings):
     name: str
     requests: int = 0
     errors: int = 0
@@ -26,58 +28,6 @@ class Result:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     server_us: float = 0.0  # filled in by the caller when it can read the server's CPU
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    def percentile(self, share: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-    @property
-    def generator_cpu(self) -> float:
-        """Share of one core the generator itself used."""
-        return self.cpu_seconds / self.seconds if self.seconds else 0.0
-
-
-class _Exchange(asyncio.Protocol):
-    def __init__(self, request: bytes, done: asyncio.Future):
-        self.request, self.done, self.buffer = request, done, bytearray()
-        self.length: int | None = None
-        self.header_end = -1
-
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.write(self.request)
-
-    def data_received(self, data: bytes):
-        self.buffer += data
-        if self.header_end < 0:
-            self.header_end = self.buffer.find(b"\r\n\r\n")
-            if self.header_end < 0:
-                return
-            head = bytes(self.buffer[:self.header_end]).lower()
-            marker = head.find(b"content-length:")
-            self.length = 0 if marker < 0 else int(
-                head[marker + 15:head.find(b"\r\n", marker) if head.find(b"\r\n", marker) > 0
-                     else len(head)].strip())
-        if len(self.buffer) - self.header_end - 4 >= self.length:
-            self._finish()
-
-    def _finish(self):
-        if not self.done.done():
-            self.done.set_result(int(self.buffer[9:12]))
-        self.transport.close()
-
-    def connection_lost(self, exc):
-        if not self.done.done():
-            if self.header_end >= 0:
-                self.done.set_result(int(self.buffer[9:12]))
-            else:
-                self.done.set_exception(exc or ConnectionError("closed early"))
 
 
 async def _worker(host, port, requests, deadline, result, record_after):
@@ -89,9 +39,9 @@ async def _worker(host, port, requests, deadline, result, record_after):
             return
         done = loop.create_future()
         try:
-            exchange = _Exchange(choose(requests), done)
+            exchange = Exchange(choose(requests), done)
             await loop.create_connection(lambda exchange=exchange: exchange, host, port)
-            status = await done
+            status, _ = await done
         except OSError:
             result.errors += 1
             continue
@@ -107,17 +57,12 @@ async def _run(name, host, port, requests, seconds, connections, warmup) -> Resu
     begin = time.perf_counter()
     record_after = begin + warmup
     deadline = record_after + seconds
-    cpu_before = _cpu()
+    cpu_before = process_cpu()
     await asyncio.gather(*(_worker(host, port, requests, deadline, result, record_after)
                            for _ in range(connections)))
     result.seconds = time.perf_counter() - record_after
-    result.cpu_seconds = (_cpu() - cpu_before) * seconds / (seconds + warmup)
+    result.cpu_seconds = (process_cpu() - cpu_before) * seconds / (seconds + warmup)
     return result
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 async def _each(host, port, requests, connections) -> int:
@@ -129,7 +74,7 @@ async def _each(host, port, requests, connections) -> int:
         nonlocal failures
         while queue:
             done = loop.create_future()
-            exchange = _Exchange(queue.pop(), done)
+            exchange = Exchange(queue.pop(), done)
             try:
                 await loop.create_connection(lambda exchange=exchange: exchange, host, port)
                 await done
@@ -151,10 +96,7 @@ def run_each(host: str, port: int, requests: list[bytes], *, passes: int = 1,
 
 def request_bytes(host: str, port: int, path: str, headers: dict[str, str] | None = None
                   ) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
-             "User-Agent: polling-bench"]
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return benchkit.request_bytes("GET", host, port, path, "polling-bench", headers)
 
 
 def run(name: str, host: str, port: int, requests: list[bytes], *, seconds: float = 10.0,

@@ -29,9 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+from benchkit import cpu_seconds, process_cpu, scratch_database
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,23 +45,6 @@ from hub.members.models import Member  # noqa: E402
 
 UNIONS = 40
 EVERY = 100_000
-
-
-def scratch_database(url: str | None, workdir: Path):
-    if not url:
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    admin = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = "hub_bench_roll"
-    plain = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return admin.set(database=name).render_as_string(hide_password=False), drop
 
 
 def seed_unions(sessions) -> list[str]:
@@ -122,19 +104,11 @@ def checkpoints(rows, started: float, marks: list):
         yield row
 
 
-def process_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def backend_cpu(db) -> float:
     """CPU seconds of the PostgreSQL backend serving `db` (0 on SQLite: it runs in process)."""
     if db.bind.dialect.name != "postgresql":
         return 0.0
-    pid = db.connection().connection.driver_connection.info.backend_pid
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds([db.connection().connection.driver_connection.info.backend_pid])
 
 
 def run_import(sessions, config: Config, path: Path, label: str) -> None:
@@ -174,7 +148,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hub-roll-bench-") as tmp:
         workdir = Path(tmp)
-        url, drop = scratch_database(args.database, workdir)
+        url, drop = scratch_database(args.database, "hub_bench_roll", workdir / "bench.sqlite3")
         try:
             config = Config(var_dir=workdir / "var", database_url=url,
                             secret_key="bench-secret", load_demo=False)

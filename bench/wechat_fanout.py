@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,10 +25,9 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg
 import requests
+from benchkit import free_port, scratch_database
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,12 +50,6 @@ from hub.users.models import User  # noqa: E402
 CALLS_PER_DELIVERY = 4
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_sandbox(latency_ms: int, publish_delay: float) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
@@ -73,25 +65,6 @@ def start_sandbox(latency_ms: int, publish_delay: float) -> tuple[subprocess.Pop
             time.sleep(0.05)
     process.kill()
     raise SystemExit("the sandbox did not start")
-
-
-def scratch_database(admin_url: str | None):
-    if admin_url is None:
-        return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3", None
-    name = f"wechat_bench_{int(time.time())}"
-    plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url.replace("postgresql://", "postgresql+psycopg://"))
-    return url.set(database=name).render_as_string(hide_password=False), (plain, name)
-
-
-def drop_database(scratch) -> None:
-    if scratch is None:
-        return
-    plain, name = scratch
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def prepare(app, config, sandbox_url: str) -> None:
@@ -145,9 +118,11 @@ def main() -> None:
     args = parser.parse_args()
 
     sandbox, sandbox_url = start_sandbox(args.latency_ms, args.publish_delay)
-    url, scratch = scratch_database(args.database)
+    workdir = Path(tempfile.mkdtemp())
+    url, drop = scratch_database(args.database, f"wechat_bench_{int(time.time())}",
+                                 workdir / "bench.sqlite3")
     port = free_port()
-    config = Config(var_dir=Path(tempfile.mkdtemp()), database_url=url, secret_key="bench",
+    config = Config(var_dir=workdir, database_url=url, secret_key="bench",
                     run_workers=False, load_demo=False, public_url=f"http://127.0.0.1:{port}",
                     channels=["adapters.wechat:WeChatChannel"], worker_threads=64,
                     channel_concurrency={"wechat": args.concurrency}, poll_seconds=0.02)
@@ -186,7 +161,7 @@ def main() -> None:
     finally:
         sandbox.kill()
         sandbox.wait()
-        drop_database(scratch)
+        drop()
 
 
 if __name__ == "__main__":

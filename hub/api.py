@@ -93,6 +93,10 @@ def route(
                 from hub.users.services import current_user_from_request
 
                 g.user = current_user_from_request(g.db)
+            elif auth == "member":
+                from hub.members import sessions
+
+                sessions.from_request()  # sets g.member
             if body is not None:
                 url_args["body"] = _parse(body, _json_body(), "请求体")
             if query is not None:
@@ -176,6 +180,8 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "粤工惠内容与活动中枢 API", "version": "1"},
         "components": {"schemas": schemas, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"}}},
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "member": {"type": "apiKey", "in": "header", "name": "Authorization",
+                       "description": "Member <token> from POST /mp/v1/session"}}},
         "paths": paths,
     }

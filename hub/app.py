@@ -7,8 +7,9 @@ import logging
 from flask import Flask, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from hub import api, channels
+from hub import api, campaigns, channels
 from hub.config import Config
 from hub.db import make_engine, make_session_factory
 from hub.errors import HubError
@@ -24,6 +25,9 @@ def create_app(config: Config | None = None) -> Flask:
     # Werkzeug refuses bodies over this with 413 before we read them.
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes + 64 * 1024
     app.json.ensure_ascii = False  # Chinese as UTF-8, never as \uXXXX escapes
+    # <int:…> in every route takes ids the database can hold; a longer number is a 404, not
+    # an overflow deep in the driver.
+    app.url_map.converters["int"] = DatabaseId
 
     channels.load_registry(config.channels)
     engine = make_engine(config.database_url)
@@ -39,6 +43,13 @@ def create_app(config: Config | None = None) -> Flask:
     _install_error_handlers(app)
     _register_blueprints(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """Werkzeug's int converter, bounded to a signed 64-bit integer (PostgreSQL's BIGINT)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(url_map, fixed_digits, min, 2**63 - 1 if max is None else max, signed)
 
 
 def _install_sessions(app: Flask) -> None:
@@ -60,7 +71,8 @@ def _install_sessions(app: Flask) -> None:
 
 def _wants_json() -> bool:
     path = request.path
-    return path.startswith(("/api/", "/led/", "/splash/", "/mp/", "/healthz", "/wechat/"))
+    return path.startswith(("/api/", "/led/", "/splash/", "/mp/", "/healthz", "/wechat/",
+                            "/merchant/v1/"))
 
 
 def _install_error_handlers(app: Flask) -> None:
@@ -91,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.media.views import bp as media_bp
     from hub.media.views import files as media_files
     from hub.members.views import bp as members_bp
+    from hub.mp.views import bp as mp_bp
     from hub.outlets.views import bp as outlets_bp
     from hub.posts.views import bp as posts_bp
     from hub.users.views import bp as users_bp
@@ -99,13 +112,18 @@ def _register_blueprints(app: Flask) -> None:
                deliveries_bp, outlets_bp, console_bp):
         app.register_blueprint(bp)
     app.register_blueprint(members_bp)
+    app.register_blueprint(mp_bp)
+    campaigns.register(app)
 
     # Adapters that serve HTTP (callbacks, playlists, sites) bring their own blueprint; the hub
     # only asks the registry, so it never names an adapter.
     for channel in channels.all_channels():
         blueprint = getattr(channel, "blueprint", None)
-        if blueprint is not None:
-            app.register_blueprint(blueprint())
+        if blueprint is None:
+            continue
+        given = blueprint()  # one blueprint, or several
+        for each in given if isinstance(given, (list, tuple)) else [given]:
+            app.register_blueprint(each)
 
     @app.get("/healthz")
     def healthz():

@@ -67,6 +67,9 @@ class PostSnapshot:
     valid_from: str | None
     valid_until: str | None
     origin_account_code: str  # where it was written; differs from account_code when pushed down
+    # A promotion's campaign, as the mini-program opens it (link_url then leads to the
+    # campaign's landing page unless the editor set a link of their own).
+    campaign_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ class Channel(Protocol):
     #   cli_commands() -> list[click.Command]   extra `hub` subcommands (e.g. `hub screen`)
     #   check(post, outlet) -> list[str]   what stops the post going out there (in Chinese);
     #                                      publishing and scheduling are refused while any
+    #   tick(sessions) -> None             periodic work, run by the scheduler's tick in
+    #                                      every process that runs it (e.g. reminders)
     #   attach(config, sessions) -> None   the hub's configuration and database sessions, for
     #                                      adapters with tables of their own (short
     #                                      transactions only, never across a call out)

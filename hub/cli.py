@@ -33,7 +33,9 @@ def main() -> None:
     """Entry point: the hub's commands plus those the enabled adapters bring
     (a channel's optional `cli_commands()` returns click commands or groups)."""
     from hub import channels
+    from hub.campaigns.cli import merchant
 
+    cli.add_command(merchant)
     channels.load_registry(Config.from_env().channels)
     for channel in channels.all_channels():
         for command in getattr(channel, "cli_commands", lambda: [])():

@@ -12,7 +12,8 @@ DEFAULT_CHANNELS = ("adapters.loopback:LoopbackChannel", "adapters.webhook:Webho
                     "adapters.web:WebChannel",
                     "adapters.led_screen:LedScreenChannel",
                     "adapters.app_splash:AppSplashChannel",
-                    "adapters.wechat:WeChatChannel")
+                    "adapters.wechat:WeChatChannel",
+                    "adapters.wechat:SubscribeChannel")
 
 
 def _default_database_url(var_dir: Path) -> str:
@@ -52,6 +53,8 @@ class Config:
     retry_base_seconds: float = 2.0
     retry_cap_seconds: float = 600.0
     poll_seconds: float = 0.5
+    # Shared fast state (campaign claim gate, rate limits); None: each process keeps its own.
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -80,6 +83,7 @@ class Config:
             retry_base_seconds=float(env.get("HUB_RETRY_BASE_SECONDS", "2")),
             retry_cap_seconds=float(env.get("HUB_RETRY_CAP_SECONDS", "600")),
             poll_seconds=float(env.get("HUB_POLL_SECONDS", "0.5")),
+            redis_url=env.get("HUB_REDIS_URL") or None,
         )
 
     def secret(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hub import channels
+from hub import campaigns, channels
 from hub.channels import OutletInfo
 from hub.deliveries import services as deliveries
 from hub.outlets.services import reached_accounts, target_outlets
@@ -18,6 +18,7 @@ def on_published(db: Session, post) -> None:
     """A post went live: one delivery per target."""
     db.flush()
     deliveries.enqueue_publication(db, post)
+    campaigns.on_post_published(db, post)
 
 
 def on_republished(db: Session, post) -> None:
@@ -30,6 +31,7 @@ def on_withdrawn(db: Session, post) -> None:
     """A post was withdrawn or expired: take it down everywhere."""
     db.flush()
     deliveries.enqueue_withdrawal(db, post)
+    campaigns.on_post_withdrawn(db, post)
 
 
 def problems(db: Session, post) -> list[str]:

@@ -1,17 +1,30 @@
-"""The scheduler's tick: publish posts whose time came and expire those whose validity ended.
+"""The scheduler's tick: publish posts whose time came and expire those whose validity ended,
+run campaign draws that fell due, and give each outlet that asks for it (`tick(sessions)` on
+its channel, e.g. course reminders by subscribe message) its turn; every quarter of an hour,
+housekeeping: today's member figures (the history unions report) and forgetting
+verification attempts no limit counts any more.
 
 Run every few seconds by APScheduler in `hub run` and by each `hub worker`; safe to run in
-several processes at once (posts are taken with SKIP LOCKED, see hub.posts.services.run_due).
+several processes at once (posts are taken with SKIP LOCKED, see hub.posts.services.run_due;
+two processes writing today's figures at once leave one of them, the same numbers).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from hub import channels
+from hub.campaigns import schedule
+from hub.members import stats, verification
 from hub.posts.services import run_due
 
 log = logging.getLogger("hub.scheduler")
 TICK_SECONDS = 5
+HOUSEKEEPING_SECONDS = 15 * 60
+_next_housekeeping = 0.0  # per process; the first tick of a process does it at once
 
 
 def tick(sessions) -> None:
@@ -20,3 +33,34 @@ def tick(sessions) -> None:
         db.commit()
     for post_id, what in done:
         log.info("scheduler: post %s %s", post_id, what)
+    schedule.due_draws(sessions)
+    for channel in channels.all_channels():
+        hook = getattr(channel, "tick", None)
+        if hook is not None:
+            _guarded(hook, sessions, channel.name)
+    global _next_housekeeping
+    if time.monotonic() >= _next_housekeeping:
+        _next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+        housekeeping(sessions)
+
+
+def _guarded(hook, sessions, name: str) -> None:
+    """An outlet's own periodic work; its failure is logged, never the tick's end."""
+    try:
+        hook(sessions)
+    except Exception:
+        log.exception("scheduler: %s's tick failed", name)
+
+
+def housekeeping(sessions) -> None:
+    """Today's rolled-up member figures, and old verification attempts pruned."""
+    try:
+        with sessions() as db:
+            accounts = stats.take_snapshot(db)
+            pruned = verification.prune_attempts(db)
+            db.commit()
+    except (IntegrityError, OperationalError) as exc:  # another process got there first
+        log.info("housekeeping skipped this time: %s", type(exc).__name__)
+        return
+    log.info("housekeeping: figures of %s accounts for today, %s old attempts pruned",
+             accounts, pruned)

@@ -111,6 +111,30 @@ def token_for(app, demo):
 
 
 @pytest.fixture
+def publish(client, token_for):
+    """publish(user, account, title, push_down=None, reviewer=None, **fields) -> post id,
+    through the editor API (the reviewer approves and publishes where review is required)."""
+
+    def go(user: str, account: str, title: str, push_down=None, reviewer: str | None = None,
+           **fields):
+        headers = token_for(user)
+        body = {"account": account, "title": title, "body": "正文"} | fields
+        if push_down is not None:
+            body["push_down"] = push_down
+        post = client.post("/api/v1/posts", headers=headers, json=body).get_json()
+        publisher = headers
+        if reviewer:
+            client.post(f"/api/v1/posts/{post['id']}/submit", headers=headers)
+            publisher = token_for(reviewer)
+            client.post(f"/api/v1/posts/{post['id']}/approve", headers=publisher)
+        done = client.post(f"/api/v1/posts/{post['id']}/publish", headers=publisher)
+        assert done.status_code == 200, done.get_json()
+        return post["id"]
+
+    return go
+
+
+@pytest.fixture
 def receiver():
     """The test outlet's receiving end, over real HTTP on 127.0.0.1."""
     from adapters.loopback.receiver import Receiver

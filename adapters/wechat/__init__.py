@@ -1,9 +1,10 @@
-"""The WeChat official-account matrix: publishing through WeChat's API (wechatpy), callbacks,
-menus, and the WeChat API sandbox (sandbox/) the demo and the tests run against.
-
-The mini-program backend will live in miniprogram/ (not part of this channel yet).
+"""WeChat: the official-account matrix (publishing through WeChat's API with wechatpy,
+callbacks, menus), the union mini-program's sign-in and subscribe messages, and the WeChat
+API sandbox (sandbox/) the demo and the tests run against. The mini-program's front end is in
+miniprogram/.
 """
 
 from adapters.wechat.channel import WeChatChannel
+from adapters.wechat.subscribe import SubscribeChannel
 
-__all__ = ["WeChatChannel"]
+__all__ = ["SubscribeChannel", "WeChatChannel"]

@@ -2,7 +2,9 @@
 
 `WeChatDraft` (draft box), `WeChatFreePublish` (publishing), `WeChatStableToken` (the stable
 access token) and `WeChatMassTag` (mass send to a tag by `tag_id`; wechatpy's own
-`send_mass_article` still sends the legacy `group_id`).
+`send_mass_article` still sends the legacy `group_id`), and `WeChatMiniProgram` (signing a
+mini-program user in, their phone number, subscribe messages) with every URL under the
+configured API base (wechatpy's own `wxa` builds some from fixed hosts).
 """
 
 from __future__ import annotations
@@ -71,3 +73,26 @@ class WeChatMassTag(BaseWeChatAPI):
         if clientmsgid:
             data["clientmsgid"] = clientmsgid
         return self._post("message/mass/sendall", data=data)
+
+
+class WeChatMiniProgram(BaseWeChatAPI):
+    """小程序 https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/"""
+
+    def code_to_session(self, js_code):
+        """wx.login 的 code 换 {openid, session_key, unionid?}；code 只能用一次。
+        Called without an access token (list params, as stable_token)."""
+        return self._get("sns/jscode2session", params=[
+            ("appid", self.appid), ("secret", self.secret), ("js_code", js_code),
+            ("grant_type", "authorization_code")])
+
+    def phone_number(self, code):
+        """getPhoneNumber 按钮给的 code 换手机号：phone_info。"""
+        return self._post("wxa/business/getuserphonenumber", data={"code": code},
+                          result_processor=lambda x: x["phone_info"])
+
+    def send_subscribe(self, touser, template_id, data, page=None):
+        """订阅消息：会员每同意一次可发一条；43101 表示未同意或已用完。"""
+        body = {"touser": touser, "template_id": template_id, "data": data}
+        if page:
+            body["page"] = page
+        return self._post("cgi-bin/message/subscribe/send", data=body)

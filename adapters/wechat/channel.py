@@ -14,6 +14,7 @@ from adapters.wechat import credentials, demo, render
 from adapters.wechat.client import HubWeChatClient
 from adapters.wechat.embedded import EmbeddedSandbox
 from adapters.wechat.inbox import Inbox
+from adapters.wechat.miniapp import MiniProgram
 from adapters.wechat.publisher import Publisher, media_reference
 from adapters.wechat.records import Records
 from adapters.wechat.settings import WeChatSettings
@@ -22,6 +23,7 @@ from hub import crypto
 from hub.accounts.models import Account
 from hub.channels import CredentialsError, DeliveryJob, OutletInfo, PostSnapshot, Receipt
 from hub.db import make_session_factory
+from hub.errors import HubError
 from hub.media.models import Media
 
 log = logging.getLogger("adapters.wechat")
@@ -49,6 +51,7 @@ class WeChatChannel:
         self.records: Records | None = None
         self.publisher = Publisher(self)
         self.inbox = Inbox(self)
+        self.miniprogram = MiniProgram(self)
 
     # -- wiring --------------------------------------------------------------------------
     def attach(self, config, sessions) -> None:
@@ -107,7 +110,16 @@ class WeChatChannel:
         return outlet.key  # the appid: one app's quota, token and faults are its own
 
     def article(self, post: PostSnapshot, outlet: OutletInfo) -> render.Article:
-        return render.article_for(post, outlet, self._theme(outlet.account_code))
+        return render.article_for(post, outlet, self._theme(outlet.account_code),
+                                  self._miniprogram_appid(post))
+
+    def _miniprogram_appid(self, post: PostSnapshot) -> str | None:
+        if not post.campaign_path or self.config is None:
+            return None
+        try:
+            return self.miniprogram.credentials().appid
+        except HubError:  # no mini-program configured: the article links the landing page
+            return None
 
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
         article = self.article(post, outlet)
@@ -133,9 +145,10 @@ class WeChatChannel:
         self.publisher.withdraw(job)
 
     def blueprint(self):
-        from adapters.wechat.callbacks import bp
+        from adapters.wechat.callbacks import bp as callbacks
+        from adapters.wechat.mp_views import bp as miniprogram_login
 
-        return bp
+        return [callbacks, miniprogram_login]
 
     def load_demo(self, db, config) -> None:
         demo.load_demo(db, config)

@@ -13,7 +13,13 @@ from __future__ import annotations
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from adapters.wechat.api import WeChatDraft, WeChatFreePublish, WeChatMassTag, WeChatStableToken
+from adapters.wechat.api import (
+    WeChatDraft,
+    WeChatFreePublish,
+    WeChatMassTag,
+    WeChatMiniProgram,
+    WeChatStableToken,
+)
 from adapters.wechat.credentials import Credentials
 from adapters.wechat.errors import TOKEN_ERRORS
 
@@ -25,6 +31,7 @@ class HubWeChatClient(WeChatClient):
     freepublish = WeChatFreePublish()
     stable_token = WeChatStableToken()
     mass_tag = WeChatMassTag()
+    mini = WeChatMiniProgram()
 
     def __init__(self, api_base: str, credentials: Credentials, tokens, *,
                  timeout: float = 15.0):
@@ -33,6 +40,7 @@ class HubWeChatClient(WeChatClient):
         super().__init__(credentials.appid, credentials.secret, timeout=timeout,
                          auto_retry=False)
         self.wxa.API_BASE_URL = f"{api_base}/"
+        self.mini.API_BASE_URL = f"{api_base}/"
         self.tokens = tokens
 
     def __repr__(self) -> str:

@@ -37,3 +37,33 @@ def menu(code: str) -> None:
     click.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
     if not all(outlet.ok for outlet in result.outlets):
         sys.exit(1)
+
+
+@wechat.command("login-code")
+@click.option("--openid", default=None, help="the test user's openid (new one if omitted)")
+@click.option("--phone", default=None, help="also give a getPhoneNumber code for this number")
+def login_code(openid: str | None, phone: str | None) -> None:
+    """A sandbox wx.login code for the mini-program, as WeChat's developer tools give one.
+
+    Exchange it at POST /mp/v1/session {"code": ...}. Works against the WeChat sandbox only
+    (the demo's, when HUB_WECHAT_API_BASE is unset, or one that URL points at)."""
+    import requests
+
+    from hub import channels
+    from hub.config import Config
+    from hub.db import make_engine, make_session_factory
+
+    config = Config.from_env()
+    channel = channels.get_channel("wechat")
+    channel.attach(config, make_session_factory(make_engine(config.database_url)))
+    channel.miniprogram.client()  # registers the demo mini-program with the sandbox
+    appid = channel.miniprogram.credentials().appid
+    body = {key: value for key, value in (("openid", openid), ("phone", phone)) if value}
+    try:
+        answer = requests.post(f"{channel.api_base()}/sandbox/apps/{appid}/login-codes",
+                               json=body, timeout=10)
+        answer.raise_for_status()
+    except requests.RequestException as exc:
+        click.echo(f"错误：沙箱不可用或不是沙箱（{type(exc).__name__}）", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2))

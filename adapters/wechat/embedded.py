@@ -42,10 +42,11 @@ class EmbeddedSandbox:
         try:
             self.server = serve("127.0.0.1", self.port)
             log.info("WeChat sandbox serving at %s (HUB_WECHAT_API_BASE unset)", self.url)
-        except OSError:
+        except (OSError, SystemExit):  # werkzeug exits rather than raise when the port is taken
             log.info("WeChat sandbox already served at %s by another process", self.url)
 
-    def register(self, creds: Credentials, callback_url: str) -> None:
+    def register(self, creds: Credentials, callback_url: str | None, *,
+                 account_type: str = "subscription") -> None:
         """Make the app known to the sandbox (once per process and app)."""
         with self.lock:
             if creds.appid in self.registered:
@@ -53,7 +54,7 @@ class EmbeddedSandbox:
         answer = requests.post(f"{self.url}/sandbox/apps", timeout=10, json={
             "appid": creds.appid, "secret": creds.secret, "token": creds.token,
             "encoding_aes_key": creds.encoding_aes_key, "callback_url": callback_url,
-            "account_type": "subscription"})
+            "account_type": account_type})
         answer.raise_for_status()
         with self.lock:
             self.registered.add(creds.appid)

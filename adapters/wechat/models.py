@@ -100,3 +100,26 @@ class WeChatInbound(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class WeChatSubscribeNotice(Base):
+    """One subscribe message to one member: sent, refused by WeChat (the member has no
+    allowance left) or failed, with WeChat's answer. Unique per (post, member, template), so
+    a post reaching several accounts the member follows, or a retried delivery, sends once."""
+
+    __tablename__ = "wechat_subscribe_notices"
+    __table_args__ = (UniqueConstraint("post_id", "identity_id", "template"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # "news", or "course_reminder:<campaign id>" (one reminder per course, however many
+    # courses a promotion post carries).
+    template: Mapped[str] = mapped_column(String(32), default="news")
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("member_identities.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # sent, refused, failed
+    msgid: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

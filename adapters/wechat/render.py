@@ -177,8 +177,18 @@ def _links_section(links: list[Link], theme: str) -> str:
             f"文中链接（复制到浏览器打开）</p>{items}")
 
 
-def article_for(post: PostSnapshot, outlet: OutletInfo, theme: str | None = None) -> Article:
-    """The post as this official account publishes it."""
+def _campaign_button(appid: str, path: str, theme: str) -> str:
+    """A promotion's way into its campaign: a mini-program link, which WeChat keeps."""
+    return (f'<p style="margin:1.5em 0;text-align:center;"><a data-miniprogram-appid='
+            f'"{html.escape(appid)}" data-miniprogram-path="{html.escape(path)}" href="" '
+            f'style="display:inline-block;padding:0.6em 2em;border-radius:4px;color:#fff;'
+            f'background:{theme};text-decoration:none;">立即参与活动</a></p>')
+
+
+def article_for(post: PostSnapshot, outlet: OutletInfo, theme: str | None = None,
+                miniprogram_appid: str | None = None) -> Article:
+    """The post as this official account publishes it; a promotion with a campaign gets a
+    button opening the campaign in the union mini-program."""
     theme = outlet.config.get("theme_color") or theme or DEFAULT_THEME
     styler = _Styler(theme)
     styler.feed(post.body_html)
@@ -187,6 +197,8 @@ def article_for(post: PostSnapshot, outlet: OutletInfo, theme: str | None = None
     source_url = post.link_url or (external[0].href if external else "")
     listed = [link for link in styler.links if link.href != source_url]
     content = "".join(styler.out)
+    if post.campaign_path and miniprogram_appid:
+        content += _campaign_button(miniprogram_appid, post.campaign_path, theme)
     if listed:
         content += _links_section(listed, theme)
     author = str(outlet.config.get("author") or post.account_name)

@@ -12,6 +12,11 @@
   Beijing day (WeChat allows 100; the rest stays for people in the WeChat back office).
 - `HUB_WECHAT_SUBMIT_GRACE` (600): seconds after a submit whose answer was lost before the
   hub may submit the draft again (if WeChat shows no article from it).
+- `HUB_MINIPROGRAM_APPID`, `HUB_MINIPROGRAM_SECRET`: the union mini-program's own app, for
+  signing members in and sending subscribe messages. Unset with the sandbox: a demo app the
+  hub registers there itself.
+- `HUB_MINIPROGRAM_TEMPLATE_NEWS`, `HUB_MINIPROGRAM_TEMPLATE_COURSE`: subscribe-message
+  template ids ("新内容提醒", "开课提醒") as the WeChat back office assigned them.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ class WeChatSettings:
     token_margin: float = 300.0
     # How long one process may hold the right to refresh an app's token.
     token_hold: float = 15.0
+    miniprogram_appid: str | None = None
+    miniprogram_secret: str | None = None
+    template_news: str = "hub-news"
+    template_course: str = "hub-course-reminder"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> WeChatSettings:
@@ -53,6 +62,11 @@ class WeChatSettings:
             or cls.confirm_schedule,
             poll_budget=int(env.get("HUB_WECHAT_POLL_BUDGET", "50")),
             submit_grace=float(env.get("HUB_WECHAT_SUBMIT_GRACE", "600")),
+            miniprogram_appid=env.get("HUB_MINIPROGRAM_APPID") or None,
+            miniprogram_secret=env.get("HUB_MINIPROGRAM_SECRET") or None,
+            template_news=env.get("HUB_MINIPROGRAM_TEMPLATE_NEWS") or cls.template_news,
+            template_course=env.get("HUB_MINIPROGRAM_TEMPLATE_COURSE")
+            or cls.template_course,
         )
 
     def wait_before_check(self, checks_done: int) -> float:

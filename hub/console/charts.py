@@ -93,3 +93,58 @@ def stacked_by_row(chart_id: str, title: str, rows: list[tuple[str, dict[str, in
                          y=text_y, total=sum(values.values())))
         descriptions.append(f"{name}：{'，'.join(parts) or '无'}")
     return _frame(chart_id, title, "；".join(descriptions) or "暂无数据", width, height, body)
+
+
+def line_by_day(chart_id: str, title: str, points: list[tuple[str, float]], unit: str = "%",
+                ceiling: float | None = 100.0) -> Markup:
+    """A line over days (a rate's history), its last value written at the end."""
+    width, height, top, bottom, left, right = 560, 190, 16, 34, 36, 48
+    peak = ceiling or max((value for _, value in points), default=0) or 1
+    span = max(len(points) - 1, 1)
+
+    def at(index: int, value: float) -> tuple[str, str]:
+        x = left + (width - left - right) * index / span
+        return _n(x), _n(height - bottom - (height - top - bottom) * value / peak)
+
+    base = height - bottom
+    body = [_tag('<line class="axis" x1="{a}" y1="{y}" x2="{b}" y2="{y}"/>', a=left,
+                 b=width - right, y=base)]
+    for fraction in (0.5, 1.0):
+        y = _n(base - (height - top - bottom) * fraction)
+        body.append(_tag('<line class="grid" x1="{a}" y1="{y}" x2="{b}" y2="{y}"/>'
+                         '<text class="label" x="0" y="{y}">{v}{unit}</text>', a=left,
+                         b=width - right, y=y, v=f"{peak * fraction:g}", unit=unit))
+    if points:
+        path = " ".join(",".join(at(i, value)) for i, (_, value) in enumerate(points))
+        body.append(_tag('<polyline class="line" points="{p}"/>', p=path))
+        x, y = at(len(points) - 1, points[-1][1])
+        body.append(_tag('<text class="value" x="{x}" y="{y}">{v}{unit}</text>',
+                         x=_n(float(x) + 6), y=y, v=f"{points[-1][1]:.2f}", unit=unit))
+        for index in (0, len(points) - 1):
+            body.append(_tag('<text class="label" x="{x}" y="{y}" text-anchor="middle">'
+                             '{label}</text>', x=at(index, 0)[0], y=base + 16,
+                             label=points[index][0]))
+    desc = "；".join(f"{label} {value:.2f}{unit}" for label, value in points) or "暂无数据"
+    return _frame(chart_id, title, desc, width, height, body)
+
+
+def bars_by_row(chart_id: str, title: str, rows: list[tuple[str, float, str]],
+                unit: str = "%", ceiling: float | None = 100.0) -> Markup:
+    """One horizontal bar per row (a child account's rate), with a note after it."""
+    label_width, width, row_height, gap = 120, 560, 20, 8
+    height = max(len(rows), 1) * (row_height + gap) + 4
+    peak = ceiling or max((value for _, value, _ in rows), default=0) or 1
+    scale = (width - label_width - 150) / peak
+    body = [] if rows else [_tag('<text class="label" x="0" y="18">暂无数据</text>')]
+    for index, (name, value, note) in enumerate(rows):
+        y = 4 + index * (row_height + gap)
+        text_y = _n(y + row_height * 0.75)
+        body.append(_tag('<text class="label" x="0" y="{y}">{name}</text>'
+                         '<rect class="bar" x="{x}" y="{top}" width="{w}" height="{h}">'
+                         '<title>{name}：{v}{unit}</title></rect>'
+                         '<text class="value" x="{tx}" y="{y}">{v}{unit} {note}</text>',
+                         y=text_y, name=name, x=label_width, top=y, w=_n(value * scale),
+                         h=row_height, v=f"{value:.2f}", unit=unit, note=note,
+                         tx=_n(label_width + value * scale + 6)))
+    desc = "；".join(f"{name} {value:.2f}{unit}" for name, value, _ in rows) or "暂无数据"
+    return _frame(chart_id, title, desc, width, height, body)

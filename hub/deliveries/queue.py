@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from content.markdown import render_markdown, summarize
 from hub import channels, crypto
 from hub.accounts.models import Account
+from hub.campaigns import links as campaign_links
 from hub.channels import DeliveryError, DeliveryJob, OutletInfo, PostSnapshot, Receipt
 from hub.clock import local_iso
 from hub.db import utcnow
@@ -141,14 +142,18 @@ def snapshot(db: Session, post: Post, channel: str, account: Account,
     """The post as `channel` should see it on `account`'s outlets: its overrides applied."""
     override = (post.overrides or {}).get(channel, {})
     cover = db.get(Media, override.get("cover_media_id", post.cover_media_id) or -1)
+    campaign = campaign_links.link_for(db, post.id, public_url) \
+        if post.kind == "promotion" else None
     return PostSnapshot(
         id=post.id, version=post.version, kind=post.kind, account_code=account.code,
         account_name=account.name, title=override.get("title", post.title),
         summary=override.get("summary") or post.summary or summarize(post.body),
-        body=post.body, body_html=render_markdown(post.body), link_url=post.link_url,
+        body=post.body, body_html=render_markdown(post.body),
+        link_url=post.link_url or (campaign.url if campaign else None),
         cover_url=f"{public_url}/media/{cover.id}/{cover.sha256[:16]}" if cover else None,
         valid_from=local_iso(post.valid_from), valid_until=local_iso(post.valid_until),
         origin_account_code=post.account.code,
+        campaign_path=campaign.miniprogram_path if campaign else None,
     )
 
 

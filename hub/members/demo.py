@@ -3,8 +3,9 @@ verified, as Dongguan's 52%) and rolls for 梅州's counties scaled down from th
 reported (197,600 imported, 153,300 verified: 77.58%, here 1,976 and 1,533), with 30 days of
 history. Every ID number is generated with a valid check digit; none belongs to anyone.
 
-`DEMO_MEMBER` stays unverified on 虎门服装行业联合工会's roll, for trying verification from
-the mini-program. Loading twice changes nothing.
+`DEMO_MEMBER` stays unverified on 虎门服装行业联合工会's roll, and `DEMO_MEMBER_MEIZHOU` on
+梅江区人民医院工会委员会's (the last of its 310 rows), for trying verification and the
+campaigns of each city from the mini-program. Loading twice changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hub.members.models import Member, MemberState
 
 # (name, ID number, mobile, union): documented for the demo; generated, valid, fictitious.
 DEMO_MEMBER = ("陈建华", "441900199003151238", "13800138000", "dg-humen-garment")
+DEMO_MEMBER_MEIZHOU = ("李秀梅", "441402199208071368", "13900139000", "mz-meijiang-hospital")
 
 DONGGUAN_ROLLS = [  # (union, members, verified)
     ("dg-humen-garment", 240, 125),
@@ -65,7 +67,7 @@ def roll_rows(union: str, count: int, region: str, seed: str) -> Iterator[tuple[
     """A header and `count` generated members of `union`, as (line, cells) rows."""
     rng = random.Random(seed)
     yield 1, ["姓名", "身份证号", "手机号", "基层工会代码", "入会日期"]
-    seen = {DEMO_MEMBER[1]}
+    seen = {DEMO_MEMBER[1], DEMO_MEMBER_MEIZHOU[1]}
     line = 1
     while line <= count:
         number = _number(rng, region)
@@ -137,9 +139,21 @@ def _load_meizhou(db: Session, keys: identity.IdKeys) -> None:
         if _account(db, union) is None:
             create_account(db, code=union, name=union_name, level="grassroots",
                            region_code=parent.region_code, parent=parent)
-        _import(db, "meizhou", roll_rows(union, count, parent.region_code, f"demo-{union}"),
-                keys)
+        rows = roll_rows(union, count, parent.region_code, f"demo-{union}")
+        if union == DEMO_MEMBER_MEIZHOU[3]:  # the demo member takes the last row's place
+            rows = _ending_with(DEMO_MEMBER_MEIZHOU, roll_rows(
+                union, count - 1, parent.region_code, f"demo-{union}"))
+        _import(db, "meizhou", rows, keys)
         _mark_verified_elsewhere(db, union, verified)
+
+
+def _ending_with(member: tuple, rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """The roll's rows, then the demo member's (highest id: never among those marked)."""
+    line = 0
+    for line, cells in rows:
+        yield line, cells
+    name, number, mobile, union = member
+    yield line + 1, [name, number, mobile, union, "2016-09-01"]
 
 
 def _mark_verified_elsewhere(db: Session, union_code: str, verified: int) -> None:

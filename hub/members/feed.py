@@ -106,16 +106,34 @@ def _follows_and_paths(db: Session, identity_id: int) -> tuple[list[int], list[i
 
 def feed(db: Session, identity_id: int, *, cursor: str | None = None,
          limit: int = PAGE) -> FeedPage:
+    """The member's merged feed, a page from `cursor` on."""
+    def rows(before, wanted):
+        if db.bind.dialect.name == "postgresql":
+            return _page_postgresql(db, identity_id, before, wanted)
+        followed, ancestors = _follows_and_paths(db, identity_id)
+        return _items(db, _page_portable(db, followed, ancestors, before, wanted), followed)
+
+    return _paged(rows, cursor, limit)
+
+
+def account_posts(db: Session, account: Account, *, cursor: str | None = None,
+                  limit: int = PAGE) -> FeedPage:
+    """One account's page: its own posts and those pushed down to it, newest first."""
+    own = [account.id]
+    above = _above([account.path], own)
+
+    def rows(before, wanted):
+        return _items(db, _page_portable(db, own, above, before, wanted), own)
+
+    return _paged(rows, cursor, limit)
+
+
+def _paged(rows, cursor: str | None, limit: int) -> FeedPage:
     limit = max(1, min(limit, MAX_PAGE))
     before = decode_cursor(cursor) if cursor else None
-    wanted = limit + 1  # one more than a page tells whether there is a next one
-    if db.bind.dialect.name == "postgresql":
-        rows = _page_postgresql(db, identity_id, before, wanted)
-    else:
-        followed, ancestors = _follows_and_paths(db, identity_id)
-        rows = _items(db, _page_portable(db, followed, ancestors, before, wanted), followed)
-    items = [_item(row) for row in rows[:limit]]
-    more = len(rows) > limit
+    found = rows(before, limit + 1)  # one more than a page tells whether there is a next one
+    items = [_item(row) for row in found[:limit]]
+    more = len(found) > limit
     next_cursor = encode_cursor(items[-1].published_at, items[-1].post_id) if more else None
     return FeedPage(items, next_cursor)
 

@@ -84,6 +84,16 @@ def mask(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
+def mask_name(name: str) -> str:
+    """陈*华: the family name and the last character, enough to recognise oneself (and how
+    unions publish the names of draw winners)."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_mobile(mobile: str | None) -> str | None:
     if not mobile:
         return None

@@ -95,6 +95,21 @@ class MemberFollow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class MemberSubscription(Base):
+    """How many subscribe messages (订阅消息) of one template a member allowed and are unsent.
+
+    WeChat lets a mini-program send one message per "allow" tap; the mini-program reports
+    each tap here, and every message sent uses one up."""
+
+    __tablename__ = "member_subscriptions"
+
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("member_identities.id", ondelete="CASCADE"), primary_key=True)
+    template: Mapped[str] = mapped_column(String(32), primary_key=True)
+    allowances: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class VerificationAttempt(Base):
     """One real-name verification attempt, counted under each key it is limited by."""
 

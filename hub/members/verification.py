@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
@@ -65,8 +66,7 @@ def sign_in(db: Session, openid: str, *, unionid: str | None = None,
         raise BadRequest("缺少有效的 openid", field="openid")
     person = db.scalar(select(MemberIdentity).where(MemberIdentity.openid == openid))
     if person is None:
-        person = MemberIdentity(openid=openid, unionid=unionid, created_at=utcnow())
-        db.add(person)
+        person = _first_sign_in(db, openid, unionid)
     elif unionid and not person.unionid:
         person.unionid = unionid
     if phone:
@@ -74,6 +74,19 @@ def sign_in(db: Session, openid: str, *, unionid: str | None = None,
         _register_by_phone(db, phone)
     db.flush()
     return person
+
+
+def _first_sign_in(db: Session, openid: str, unionid: str | None) -> MemberIdentity:
+    """A new identity; when a simultaneous first sign-in (the mini-program's launch and its
+    first page both call wx.login) created it a moment ago, that one."""
+    try:
+        with db.begin_nested():
+            person = MemberIdentity(openid=openid, unionid=unionid, created_at=utcnow())
+            db.add(person)
+            db.flush()
+        return person
+    except IntegrityError:
+        return db.scalar(select(MemberIdentity).where(MemberIdentity.openid == openid))
 
 
 def _register_by_phone(db: Session, phone: str) -> None:

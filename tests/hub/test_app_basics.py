@@ -56,3 +56,13 @@ def test_schema_is_at_alembic_head(engine):
     assert is_current(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_an_id_too_long_for_the_database_is_a_404(client, token_for):
+    huge = "9" * 30
+    for path in (f"/api/v1/posts/{huge}", f"/mp/v1/posts/{huge}", f"/c/{huge}",
+                 f"/api/v1/posts/{2**63}/deliveries"):
+        answer = client.get(path, headers=token_for("dg-editor"))
+        assert answer.status_code == 404, (path, answer.status_code)
+    assert client.get(f"/api/v1/posts/{2**63 - 1}", headers=token_for("dg-editor")
+                      ).status_code == 404  # the largest id is looked up, and is not there

@@ -101,8 +101,10 @@ def test_a_verified_member_sees_their_chain_from_the_start(db, demo, keys, publi
     publish("gd-admin", "guangdong", "省总：不下发")
     publish("gd-admin", "dg-humen", "虎门：镇里的")
     publish("mz-editor", "meizhou", "梅州：关注后才看到")
-    dongguan_demo_post = demo.POSTS[0][4]
-    assert _titles(db, person) == ["虎门：镇里的", "省总：不下发", dongguan_demo_post]
+    titles = _titles(db, person)
+    assert titles[:2] == ["虎门：镇里的", "省总：不下发"]
+    assert demo.POSTS[0][4] in titles  # 东莞's own, from the demo
+    assert "梅州：关注后才看到" not in titles
     follows.follow(db, person, get_account(db, "meizhou"))
     db.commit()
     assert _titles(db, person)[0] == "梅州：关注后才看到"

@@ -1,0 +1,96 @@
+"""The union mini-program's own WeChat app: signs members in (jscode2session), exchanges the
+phone-number code, and sends subscribe messages, through the same client and shared token
+store as the official accounts.
+
+Production sets HUB_MINIPROGRAM_APPID/SECRET. With the sandbox (HUB_WECHAT_API_BASE unset)
+the hub uses a demo app whose credentials it derives from its own secret, so every process
+agrees on them, and registers it with the sandbox before the first call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+from adapters.wechat.client import HubWeChatClient
+from adapters.wechat.credentials import Credentials
+from adapters.wechat.errors import errcode_of
+from hub.errors import BadRequest, HubError
+
+log = logging.getLogger("adapters.wechat")
+BAD_CODE = 40029
+TOO_FAST = 45011
+
+
+class WeChatUnavailable(HubError):
+    status, code = 503, "wechat_unavailable"
+
+
+class TooManyLogins(HubError):
+    status, code = 429, "too_many_requests"
+
+
+class NotConfigured(HubError):
+    status, code = 503, "miniprogram_not_configured"
+
+
+def demo_credentials(hub_secret: str) -> Credentials:
+    appid = "wx" + hashlib.sha1(b"demo:miniprogram").hexdigest()[:16]  # noqa: S324
+    secret = hmac.new(hub_secret.encode(), b"demo-miniprogram", hashlib.sha256).hexdigest()
+    return Credentials(appid, secret[:32], "mp" + secret[32:40], None)
+
+
+class MiniProgram:
+    """The mini-program's app, built on the WeChat channel's settings and token store."""
+
+    def __init__(self, channel):
+        self.channel = channel
+
+    @property
+    def settings(self):
+        return self.channel.settings
+
+    def credentials(self) -> Credentials:
+        if self.settings.miniprogram_appid and self.settings.miniprogram_secret:
+            return Credentials(self.settings.miniprogram_appid,
+                               self.settings.miniprogram_secret, "", None)
+        if self.settings.api_base:
+            raise NotConfigured("小程序未配置（HUB_MINIPROGRAM_APPID / HUB_MINIPROGRAM_SECRET）")
+        return demo_credentials(self.channel.config.secret())
+
+    def client(self) -> HubWeChatClient:
+        creds = self.credentials()
+        if not self.settings.api_base:
+            self.channel._sandbox().ensure_started()
+            self.channel._sandbox().register(creds, None, account_type="miniprogram")
+        return HubWeChatClient(self.channel.api_base(), creds, self.channel.tokens,
+                               timeout=self.settings.timeout)
+
+    def sign_in(self, js_code: str) -> tuple[str, str | None]:
+        """(openid, unionid) for a wx.login code; a bad or used code is a 400."""
+        answer = self._call(lambda c: c.mini.code_to_session(js_code), "登录码")
+        return answer["openid"], answer.get("unionid")
+
+    def phone(self, code: str) -> str:
+        """The phone number WeChat vouches for (domestic numbers without +86)."""
+        info = self._call(lambda c: c.mini.phone_number(code), "手机号授权码")
+        return info.get("purePhoneNumber") or info["phoneNumber"]
+
+    def _call(self, call, what: str):
+        try:
+            return call(self.client())
+        except WeChatClientException as exc:
+            code = errcode_of(exc)
+            if code == BAD_CODE:
+                raise BadRequest(f"{what}无效或已使用，请重试", field="code") from None
+            if code == TOO_FAST:
+                raise TooManyLogins("请求过于频繁，请稍后再试") from None
+            log.warning("mini-program call failed: errcode %s", code)
+            raise WeChatUnavailable("微信暂时无法响应，请稍后再试") from None
+        except requests.RequestException as exc:
+            log.warning("mini-program call failed: %s", type(exc).__name__)
+            raise WeChatUnavailable("微信暂时无法响应，请稍后再试") from None

@@ -1,0 +1,83 @@
+// 活动: one campaign (red packet, voucher, cinema ticket, course seat, quiz) with its window,
+// stock and the member's eligibility, and the claim itself. Each tap on the claim button
+// gets one request_id; a tap after a claim that got no answer reuses it, so the hub answers
+// with the first outcome instead of counting a second claim.
+const api = require('../../lib/api');
+const { requestId } = require('../../lib/ids');
+const { campaignView, outcomeText, quizAnswers } = require('../../lib/campaign');
+
+Page({
+  data: {
+    campaign: null,
+    chosen: {},
+    claiming: false,
+    result: '',
+    resultQr: '',
+    notice: '',
+    retryLabel: '',
+    error: '',
+  },
+
+  onLoad(query) {
+    this.id = query.id;
+    this.pendingRequestId = null;
+    return this.load();
+  },
+
+  async load() {
+    try {
+      const campaign = await api.campaign(this.id);
+      this.setData({ campaign: campaignView(campaign), error: '' });
+    } catch (err) {
+      this.setData({ error: err.message });
+    }
+  },
+
+  onChoose(e) {
+    const { question, choice } = e.currentTarget.dataset;
+    this.setData({ [`chosen.${question}`]: Number(choice), notice: '' });
+  },
+
+  async onClaim() {
+    if (this.data.claiming) return;
+    const campaign = this.data.campaign;
+    const body = {};
+    if (campaign.kind === 'quiz') {
+      const answers = quizAnswers(campaign.questions, this.data.chosen);
+      if (!answers) {
+        this.setData({ notice: '请先答完全部题目' });
+        return;
+      }
+      body.answers = answers;
+    }
+    this.pendingRequestId = this.pendingRequestId || requestId();
+    body.request_id = this.pendingRequestId;
+    this.setData({ claiming: true, notice: '' });
+    try {
+      const result = await api.claim(this.id, body);
+      this.pendingRequestId = null;
+      this.setData({ result: outcomeText(result, campaign.kind), resultQr: result.qr_url || '', retryLabel: '' });
+      await this.load(); // stock and 我的领取 changed
+    } catch (err) {
+      // Without an answer the claim may have been taken: keep its id for the next tap.
+      if (!err.retryable) this.pendingRequestId = null;
+      this.setData({ notice: err.message, retryLabel: err.retryable ? '重试' : '' });
+    } finally {
+      this.setData({ claiming: false });
+    }
+  },
+
+  async onCancel() {
+    try {
+      await api.cancelClaim(this.id);
+      this.setData({ result: '已取消报名，名额已让给候补的会员', resultQr: '', notice: '' });
+      await this.load();
+    } catch (err) {
+      this.setData({ notice: err.message });
+    }
+  },
+
+  openAccount() {
+    wx.navigateTo({ url: `/pages/account/index?code=${this.data.campaign.accountCode}` });
+  },
+});

@@ -1,0 +1,52 @@
+// 首页 / 关注动态: the merged feed of every account the member follows, newest first, with
+// shortcuts to the member's own union, to search, and to allow update messages.
+const api = require('../../lib/api');
+const config = require('../../config');
+const state = require('../../lib/state');
+const { postListData, postListMethods } = require('../../lib/post-list');
+
+Page({
+  ...postListMethods,
+
+  data: { ...postListData, subscribeNote: '' },
+
+  onLoad() {
+    return this.startPostList((cursor) => api.feed(cursor));
+  },
+
+  // Following or verifying elsewhere changes what the feed holds.
+  onShow() {
+    if (this.pager && state.takeFeedStale()) return this.reloadPosts();
+    return undefined;
+  },
+
+  goMyUnion() {
+    wx.switchTab({ url: '/pages/my-union/index' });
+  },
+
+  goSearch() {
+    wx.navigateTo({ url: '/pages/search/index' });
+  },
+
+  // Each "accept" allows the hub one 订阅消息; the hub counts them.
+  onSubscribe() {
+    const template = config.subscribeTemplates.news;
+    return new Promise((resolve) => {
+      wx.requestSubscribeMessage({
+        tmplIds: [template],
+        success: (res) => {
+          if (res[template] !== 'accept') {
+            this.setData({ subscribeNote: '' });
+            resolve();
+            return;
+          }
+          api.allowMessages('news', 1)
+            .then(() => this.setData({ subscribeNote: '已订阅，关注的工会号有新动态时会提醒你' }))
+            .catch((err) => wx.showToast({ title: err.message, icon: 'none' }))
+            .then(resolve);
+        },
+        fail: () => resolve(),
+      });
+    });
+  },
+});

@@ -1,0 +1,37 @@
+// The app signs the member in at launch, and a failure there stays quiet (pages show theirs).
+const { createFakeHub, profile } = require('./helpers/fake-wx');
+
+test('launch signs in once with a wx.login code and keeps the token', async () => {
+  const hub = createFakeHub().install();
+  hub.on('POST', '/mp/v1/session', (req) => {
+    expect(req.body).toEqual({ code: 'login-code-1' });
+    return { body: { token: 'tok-L', expires_in: 7200, profile: profile() } };
+  });
+  let app;
+  global.App = (options) => {
+    app = options;
+  };
+  jest.isolateModules(() => require('../app'));
+
+  app.onLaunch();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+
+  expect(hub.storage.member_token).toBe('tok-L');
+  expect(hub.storage.member_profile.name_masked).toBe('*建华');
+  expect(hub.unexpected).toEqual([]);
+});
+
+test('a failed sign-in at launch throws nothing', async () => {
+  const hub = createFakeHub().install();
+  hub.on('POST', '/mp/v1/session', { offline: true });
+  let app;
+  global.App = (options) => {
+    app = options;
+  };
+  jest.isolateModules(() => require('../app'));
+
+  expect(() => app.onLaunch()).not.toThrow();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(hub.storage.member_token).toBeUndefined();
+  expect(hub.callsTo('POST', '/mp/v1/session')).toHaveLength(1);
+});

@@ -1,0 +1,114 @@
+// A fake WeChat runtime for the tests: wx.request answered by a small fake hub that records
+// every request (method, path, query, headers, body) and fails the test on one it was not
+// told about; wx.login handing out numbered codes; storage in memory; toasts and
+// navigation recorded.
+
+const BASE = 'http://127.0.0.1:5000';
+
+function createFakeHub() {
+  const routes = [];
+  const hub = {
+    requests: [],
+    unexpected: [],
+    logins: 0,
+    toasts: [],
+    navigations: [],
+    storage: {},
+    subscribeAnswer: null,
+  };
+
+  // answer: a function (req, n) -> {status, body} | {offline: true}, or a list of such
+  // answers used in turn (the last one repeats).
+  hub.on = (method, path, answer) => {
+    routes.push({ method, path, answer, calls: 0 });
+    return hub;
+  };
+
+  hub.callsTo = (method, path) => hub.requests.filter((r) => r.method === method && r.path === path);
+
+  function answerFor(req) {
+    const route = routes.find((r) => r.method === req.method && r.path === req.path);
+    if (!route) return null;
+    route.calls += 1;
+    const { answer } = route;
+    if (Array.isArray(answer)) return answer[Math.min(route.calls, answer.length) - 1];
+    return typeof answer === 'function' ? answer(req, route.calls) : answer;
+  }
+
+  const fakes = {
+    request({ url, method = 'GET', data, header = {}, success, fail }) {
+      const parsed = new URL(url);
+      const req = {
+        origin: parsed.origin,
+        method,
+        path: parsed.pathname,
+        query: Object.fromEntries(parsed.searchParams),
+        headers: header,
+        body: data,
+      };
+      hub.requests.push(req);
+      const answer = answerFor(req);
+      setTimeout(() => {
+        if (!answer) {
+          hub.unexpected.push(`${method} ${parsed.pathname}${parsed.search}`);
+          success({ statusCode: 404, data: { error: 'not_found', message: '测试没有准备这个请求' } });
+        } else if (answer.offline) {
+          fail({ errMsg: 'request:fail timeout' });
+        } else {
+          success({ statusCode: answer.status || 200, data: answer.body, header: {} });
+        }
+      }, 0);
+      return { abort() {} };
+    },
+    login({ success }) {
+      hub.logins += 1;
+      setTimeout(() => success({ code: `login-code-${hub.logins}`, errMsg: 'login:ok' }), 0);
+    },
+    getStorageSync: (key) => (key in hub.storage ? hub.storage[key] : ''),
+    setStorageSync: (key, value) => {
+      hub.storage[key] = value;
+    },
+    removeStorageSync: (key) => {
+      delete hub.storage[key];
+    },
+    getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop', appId: 'touristappid' } }),
+    showToast: (opts) => hub.toasts.push(opts.title),
+    navigateTo: ({ url }) => hub.navigations.push(['navigateTo', url]),
+    redirectTo: ({ url }) => hub.navigations.push(['redirectTo', url]),
+    switchTab: ({ url }) => hub.navigations.push(['switchTab', url]),
+    navigateBack: () => hub.navigations.push(['navigateBack']),
+    stopPullDownRefresh: () => {},
+    setNavigationBarTitle: ({ title }) => {
+      hub.title = title;
+    },
+    requestSubscribeMessage: ({ tmplIds, success, fail }) => {
+      setTimeout(() => {
+        if (!hub.subscribeAnswer) fail({ errMsg: 'requestSubscribeMessage:fail cancel' });
+        else success(Object.fromEntries(tmplIds.map((t) => [t, hub.subscribeAnswer])));
+      }, 0);
+    },
+  };
+  hub.install = () => {
+    global.wx = Object.assign(global.wx || {}, fakes);
+    return hub;
+  };
+  return hub;
+}
+
+// A hub where the member is already signed in with token "t-1".
+function signedInHub() {
+  const hub = createFakeHub().install();
+  hub.storage.member_token = 't-1';
+  return hub;
+}
+
+const profile = (extra = {}) => ({
+  verified: true,
+  name_masked: '*建华',
+  id_masked: '4419**********1238',
+  phone_masked: '138****8000',
+  union: null,
+  ...extra,
+});
+
+module.exports = { BASE, createFakeHub, signedInHub, profile };

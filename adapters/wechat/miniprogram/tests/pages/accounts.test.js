@@ -1,0 +1,118 @@
+// 工会号主页 and 我的工会: the account with its chain, its posts, follow and unfollow (the hub
+// refuses to unfollow the member's own chain with 409), and 404 for a member without a union.
+const { openPage, text, tap, settle } = require('../helpers/simulate');
+const { signedInHub } = require('../helpers/fake-wx');
+
+let hub;
+beforeEach(() => {
+  hub = signedInHub();
+});
+afterEach(() => {
+  expect(hub.unexpected).toEqual([]);
+});
+
+const meizhou = (extra = {}) => ({
+  code: 'meizhou',
+  name: '梅州市总工会',
+  level: 'city',
+  short_name: '梅州总工会',
+  logo_url: null,
+  theme_color: '#1d4e89',
+  intro: '梅州市总工会官方工会号',
+  parent: { code: 'guangdong', name: '广东省总工会' },
+  followed: false,
+  own: false,
+  children: [{ code: 'mz-meijiang', name: '梅江区总工会' }],
+  ...extra,
+});
+
+const post = (id, title) => ({
+  id, title, summary: '', kind: 'article', account: { code: 'meizhou', name: '梅州市总工会' },
+  from_above: false, published_at: '2026-03-05T09:00:00+08:00', cover_url: null, campaign_id: null,
+});
+
+test('an account page shows the union, its chain and its posts, and follows it', async () => {
+  hub
+    .on('GET', '/mp/v1/accounts/meizhou', { body: meizhou() })
+    .on('GET', '/mp/v1/accounts/meizhou/posts', (req) => {
+      expect(req.headers.Authorization).toBe('Member t-1');
+      return { body: { items: [post(4, '梅州职工书屋开放')], next_cursor: null } };
+    })
+    .on('POST', '/mp/v1/accounts/meizhou/follow', { body: { followed: true } });
+
+  const page = await openPage('pages/account/index', { code: 'meizhou' });
+  expect(text(page)).toContain('梅州市总工会');
+  expect(text(page)).toContain('市总工会');
+  expect(text(page)).toContain('上级：广东省总工会');
+  expect(text(page)).toContain('梅江区总工会');
+  expect(text(page)).toContain('梅州职工书屋开放');
+  expect(hub.title).toBe('梅州市总工会');
+
+  await tap(page, '.header', { inner: ['.follow', '.t-button'] });
+  expect(hub.callsTo('POST', '/mp/v1/accounts/meizhou/follow')).toHaveLength(1);
+  expect(text(page)).toContain('已关注');
+  expect(hub.toasts).toEqual(['已关注']);
+});
+
+test("unfollowing one's own union chain shows the hub's refusal and stays followed", async () => {
+  hub
+    .on('GET', '/mp/v1/accounts/dongguan', { body: meizhou({ code: 'dongguan', name: '东莞市总工会', followed: true }) })
+    .on('GET', '/mp/v1/accounts/dongguan/posts', { body: { items: [], next_cursor: null } })
+    .on('DELETE', '/mp/v1/accounts/dongguan/follow', { status: 409, body: { error: 'own_chain', message: '不能取消关注所属工会及其上级工会' } });
+
+  const page = await openPage('pages/account/index', { code: 'dongguan' });
+  expect(text(page)).toContain('这个工会号还没有发布内容');
+  await page.instance.onToggleFollow({ detail: { code: 'dongguan', followed: true } });
+  expect(hub.toasts).toEqual(['不能取消关注所属工会及其上级工会']);
+  expect(page.instance.data.account.followed).toBe(true);
+  expect(text(page)).toContain('已关注');
+});
+
+test('an unknown account shows the hub message', async () => {
+  hub.on('GET', '/mp/v1/accounts/nowhere', { status: 404, body: { error: 'not_found', message: '工会号不存在' } });
+  const page = await openPage('pages/account/index', { code: 'nowhere' });
+  expect(text(page)).toContain('工会号不存在');
+  expect(hub.callsTo('GET', '/mp/v1/accounts/nowhere/posts')).toHaveLength(0);
+});
+
+test('the parent union opens from the header', async () => {
+  hub
+    .on('GET', '/mp/v1/accounts/meizhou', { body: meizhou() })
+    .on('GET', '/mp/v1/accounts/meizhou/posts', { body: { items: [], next_cursor: null } });
+  const page = await openPage('pages/account/index', { code: 'meizhou' });
+  await tap(page, '.header', { inner: ['.parent'] });
+  expect(hub.navigations).toEqual([['navigateTo', '/pages/account/index?code=guangdong']]);
+});
+
+test("我的工会 opens the member's own union in one tap, with its posts", async () => {
+  hub
+    .on('GET', '/mp/v1/my-union', {
+      body: meizhou({ code: 'hm-demo', name: '虎门镇示范企业工会', level: 'grassroots', own: true, followed: true, parent: { code: 'humen', name: '虎门镇总工会' }, children: [] }),
+    })
+    .on('GET', '/mp/v1/accounts/hm-demo/posts', { body: { items: [post(9, '端午节慰问品领取通知')], next_cursor: null } });
+
+  const page = await openPage('pages/my-union/index');
+  expect(text(page)).toContain('虎门镇示范企业工会');
+  expect(text(page)).toContain('基层工会');
+  expect(text(page)).toContain('所属工会');
+  expect(text(page)).toContain('上级：虎门镇总工会');
+  expect(text(page)).toContain('端午节慰问品领取通知');
+});
+
+test('我的工会 for a member not yet verified shows why and leads to 实名认证', async () => {
+  hub.on('GET', '/mp/v1/my-union', [
+    { status: 404, body: { error: 'no_union', message: '完成实名认证后即可进入所属工会' } },
+    { body: meizhou({ code: 'hm-demo', name: '虎门镇示范企业工会', own: true }) },
+  ]).on('GET', '/mp/v1/accounts/hm-demo/posts', { body: { items: [], next_cursor: null } });
+
+  const page = await openPage('pages/my-union/index');
+  expect(text(page)).toContain('完成实名认证后即可进入所属工会');
+  expect(hub.callsTo('GET', '/mp/v1/my-union')).toHaveLength(1);
+  await tap(page, '.go-verify');
+  expect(hub.navigations).toEqual([['navigateTo', '/pages/verification/index']]);
+
+  await page.instance.onShow(); // back from 实名认证
+  await settle();
+  expect(text(page)).toContain('虎门镇示范企业工会');
+  expect(text(page)).not.toContain('去实名认证');
+});

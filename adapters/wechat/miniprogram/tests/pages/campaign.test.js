@@ -1,0 +1,200 @@
+// 活动: claiming a red packet, a voucher, a course seat and a quiz draw against a fake hub:
+// amounts in yuan, one request_id per tap reused on retry, the hub's refusals shown.
+const { openPage, text, tap } = require('../helpers/simulate');
+const { signedInHub } = require('../helpers/fake-wx');
+
+let hub;
+beforeEach(() => {
+  hub = signedInHub();
+});
+afterEach(() => {
+  expect(hub.unexpected).toEqual([]);
+});
+
+const campaign = (extra = {}) => ({
+  id: 7,
+  kind: 'red_packet',
+  title: '东莞职工红包雨',
+  account: { code: 'dongguan', name: '东莞市总工会' },
+  starts_at: '2026-03-05T10:00:00+08:00',
+  ends_at: '2026-03-05T12:00:00+08:00',
+  state: 'open',
+  stock_left: 1999,
+  eligible: true,
+  reason: null,
+  my_claims: [],
+  budget_fen: 1000000,
+  something_new: { ignored: true },
+  ...extra,
+});
+
+test('shows the campaign and a red packet claimed in yuan', async () => {
+  hub
+    .on('GET', '/mp/v1/campaigns/7', [
+      { body: campaign() },
+      { body: campaign({ stock_left: 1998, my_claims: [{ status: 'claimed', amount_fen: 523 }] }) },
+    ])
+    .on('POST', '/mp/v1/campaigns/7/claim', (req) => {
+      expect(req.headers.Authorization).toBe('Member t-1');
+      expect(Object.keys(req.body)).toEqual(['request_id']);
+      expect(req.body.request_id).toMatch(/^[0-9a-f]+-[0-9a-f]{8}-[0-9a-f]{8}$/);
+      return { body: { status: 'claimed', amount_fen: 523 } };
+    });
+
+  const page = await openPage('pages/campaign/index', { id: '7' });
+  expect(text(page)).toContain('东莞职工红包雨');
+  expect(text(page)).toContain('东莞市总工会');
+  expect(text(page)).toContain('3月5日 10:00 至 3月5日 12:00');
+  expect(text(page)).toContain('剩余 1999 份');
+  expect(text(page)).toContain('抢红包');
+
+  await tap(page, '.claim');
+
+  expect(text(page)).toContain('抢到红包 5.23 元');
+  expect(text(page)).toContain('剩余 1998 份');
+  expect(text(page)).toContain('我的领取');
+});
+
+test('a claim that got no answer is retried with the same request_id, on the next tap too', async () => {
+  hub
+    .on('GET', '/mp/v1/campaigns/7', { body: campaign() })
+    .on('POST', '/mp/v1/campaigns/7/claim', [{ offline: true }, { offline: true }, { body: { status: 'claimed', amount_fen: 100 } }]);
+
+  const page = await openPage('pages/campaign/index', { id: '7' });
+  await tap(page, '.claim');
+  expect(text(page)).toContain('网络不给力，请稍后重试');
+  expect(text(page)).toContain('重试');
+
+  await tap(page, '.claim');
+  expect(text(page)).toContain('抢到红包 1.00 元');
+
+  const ids = hub.callsTo('POST', '/mp/v1/campaigns/7/claim').map((r) => r.body.request_id);
+  expect(ids).toHaveLength(3);
+  expect(new Set(ids).size).toBe(1);
+});
+
+test('after an answer, the next tap is a new claim with a new request_id', async () => {
+  hub
+    .on('GET', '/mp/v1/campaigns/7', { body: campaign({ kind: 'voucher', title: '观影优惠券', stock_left: 50 }) })
+    .on('POST', '/mp/v1/campaigns/7/claim', [
+      { status: 409, body: { error: 'already_claimed', message: '你已参加过本活动' } },
+      { status: 409, body: { error: 'already_claimed', message: '你已参加过本活动' } },
+    ]);
+
+  const page = await openPage('pages/campaign/index', { id: '7' });
+  expect(text(page)).toContain('领取优惠券');
+  await tap(page, '.claim');
+  expect(text(page)).toContain('你已参加过本活动');
+  await tap(page, '.claim');
+
+  const ids = hub.callsTo('POST', '/mp/v1/campaigns/7/claim').map((r) => r.body.request_id);
+  expect(ids).toHaveLength(2); // a 409 is an answer: not resent by itself
+  expect(ids[0]).not.toBe(ids[1]);
+});
+
+test('a voucher shows its code and QR code', async () => {
+  hub
+    .on('GET', '/mp/v1/campaigns/9', { body: campaign({ id: 9, kind: 'voucher', title: '观影优惠券', face_value_fen: 3000 }) })
+    .on('POST', '/mp/v1/campaigns/9/claim', { body: { status: 'claimed', code: 'DG8K2Q', qr_url: 'https://hub.example.cn/qr/DG8K2Q.png' } });
+
+  const page = await openPage('pages/campaign/index', { id: '9' });
+  expect(text(page)).toContain('面值 30.00 元');
+  await tap(page, '.claim');
+  expect(text(page)).toContain('领取成功，券码 DG8K2Q');
+  expect(page.querySelector('.result .qr')).toBeTruthy();
+});
+
+test('a member who may not take part sees why and no claim button', async () => {
+  hub.on('GET', '/mp/v1/campaigns/7', {
+    body: campaign({ eligible: false, reason: '本活动仅限东莞市各级工会的认证会员参加' }),
+  });
+  const page = await openPage('pages/campaign/index', { id: '7' });
+  expect(text(page)).toContain('本活动仅限东莞市各级工会的认证会员参加');
+  expect(page.querySelector('.claim')).toBeFalsy();
+});
+
+test('a sold-out campaign says so and offers no claim', async () => {
+  hub.on('GET', '/mp/v1/campaigns/7', {
+    body: campaign({ stock_left: 0, eligible: false, reason: 'sold_out', reason_text: '已被领完' }),
+  });
+  const page = await openPage('pages/campaign/index', { id: '7' });
+  expect(text(page)).toContain('已领完');
+  expect(text(page)).toContain('已被领完');
+  expect(page.querySelector('.claim')).toBeFalsy();
+});
+
+test('a used voucher in 我的领取 is marked and its QR code no longer shown', async () => {
+  hub.on('GET', '/mp/v1/campaigns/9', {
+    body: campaign({
+      id: 9, kind: 'voucher', eligible: false, reason: 'already_claimed', reason_text: '你已参加过本活动',
+      my_claims: [{ status: 'claimed', code: 'DG8K-2Q', qr_url: 'https://hub.example.cn/mp/v1/codes/DG8K2Q/qr.png', redeemed: true }],
+    }),
+  });
+  const page = await openPage('pages/campaign/index', { id: '9' });
+  expect(text(page)).toContain('领取成功，券码 DG8K-2Q（已核销）');
+  expect(text(page)).toContain('你已参加过本活动');
+  expect(page.querySelector('.claim-line .qr')).toBeFalsy();
+});
+
+test('a full course puts the member on the waitlist, and the place can be given up', async () => {
+  const course = campaign({ id: 11, kind: 'course', title: '职工电工技能公益课', stock_left: 0, place: '梅州市职工服务中心' });
+  hub
+    .on('GET', '/mp/v1/campaigns/11', [
+      { body: course },
+      { body: { ...course, my_claims: [{ status: 'waitlisted', position: 3 }] } },
+      { body: { ...course, my_claims: [] } },
+    ])
+    .on('POST', '/mp/v1/campaigns/11/claim', { body: { status: 'waitlisted', position: 3 } })
+    .on('POST', '/mp/v1/campaigns/11/cancel', (req) => {
+      expect(req.headers.Authorization).toBe('Member t-1');
+      return { body: { status: 'cancelled' } };
+    });
+
+  const page = await openPage('pages/campaign/index', { id: '11' });
+  expect(text(page)).toContain('名额已满，可报名候补');
+  expect(text(page)).toContain('抢报名额');
+  expect(text(page)).toContain('梅州市职工服务中心');
+  await tap(page, '.claim');
+  expect(text(page)).toContain('名额已满，已进入候补第 3 位');
+
+  await tap(page, '.cancel');
+  expect(text(page)).toContain('已取消报名');
+  expect(hub.callsTo('POST', '/mp/v1/campaigns/11/cancel')).toHaveLength(1);
+});
+
+test('a quiz sends the chosen answers and needs every question answered', async () => {
+  const quiz = campaign({
+    id: 12,
+    kind: 'quiz',
+    title: '工会法知识竞答',
+    questions: [
+      { id: 'q1', text: '《工会法》规定的基层工会委员会每届任期是？', choices: ['一至二年', '三至五年'] },
+      { id: 'q2', text: '职工加入工会需要缴纳会费吗？', choices: ['需要', '不需要'] },
+    ],
+  });
+  hub
+    .on('GET', '/mp/v1/campaigns/12', { body: quiz })
+    .on('POST', '/mp/v1/campaigns/12/claim', (req) => {
+      expect(req.body.answers).toEqual({ q1: 1, q2: 0 });
+      return { body: { status: 'won', amount_fen: 2000 } };
+    });
+
+  const page = await openPage('pages/campaign/index', { id: '12' });
+  expect(text(page)).toContain('《工会法》规定的基层工会委员会每届任期是？');
+  expect(text(page)).toContain('提交答案');
+
+  await tap(page, '.choice', { index: 1 }); // q1: 三至五年
+  await tap(page, '.claim');
+  expect(text(page)).toContain('请先答完全部题目');
+  expect(hub.callsTo('POST', '/mp/v1/campaigns/12/claim')).toHaveLength(0);
+
+  await tap(page, '.choice', { index: 2 }); // q2: 需要
+  await tap(page, '.claim');
+  expect(text(page)).toContain('恭喜中奖，奖品价值 20.00 元');
+});
+
+test('a campaign that cannot be loaded shows the hub message', async () => {
+  hub.on('GET', '/mp/v1/campaigns/404', { status: 404, body: { error: 'not_found', message: '活动不存在或已下线' } });
+  const page = await openPage('pages/campaign/index', { id: '404' });
+  expect(text(page)).toContain('活动不存在或已下线');
+});

@@ -1,0 +1,84 @@
+"""Campaigns in the editor API (`/api/v1/campaigns`): create drafts on promotion posts, read
+and list them, their figures, the draw, and the welfare value rolled up an account's tree."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from hub.accounts.services import get_account
+from hub.api import route
+from hub.audit.services import record
+from hub.campaigns import schedule, services, stats
+from hub.campaigns.models import Merchant
+from hub.campaigns.schemas import CampaignCreate, CampaignQuery
+from hub.users.permissions import require_role
+
+bp = Blueprint("campaigns_api", __name__, url_prefix="/api/v1")
+TAG = "活动"
+
+
+class AccountQuery(BaseModel):
+    account: str = Field(description="账号代码")
+
+
+@route(bp, "/campaigns", "POST", summary="新建活动（草稿；所属推广稿件发布时开放）", tag=TAG,
+       body=CampaignCreate, status=201, errors=(409,))
+def create(body: CampaignCreate):
+    campaign = services.create_campaign(g.db, g.user, body)
+    return services.describe(g.db, campaign, for_editor=True)
+
+
+@route(bp, "/campaigns", "GET", summary="本账号及下级账号的活动", tag=TAG, query=CampaignQuery)
+def list_for_account(query: CampaignQuery):
+    account = get_account(g.db, query.account)
+    found = services.list_campaigns(g.db, g.user, account)
+    return {"items": [services.describe(g.db, c, for_editor=True) for c in found]}
+
+
+@route(bp, "/campaigns/<int:campaign_id>", "GET", summary="活动详情", tag=TAG)
+def get_one(campaign_id: int):
+    campaign, _ = services.editable_campaign(g.db, g.user, campaign_id)
+    return services.describe(g.db, campaign, for_editor=True)
+
+
+@route(bp, "/campaigns/<int:campaign_id>/stats", "GET",
+       summary="活动数据：剩余库存、每小时参与、核销率、中奖名单、福利价值", tag=TAG)
+def campaign_stats(campaign_id: int):
+    campaign, _ = services.editable_campaign(g.db, g.user, campaign_id)
+    return stats.campaign_stats(g.db, campaign)
+
+
+@route(bp, "/campaigns/<int:campaign_id>/draw", "POST",
+       summary="开奖（答题后抽奖；答题结束后即可，到点也会自动开奖）", tag=TAG, errors=(409,))
+def draw(campaign_id: int):
+    campaign, account = services.editable_campaign(g.db, g.user, campaign_id,
+                                                   roles=("author", "admin"))
+    # Locked and read again: a double click, or the scheduler drawing right now, is waited
+    # for and then answered 409 (already drawn) by run_draw, not a second draw.
+    campaign = schedule.lock_for_draw(g.db, campaign.id)
+    winners = schedule.run_draw(g.db, campaign, early=True)
+    record(g.db, actor=g.user, action="campaign.draw", account_id=account.id,
+           subject_type="campaign", subject_id=campaign.id, winners=len(winners))
+    g.db.commit()
+    return {"campaign_id": campaign.id, "winners": stats.winners(g.db, campaign),
+            "seed": campaign.seed}
+
+
+@route(bp, "/welfare", "GET", summary="福利价值（按活动、按下级账号汇总）", tag=TAG,
+       query=AccountQuery)
+def welfare(query: AccountQuery):
+    account = get_account(g.db, query.account)
+    require_role(g.db, g.user, account, *services.EDITOR_ROLES)
+    return stats.welfare_by_account(g.db, account)
+
+
+@route(bp, "/merchants", "GET", summary="可选的合作商户（本账号及上级账号的）", tag=TAG,
+       query=AccountQuery)
+def merchants(query: AccountQuery):
+    account = get_account(g.db, query.account)
+    require_role(g.db, g.user, account, *services.EDITOR_ROLES)
+    found = g.db.scalars(select(Merchant).where(Merchant.account_id.in_(account.ancestor_ids()),
+                                                Merchant.active.is_(True)).order_by(Merchant.id))
+    return {"items": [{"id": m.id, "name": m.name} for m in found]}

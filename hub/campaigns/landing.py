@@ -1,0 +1,39 @@
+"""`/c/<id>`: a campaign's public landing page, where every outlet outside WeChat leads (the
+website's "立即参与" button, the QR code on an LED slide, the splash's link). It says what the
+campaign is and how to take part: in the union mini-program, at the page it names."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template
+
+from hub.accounts.models import Account
+from hub.campaigns import services
+from hub.campaigns.links import MINIPROGRAM_PAGE
+from hub.campaigns.models import Campaign, CampaignState
+from hub.clock import to_local
+from hub.db import utcnow
+
+bp = Blueprint("campaign_landing", __name__, template_folder="templates")
+KIND_LABELS = {"red_packet": "红包雨", "voucher": "消费券", "ticket": "电影票",
+               "course": "课程报名", "quiz": "答题抽奖"}
+
+
+def _phase(campaign: Campaign) -> str:
+    now = utcnow()
+    if campaign.state != CampaignState.open or now >= campaign.ends_at:
+        return "已结束"
+    return "未开始" if now < campaign.starts_at else "进行中"
+
+
+@bp.get("/c/<int:campaign_id>")
+def landing(campaign_id: int):
+    campaign = g.db.get(Campaign, campaign_id)
+    if campaign is None or campaign.state == CampaignState.draft:
+        abort(404)
+    response = render_template(
+        "campaigns/landing.html", campaign=campaign, phase=_phase(campaign),
+        kind=KIND_LABELS.get(campaign.kind, "活动"), account=g.db.get(Account, campaign.account_id),
+        starts=to_local(campaign.starts_at), ends=to_local(campaign.ends_at),
+        left=services.stock_left(g.db, campaign.id),
+        page=MINIPROGRAM_PAGE.format(id=campaign.id))
+    return response, 200, {"Cache-Control": "public, max-age=30"}

@@ -1,0 +1,175 @@
+"""Campaigns in the mini-program (`/mp/v1/`): what a member sees of a campaign, claiming,
+giving a course place back, their welfare, and the QR image of a voucher code."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask import Blueprint, Response, current_app, g
+from sqlalchemy import select
+
+from hub.api import route
+from hub.campaigns import claims, errors, limits, services
+from hub.campaigns.gate import Gate
+from hub.campaigns.models import Campaign, CampaignState, Claim, ClaimStatus, Slot
+from hub.campaigns.schemas import ClaimAnswer, ClaimBody
+from hub.clock import local_iso
+from hub.db import utcnow
+from hub.errors import NotFound
+
+bp = Blueprint("campaigns_mp", __name__, url_prefix="/mp/v1")
+TAG = "小程序 · 活动"
+CODE_FORMAT = re.compile(f"^[{services.CODE_ALPHABET}]{{{services.CODE_LENGTH}}}$")
+
+
+@bp.after_request
+def _retry_after(response):
+    wait = g.pop("retry_after", None)
+    if response.status_code == 429 and wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def gate() -> Gate | None:
+    """The app's Redis gate when HUB_REDIS_URL is set (made once per process)."""
+    app = current_app
+    if "hub.campaigns.gate" not in app.extensions:
+        url = app.config["HUB"].redis_url
+        app.extensions["hub.campaigns.gate"] = Gate(url) if url else None
+    return app.extensions["hub.campaigns.gate"]
+
+
+def counter():
+    """Where rate-limit hits are counted: the gate's Redis, else this process."""
+    app = current_app
+    if "hub.campaigns.counter" not in app.extensions:
+        app.extensions["hub.campaigns.counter"] = gate() or limits.LocalCounter()
+    return app.extensions["hub.campaigns.counter"]
+
+
+def _limit_rate() -> None:
+    try:
+        limits.check(counter(), g.member.identity_id, g.member.openid)
+    except errors.TooManyRequests as exc:
+        g.retry_after = exc.retry_after
+        raise
+
+
+def _public_url() -> str:
+    return current_app.config["HUB"].public_url
+
+
+def _reader():
+    return current_app.extensions["hub.read_sessions"]()
+
+
+@route(bp, "/campaigns/<int:campaign_id>", "GET", summary="活动详情（含我的参与情况与资格）",
+       tag=TAG, auth="member")
+def campaign_for_member(campaign_id: int):
+    campaign = services.get_campaign(g.db, campaign_id)
+    if campaign.state == CampaignState.draft:
+        raise NotFound(f"没有编号为 {campaign_id} 的活动", field="campaign")
+    claimant = claims.load_claimant(g.db, g.member.identity_id, g.member.openid)
+    body = services.describe(g.db, campaign, for_editor=False)
+    refusal = claims.refusal(campaign.state, campaign,
+                             services.allowed_paths(g.db, campaign), claimant, utcnow())
+    mine = my_claims(g.db, campaign, claimant.member_id) if claimant.member_id else []
+    active = [c for c in mine if c["status"] != ClaimStatus.cancelled]
+    if refusal is None and len(active) >= campaign.per_member_limit:
+        refusal = errors.already_claimed()
+    if refusal is None and body["stock_left"] == 0 and campaign.kind in (
+            "red_packet", "voucher", "ticket"):
+        refusal = errors.sold_out()
+    body.update(eligible=refusal is None, reason=refusal.message if refusal else None,
+                reason_code=refusal.code if refusal else None, my_claims=mine)
+    return body
+
+
+def my_claims(db, campaign: Campaign, member_id: int) -> list[dict]:
+    """The member's claims on a campaign as they stand now (a waitlist place may have
+    become a seat since the claim was answered)."""
+    rows = db.execute(select(Claim, Slot).outerjoin(Slot, Slot.id == Claim.slot_id).where(
+        Claim.campaign_id == campaign.id, Claim.member_id == member_id).order_by(Claim.id))
+    found = []
+    for record, slot in rows:
+        answer = claims.answer_for(campaign, record, slot, _public_url(),
+                                   position=claims.waitlist_position(db, record))
+        answer["claimed_at"] = local_iso(record.created_at)
+        if slot is not None and slot.code:
+            answer["redeemed"] = slot.redeemed_at is not None
+        found.append(answer)
+    return found
+
+
+@route(bp, "/campaigns/<int:campaign_id>/claim", "POST", summary="领取 / 报名 / 提交答题",
+       tag=TAG, body=ClaimBody, response=ClaimAnswer, auth="member", errors=(409, 429))
+def claim(campaign_id: int, body: ClaimBody):
+    the_gate = gate()
+    if the_gate is None:
+        _limit_rate()  # with a gate, its first look counts them in the same round trip
+    reader = _reader()
+    try:
+        outcome = claims.claim(g.db, reader, campaign_id, g.member.identity_id,
+                               g.member.openid, body.request_id, body.answers, gate=the_gate,
+                               public_url=_public_url(),
+                               cache=current_app.extensions.setdefault("hub.campaigns.facts", {}))
+    except errors.TooManyRequests as exc:
+        g.retry_after = exc.retry_after
+        raise
+    finally:
+        reader.close()
+    return outcome.answer
+
+
+@route(bp, "/campaigns/<int:campaign_id>/cancel", "POST", summary="取消课程报名或候补",
+       tag=TAG, auth="member", errors=(409, 429))
+def cancel(campaign_id: int):
+    _limit_rate()
+    return claims.cancel(g.db, campaign_id, g.member.identity_id, g.member.openid,
+                         public_url=_public_url())
+
+
+@route(bp, "/me/welfare", "GET", summary="我的福利：红包、券码、课程名额、奖品", tag=TAG,
+       auth="member")
+def my_welfare():
+    claimant = claims.load_claimant(g.db, g.member.identity_id, g.member.openid)
+    if claimant.member_id is None:
+        return {"items": [], "total_fen": 0}
+    rows = g.db.execute(
+        select(Claim, Slot, Campaign).join(Campaign, Campaign.id == Claim.campaign_id)
+        .outerjoin(Slot, Slot.id == Claim.slot_id)
+        .where(Claim.member_id == claimant.member_id, Claim.status != ClaimStatus.cancelled)
+        .order_by(Claim.id.desc()).limit(200))
+    items = []
+    for record, slot, campaign in rows:
+        answer = claims.answer_for(campaign, record, slot, _public_url(),
+                                   position=claims.waitlist_position(g.db, record))
+        answer.update(title=campaign.title, claimed_at=local_iso(record.created_at),
+                      face_value_fen=campaign.face_value_fen)
+        if slot is not None and slot.code:
+            answer.update(redeemed=slot.redeemed_at is not None,
+                          valid_from=local_iso(campaign.valid_from),
+                          expired=campaign.valid_until is not None
+                          and campaign.valid_until <= utcnow())
+        if campaign.kind == "course":
+            answer.update(course_starts_at=local_iso(campaign.course_starts_at),
+                          place=campaign.place)
+        items.append(answer)
+    total = sum(item.get("amount_fen", 0) for item in items)
+    return {"items": items, "total_fen": total}
+
+
+@bp.get("/codes/<code>/qr.png")
+def code_qr(code: str):
+    """The QR image of a voucher code, for the mini-program's <image> (which sends no
+    header): it only draws the code in its address, so it tells nothing to anyone."""
+    import qrcode
+
+    if not CODE_FORMAT.match(code):
+        raise NotFound("没有这个券码", field="code")
+    buffer = io.BytesIO()
+    qrcode.make(code, border=2).save(buffer, format="PNG")
+    response = Response(buffer.getvalue(), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

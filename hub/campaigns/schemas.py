@@ -1,0 +1,105 @@
+"""Shapes of campaigns in the editor API, the mini-program API and the merchant API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hub.clock import as_utc
+
+REQUEST_ID = r"^[A-Za-z0-9_.:-]{8,64}$"
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = Field(default=None, max_length=20)
+    text: str = Field(min_length=1, max_length=300)
+    choices: list[str] = Field(min_length=2, max_length=8)
+    answer: int = Field(ge=0, description="正确选项的序号（从 0 起）")
+
+
+class CampaignCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account: str = Field(description="账号代码")
+    post_id: int = Field(description="所属推广稿件（kind=promotion，本账号或上级账号的）")
+    kind: Literal["red_packet", "voucher", "ticket", "course", "quiz"]
+    title: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=2000)
+    starts_at: dt.datetime = Field(description="ISO 8601；无时区按北京时间")
+    ends_at: dt.datetime
+    per_member_limit: int = Field(default=1, ge=1, le=10)
+    regions: list[str] = Field(default_factory=list, max_length=100,
+                               description="另可参加的账号代码（其下级均可）")
+    # red_packet
+    budget_fen: int | None = Field(default=None, ge=1, le=10**10)
+    count: int | None = Field(default=None, ge=1, le=200_000, description="红包个数")
+    # voucher / ticket
+    stock: int | None = Field(default=None, ge=1, le=200_000)
+    face_value_fen: int | None = Field(default=None, ge=0, le=10**8)
+    merchant_id: int | None = None
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+    # course
+    seats: int | None = Field(default=None, ge=1, le=10_000)
+    course_starts_at: dt.datetime | None = None
+    remind_minutes: int | None = Field(default=None, ge=5, le=7 * 24 * 60)
+    place: str = Field(default="", max_length=200)
+    # quiz
+    questions: list[Question] | None = Field(default=None, max_length=50)
+    pass_mark: int | None = Field(default=None, ge=1)
+    quiz_mode: Literal["instant", "draw"] | None = None
+    win_chance: float | None = Field(default=None, gt=0, le=1)
+    prizes: int | None = Field(default=None, ge=1, le=100_000)
+    draw_at: dt.datetime | None = None
+
+    @field_validator("starts_at", "ends_at", "valid_from", "valid_until", "course_starts_at",
+                     "draw_at")
+    @classmethod
+    def _to_utc(cls, value):
+        return as_utc(value) if value is not None else None
+
+
+class CampaignQuery(BaseModel):
+    account: str = Field(description="账号代码：列出本账号及下级账号的活动")
+
+
+REPLAY_NOTE = ("同一 request_id 重复提交（网络重试、连点）时，原样返回第一次的答复（HTTP 200，"
+               "内容与当时相同），不会再领一次；答复反映的是当时的结果，不是现在的状态"
+               "（例如候补可能已转为正式名额、抽奖可能已开奖）。要看现在的状态，请读 "
+               "GET /mp/v1/campaigns/{id} 的 my_claims。")
+
+
+class ClaimBody(BaseModel):
+    __doc__ = "领取 / 报名 / 提交答题。" + REPLAY_NOTE
+    model_config = ConfigDict(extra="forbid")
+    request_id: str = Field(pattern=REQUEST_ID,
+                            description="每次点击生成一次，重试时沿用：重复的请求原样得到第一次"
+                                        "的答复（当时的结果；现在的状态见活动详情的 my_claims）")
+    answers: dict[str, int] | None = Field(default=None,
+                                           description="答题活动：{题目 id: 选项序号}")
+
+
+class ClaimAnswer(BaseModel):
+    __doc__ = "领取的答复。" + REPLAY_NOTE
+    status: Literal["claimed", "won", "lost", "waitlisted", "passed"]
+    claim_id: int
+    campaign_id: int
+    kind: str
+    amount_fen: int | None = None
+    code: str | None = None
+    qr_url: str | None = None
+    valid_until: str | None = None
+    seat: int | None = None
+    position: int | None = None
+    score: int | None = None
+
+
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RedeemBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=4, max_length=64, description="券码（可含空格或横线）或二维码内容")

@@ -1,0 +1,201 @@
+"""`/mp/v1/`: the member's profile and verification, the merged feed, posts, account pages,
+following, my union, account search and subscribe-message allowances.
+
+Signing in (`POST /mp/v1/session`, jscode2session) and the phone number exchange live with
+the WeChat adapter, which talks to WeChat; every route here takes the member session it
+issues (`Authorization: Member <token>`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g
+from pydantic import BaseModel, Field
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from content.markdown import render_markdown
+from hub.accounts.models import Account
+from hub.accounts.services import get_account
+from hub.api import route
+from hub.campaigns import links
+from hub.clock import local_iso
+from hub.db import utcnow
+from hub.errors import BadRequest, NotFound, Unauthorized
+from hub.members import feed, follows, verification
+from hub.members import identity as ids
+from hub.members.models import MemberFollow, MemberIdentity, MemberSubscription
+from hub.mp.profiles import account_json, feed_item_json, profile
+from hub.posts.models import Post
+
+bp = Blueprint("mp_api", __name__, url_prefix="/mp/v1")
+TAG = "mini-program"
+MEMBER = "member"
+# Subscribe-message templates the hub sends, by the name the mini-program asks with.
+TEMPLATES = {"news": "关注的工会号有新内容", "course_reminder": "课程开课提醒"}
+MAX_ALLOWANCES = 100  # what the hub keeps counting; WeChat counts for itself anyway
+
+
+class CursorQuery(BaseModel):
+    cursor: str | None = Field(default=None, max_length=100)
+    limit: int = Field(default=feed.PAGE, ge=1, le=feed.MAX_PAGE)
+
+
+class SearchQuery(BaseModel):
+    q: str = Field(min_length=1, max_length=30, description="工会号名称的一部分")
+
+
+class VerificationIn(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    id_number: str = Field(min_length=15, max_length=20)
+
+
+class SubscriptionIn(BaseModel):
+    template: str = Field(description="news（新内容提醒）或 course_reminder（开课提醒）")
+    accepted: int = Field(default=1, ge=1, le=10, description="本次同意的次数")
+
+
+def _me() -> MemberIdentity:
+    person = g.db.get(MemberIdentity, g.member.identity_id)
+    if person is None or person.openid != g.member.openid:
+        raise Unauthorized("会员登录凭证无效")
+    return person
+
+
+def _keys() -> ids.IdKeys:
+    return ids.IdKeys.from_config(current_app.config["HUB"])
+
+
+def _page(page: feed.FeedPage) -> dict:
+    promotions = [item.post_id for item in page.items if item.kind == "promotion"]
+    campaigns = links.campaigns_of(g.db, promotions)
+    return {"items": [feed_item_json(item, campaigns) for item in page.items],
+            "next_cursor": page.next_cursor}
+
+
+def _follow_states(person: MemberIdentity, accounts: list[Account]) -> dict[int, bool]:
+    rows = g.db.execute(select(MemberFollow.account_id, MemberFollow.own).where(
+        MemberFollow.identity_id == person.id,
+        MemberFollow.account_id.in_([a.id for a in accounts])))
+    return dict(rows.all())
+
+
+def _accounts_json(person: MemberIdentity, accounts: list[Account]) -> list[dict]:
+    states = _follow_states(person, accounts)
+    return [account_json(a, followed=a.id in states, own=bool(states.get(a.id)))
+            for a in accounts]
+
+
+@route(bp, "/me", "GET", summary="我的资料（证件号、手机号已打码）", tag=TAG, auth=MEMBER)
+def me():
+    return profile(g.db, _me(), _keys())
+
+
+@route(bp, "/verification", "POST", summary="实名认证：姓名与身份证号比对会员名册", tag=TAG,
+       body=VerificationIn, auth=MEMBER, errors=(429,))
+def verify(body: VerificationIn):
+    person = _me()
+    verification.verify_and_commit(g.db, person, body.name, body.id_number, person.phone,
+                                   keys=_keys())
+    return {"profile": profile(g.db, person, _keys())}
+
+
+@route(bp, "/feed", "GET", summary="关注动态：所关注工会号及其收到的下发内容，新的在前",
+       tag=TAG, query=CursorQuery, auth=MEMBER)
+def member_feed(query: CursorQuery):
+    # The signed session names the identity: the feed needs no read of it first (the most
+    # read page of all; an identity that no longer exists simply follows nothing).
+    return _page(feed.feed(g.db, g.member.identity_id, cursor=query.cursor,
+                           limit=query.limit))
+
+
+@route(bp, "/posts/<int:post_id>", "GET", summary="一篇已发布的内容", tag=TAG, auth=MEMBER)
+def post_detail(post_id: int):
+    post = g.db.get(Post, post_id)
+    if post is None or post.state != "published":
+        raise NotFound("内容不存在或已撤回")
+    campaigns = links.campaigns_of(g.db, [post.id])
+    return {"id": post.id, "title": post.title, "summary": post.summary, "kind": post.kind,
+            "account": {"code": post.account.code, "name": post.account.name},
+            "published_at": local_iso(post.published_at), "html": render_markdown(post.body),
+            "campaign_id": campaigns.get(post.id)}
+
+
+@route(bp, "/accounts", "GET", summary="按名称搜索工会号", tag=TAG, query=SearchQuery,
+       auth=MEMBER)
+def search_accounts(query: SearchQuery):
+    words = query.q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{words}%"
+    found = g.db.scalars(select(Account).where(or_(
+        Account.name.like(pattern, escape="\\"), Account.short_name.like(pattern, escape="\\")))
+        .order_by(func.length(Account.path), Account.name).limit(20)).all()
+    return {"accounts": _accounts_json(_me(), list(found))}
+
+
+@route(bp, "/accounts/<code>", "GET", summary="工会号主页", tag=TAG, auth=MEMBER)
+def account_page(code: str):
+    account = get_account(g.db, code)
+    children = g.db.scalars(select(Account).where(Account.parent_id == account.id)
+                            .order_by(Account.name)).all()
+    body = _accounts_json(_me(), [account])[0]
+    body["children"] = [{"code": c.code, "name": c.name} for c in children]
+    return body
+
+
+@route(bp, "/accounts/<code>/posts", "GET", summary="工会号的内容（含上级下发）", tag=TAG,
+       query=CursorQuery, auth=MEMBER)
+def account_page_posts(code: str, query: CursorQuery):
+    account = get_account(g.db, code)
+    return _page(feed.account_posts(g.db, account, cursor=query.cursor, limit=query.limit))
+
+
+@route(bp, "/accounts/<code>/follow", "POST", summary="关注工会号（跨区域订阅）", tag=TAG,
+       auth=MEMBER)
+def follow(code: str):
+    follows.follow(g.db, _me(), get_account(g.db, code))
+    return {"followed": True}
+
+
+@route(bp, "/accounts/<code>/follow", "DELETE", summary="取消关注（所属工会链不可取消）",
+       tag=TAG, auth=MEMBER, errors=(409,))
+def unfollow(code: str):
+    follows.unfollow(g.db, _me(), get_account(g.db, code))
+    return {"followed": False}
+
+
+@route(bp, "/follows", "GET", summary="我关注的工会号", tag=TAG, auth=MEMBER)
+def my_follows():
+    followed = follows.followed(g.db, _me())
+    return {"accounts": [account_json(a, followed=True, own=own) for a, own in followed]}
+
+
+@route(bp, "/my-union", "GET", summary="一键直达所属工会", tag=TAG, auth=MEMBER)
+def my_union():
+    union = profile(g.db, _me(), _keys())["union"]
+    if union is None:
+        raise NotFound("完成实名认证后即可直达所属工会")
+    return union
+
+
+@route(bp, "/subscriptions", "POST", summary="记录会员同意接收的订阅消息次数", tag=TAG,
+       body=SubscriptionIn, auth=MEMBER)
+def allow_messages(body: SubscriptionIn):
+    if body.template not in TEMPLATES:
+        raise BadRequest(f"未知的订阅消息模板：{body.template}", field="template")
+    person = _me()
+    key = (MemberSubscription.identity_id == person.id,
+           MemberSubscription.template == body.template)
+    if g.db.scalar(select(MemberSubscription.allowances).where(*key)) is None:
+        try:
+            with g.db.begin_nested():  # two taps at once: one inserts, both add below
+                g.db.add(MemberSubscription(identity_id=person.id, template=body.template,
+                                            allowances=0, updated_at=utcnow()))
+        except IntegrityError:
+            pass
+    # Added in the database, so simultaneous reports never lose one.
+    g.db.execute(update(MemberSubscription).where(*key).values(
+        allowances=case((MemberSubscription.allowances + body.accepted > MAX_ALLOWANCES,
+                         MAX_ALLOWANCES),
+                        else_=MemberSubscription.allowances + body.accepted),
+        updated_at=utcnow()))
+    allowances = g.db.scalar(select(MemberSubscription.allowances).where(*key))
+    return {"template": body.template, "allowances": allowances}

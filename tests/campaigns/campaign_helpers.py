@@ -1,0 +1,69 @@
+"""Helpers shared by the campaign tests: request ids, hammering, publishing, time windows."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+import threading
+from dataclasses import dataclass
+
+from hub.db import utcnow
+
+
+@dataclass
+class Person:
+    identity_id: int
+    openid: str
+    member_id: int | None
+    headers: dict
+
+
+def request_id() -> str:
+    return "req-" + secrets.token_hex(8)
+
+
+def hammer(app, jobs, threads: int = 50):
+    """Run `jobs` (callables taking a test client) on `threads` real threads, all released
+    at once; returns their results in order."""
+    results: list = [None] * len(jobs)
+    barrier = threading.Barrier(min(threads, len(jobs)))
+    lock = threading.Lock()
+    queue = list(enumerate(jobs))
+
+    def worker():
+        client = app.test_client()
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=30)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                index, job = queue.pop()
+            try:
+                results[index] = job(client)
+            except Exception as exc:  # noqa: BLE001  (the test looks at every outcome)
+                results[index] = exc
+
+    pool = [threading.Thread(target=worker) for _ in range(min(threads, len(jobs)))]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=120)
+    return results
+
+
+def publish_post(client, token_for, post_id: int, author: str, reviewer: str | None) -> None:
+    publisher = token_for(author)
+    if reviewer:
+        client.post(f"/api/v1/posts/{post_id}/submit", headers=publisher)
+        publisher = token_for(reviewer)
+        client.post(f"/api/v1/posts/{post_id}/approve", headers=publisher)
+    done = client.post(f"/api/v1/posts/{post_id}/publish", headers=publisher)
+    assert done.status_code == 200, done.get_json()
+
+
+def window(hours: float = 2) -> dict:
+    now = utcnow()
+    return {"starts_at": (now - dt.timedelta(minutes=5)).isoformat(),
+            "ends_at": (now + dt.timedelta(hours=hours)).isoformat()}
