@@ -164,11 +164,11 @@ def load(db: Session, config=None) -> None:
     load_accounts(db)
     load_editors(db)
     db.flush()
+    members_demo.load_members(db, config)  # its rolls add grassroots unions: before outlets
     if config is not None:
         load_outlets(db, config)
         # Committed before anything is published: outlets check a post with sessions of
         # their own (e.g. the splash slot an outlet stands for), which see committed rows.
         db.commit()
     load_posts(db)
-    members_demo.load_members(db, config)
     campaigns_demo.load(db, config)

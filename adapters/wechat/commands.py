@@ -67,3 +67,24 @@ def login_code(openid: str | None, phone: str | None) -> None:
         click.echo(f"错误：沙箱不可用或不是沙箱（{type(exc).__name__}）", err=True)
         sys.exit(1)
     click.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2))
+
+
+@wechat.command("subscribe-all")
+def subscribe_all() -> None:
+    """Bind a subscribe-message outlet (mp_subscribe) on every account that has none, so the
+    followers of new accounts are told too; running it again binds nothing."""
+    from hub import channels
+    from hub.cli_support import fail, sessions
+    from hub.config import Config
+    from hub.errors import HubError
+
+    channel = channels.get_channel("mp_subscribe")
+    if channel is None:
+        fail("渠道 mp_subscribe 未启用（HUB_CHANNELS）")
+    with sessions()() as db:
+        try:
+            added = channel.bind_every_account(db, Config.from_env().secret())
+        except HubError as exc:
+            fail(exc)
+        db.commit()
+    click.echo(f"bound {len(added)} account(s)" + (f": {', '.join(added)}" if added else ""))

@@ -247,15 +247,22 @@ class SubscribeChannel:
                                                              updated_at=utcnow()))
             db.commit()
 
-    # -- the demo ------------------------------------------------------------------------
-    def load_demo(self, db, config) -> None:
-        """Every union account tells its followers (idempotent)."""
+    # -- binding -------------------------------------------------------------------------
+    def bind_every_account(self, db, hub_secret: str) -> list[str]:
+        """Bind an outlet on every account that has none yet, so each tells its followers;
+        returns the codes of the accounts bound now (the demo, `hub wechat subscribe-all`)."""
         from hub.accounts.models import Account
         from hub.outlets.models import Outlet
         from hub.outlets.services import bind_outlet
 
         bound = set(db.scalars(select(Outlet.key).where(Outlet.channel == self.name)))
+        added = []
         for account in db.scalars(select(Account).order_by(Account.path)):
             if account.code not in bound:
                 bind_outlet(db, account, channel=self.name, key=account.code,
-                            name=f"{account.name}订阅消息", hub_secret=config.secret())
+                            name=f"{account.name}订阅消息", hub_secret=hub_secret)
+                added.append(account.code)
+        return added
+
+    def load_demo(self, db, config) -> None:
+        self.bind_every_account(db, config.secret())

@@ -57,3 +57,22 @@ def test_user_create_with_grant_and_errors(hub_env):
     unknown = _hub(hub_env, "token", "issue", "--user", "nobody", check=False)
     assert unknown.returncode == 1 and "nobody" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+
+
+def test_subscribe_outlets_for_every_account_new_ones_included(hub_env):
+    _hub(hub_env, "db", "upgrade")
+    _hub(hub_env, "demo")
+    assert _hub(hub_env, "wechat", "subscribe-all").stdout.strip() == "bound 0 account(s)"
+    import hub.models  # noqa: F401
+    from hub.accounts.services import create_account, get_account
+    from hub.config import Config
+    from hub.db import make_engine, make_session_factory
+
+    engine = make_engine(Config.from_env(hub_env).database_url)
+    with make_session_factory(engine)() as db:  # an account made after the demo
+        create_account(db, code="dg-humen-new", name="虎门新工会", level="grassroots",
+                       parent=get_account(db, "dg-humen"))
+        db.commit()
+    engine.dispose()
+    assert _hub(hub_env, "wechat", "subscribe-all").stdout.strip() == \
+        "bound 1 account(s): dg-humen-new"
