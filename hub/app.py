@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, g, jsonify, request
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -46,10 +47,10 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 class DatabaseId(IntegerConverter):
-    """Werkzeug's int converter, bounded to a signed 64-bit integer (PostgreSQL's BIGINT)."""
+    """Werkzeug's int converter, bounded to what an id column holds (INTEGER: 2**31 - 1)."""
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):
-        super().__init__(url_map, fixed_digits, min, 2**63 - 1 if max is None else max, signed)
+        super().__init__(url_map, fixed_digits, min, 2**31 - 1 if max is None else max, signed)
 
 
 def _install_sessions(app: Flask) -> None:
@@ -88,6 +89,15 @@ def _install_error_handlers(app: Flask) -> None:
         body = {"error": exc.name.lower().replace(" ", "_"),
                 "message": messages.get(exc.code, exc.description)}
         return jsonify(body), exc.code
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc: Exception):
+        # A number in the request too large for its column (PostgreSQL: DataError; SQLite's
+        # driver: OverflowError): the input's fault, and nothing was written.
+        log.info("value out of range on %s %s: %s", request.method, request.path,
+                 type(exc).__name__)
+        return jsonify({"error": "invalid_input", "message": "请求中的数值超出范围"}), 400
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -61,8 +61,19 @@ def test_schema_is_at_alembic_head(engine):
 def test_an_id_too_long_for_the_database_is_a_404(client, token_for):
     huge = "9" * 30
     for path in (f"/api/v1/posts/{huge}", f"/mp/v1/posts/{huge}", f"/c/{huge}",
-                 f"/api/v1/posts/{2**63}/deliveries"):
+                 f"/api/v1/posts/{2**31}/deliveries", f"/api/v1/posts/{2**63}"):
         answer = client.get(path, headers=token_for("dg-editor"))
         assert answer.status_code == 404, (path, answer.status_code)
-    assert client.get(f"/api/v1/posts/{2**63 - 1}", headers=token_for("dg-editor")
+    assert client.get(f"/api/v1/posts/{2**31 - 1}", headers=token_for("dg-editor")
                       ).status_code == 404  # the largest id is looked up, and is not there
+
+
+def test_a_number_too_large_for_its_column_is_a_400(client, token_for, demo):
+    headers = token_for("dg-editor")
+    for value in (2**40, 2**70):
+        answer = client.post("/api/v1/campaigns", headers=headers, json={
+            "account": "dongguan", "post_id": value, "kind": "red_packet", "title": "x",
+            "starts_at": "2026-12-01T09:00", "ends_at": "2026-12-02T09:00",
+            "budget_fen": 100, "count": 1})
+        assert answer.status_code in (400, 404), answer.get_json()
+        assert answer.get_json()["error"] in ("invalid_input", "not_found")
