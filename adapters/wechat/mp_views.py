@@ -36,8 +36,12 @@ def open_session(body: CodeIn):
     openid, unionid = _miniprogram().sign_in(body.code)  # before any database work, as below
     person = verification.sign_in(g.db, openid, unionid=unionid)
     token = sessions.issue(current_app.config["HUB"].secret(), person.id, person.openid)
+    settings = channels.get_channel("wechat").settings
     return {"token": token, "expires_in": sessions.MAX_AGE_SECONDS,
-            "profile": profile(g.db, person, _keys())}
+            "profile": profile(g.db, person, _keys()),
+            # What wx.requestSubscribeMessage asks for, by the names /mp/v1/subscriptions uses.
+            "subscribe_templates": {"news": settings.template_news,
+                                    "course_reminder": settings.template_course}}
 
 
 @route(bp, "/phone", "POST", summary="手机号授权：getPhoneNumber 的 code 换手机号", tag=TAG,

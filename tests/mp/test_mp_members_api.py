@@ -22,6 +22,8 @@ def test_the_issue_walk_through(client, members, sign_in, publish, token_for):
     headers, session = sign_in()
     seen.append(session)
     assert session["profile"]["verified"] is False and session["profile"]["union"] is None
+    assert session["subscribe_templates"] == {"news": "hub-news",
+                                              "course_reminder": "hub-course-reminder"}
     assert client.get("/mp/v1/my-union", headers=headers).status_code == 404
 
     verified = _verify(client, headers)

@@ -21,7 +21,8 @@ module.exports = {
   baseUrl() {
     return BASE_URLS[envVersion()] || BASE_URLS.develop;
   },
-  // Template id of the 订阅消息 "工会号有新动态", as configured in the WeChat console.
-  subscribeTemplates: { news: 'news' },
+  // 订阅消息 template ids when the hub has not named them (it does at sign-in, from
+  // HUB_MINIPROGRAM_TEMPLATE_*): the defaults of the hub and its WeChat sandbox.
+  subscribeTemplates: { news: 'hub-news', course_reminder: 'hub-course-reminder' },
   requestTimeoutMs: 10000,
 };

@@ -7,6 +7,7 @@ const config = require('../config');
 const state = require('./state');
 
 const TOKEN_KEY = 'member_token';
+const TEMPLATES_KEY = 'subscribe_templates'; // 订阅消息 template ids, as the hub names them
 const NETWORK_MESSAGE = '网络不给力，请稍后重试';
 const SERVER_MESSAGE = '服务暂时不可用，请稍后重试';
 
@@ -67,6 +68,7 @@ async function signIn() {
   const res = await send('POST', '/mp/v1/session', { code }, null);
   if (res.statusCode < 200 || res.statusCode >= 300) throw new ApiError(res.statusCode, res.data);
   wx.setStorageSync(TOKEN_KEY, res.data.token);
+  if (res.data.subscribe_templates) wx.setStorageSync(TEMPLATES_KEY, res.data.subscribe_templates);
   state.setProfile(res.data.profile);
   return res.data.token;
 }
@@ -107,9 +109,18 @@ const get = (path, params) => request('GET', path + query(params), undefined, { 
 const post = (path, body, options) => request('POST', path, body || {}, options);
 const del = (path) => request('DELETE', path);
 
+// The WeChat template id of one kind of 订阅消息 ('news', 'course_reminder'): what the hub
+// said at sign-in, else the default in config.js.
+function templateId(name) {
+  const known = wx.getStorageSync(TEMPLATES_KEY) || {};
+  return known[name] || config.subscribeTemplates[name];
+}
+
 module.exports = {
   ApiError,
   TOKEN_KEY,
+  TEMPLATES_KEY,
+  templateId,
   signIn: freshToken,
   request,
   me: () => get('/mp/v1/me'),

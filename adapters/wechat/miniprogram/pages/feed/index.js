@@ -1,7 +1,6 @@
 // 首页 / 关注动态: the merged feed of every account the member follows, newest first, with
 // shortcuts to the member's own union, to search, and to allow update messages.
 const api = require('../../lib/api');
-const config = require('../../config');
 const state = require('../../lib/state');
 const { postListData, postListMethods } = require('../../lib/post-list');
 
@@ -30,7 +29,7 @@ Page({
 
   // Each "accept" allows the hub one 订阅消息; the hub counts them.
   onSubscribe() {
-    const template = config.subscribeTemplates.news;
+    const template = api.templateId('news');
     return new Promise((resolve) => {
       wx.requestSubscribeMessage({
         tmplIds: [template],

@@ -82,6 +82,7 @@ function createFakeHub() {
       hub.title = title;
     },
     requestSubscribeMessage: ({ tmplIds, success, fail }) => {
+      hub.subscribeAsked = tmplIds;
       setTimeout(() => {
         if (!hub.subscribeAnswer) fail({ errMsg: 'requestSubscribeMessage:fail cancel' });
         else success(Object.fromEntries(tmplIds.map((t) => [t, hub.subscribeAnswer])));

@@ -102,6 +102,17 @@ test('accepting update messages tells the hub one more message is allowed', asyn
   expect(hub.callsTo('POST', '/mp/v1/subscriptions')).toHaveLength(1);
 });
 
+test('the 订阅消息 prompt asks for the template id the hub named at sign-in', async () => {
+  hub.on('GET', '/mp/v1/feed', { body: { items: [], next_cursor: null } });
+  hub.subscribeAnswer = 'reject';
+  const page = await openPage('pages/feed/index');
+  await page.instance.onSubscribe();
+  expect(hub.subscribeAsked).toEqual(['hub-news']); // config's default
+  wx.setStorageSync('subscribe_templates', { news: 'Wx-Tmpl-42' });
+  await page.instance.onSubscribe();
+  expect(hub.subscribeAsked).toEqual(['Wx-Tmpl-42']);
+});
+
 test('refusing update messages tells the hub nothing', async () => {
   hub.on('GET', '/mp/v1/feed', { body: { items: [], next_cursor: null } });
   hub.subscribeAnswer = 'reject';
