@@ -3,6 +3,7 @@
 // gets one request_id; a tap after a claim that got no answer reuses it, so the hub answers
 // with the first outcome instead of counting a second claim.
 const api = require('../../lib/api');
+const subscribe = require('../../lib/subscribe');
 const { requestId } = require('../../lib/ids');
 const { campaignView, outcomeText, quizAnswers } = require('../../lib/campaign');
 
@@ -41,6 +42,9 @@ Page({
   async onClaim() {
     if (this.data.claiming) return;
     const campaign = this.data.campaign;
+    // A seat comes with a reminder before the course, if the member allows it; WeChat
+    // shows that prompt only from the tap itself, so it is asked here, not after the claim.
+    if (campaign.kind === 'course') subscribe.ask('course_reminder').catch(() => false);
     const body = {};
     if (campaign.kind === 'quiz') {
       const answers = quizAnswers(campaign.questions, this.data.chosen);

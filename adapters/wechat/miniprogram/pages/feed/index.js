@@ -2,6 +2,7 @@
 // shortcuts to the member's own union, to search, and to allow update messages.
 const api = require('../../lib/api');
 const state = require('../../lib/state');
+const subscribe = require('../../lib/subscribe');
 const { postListData, postListMethods } = require('../../lib/post-list');
 
 Page({
@@ -29,23 +30,10 @@ Page({
 
   // Each "accept" allows the hub one 订阅消息; the hub counts them.
   onSubscribe() {
-    const template = api.templateId('news');
-    return new Promise((resolve) => {
-      wx.requestSubscribeMessage({
-        tmplIds: [template],
-        success: (res) => {
-          if (res[template] !== 'accept') {
-            this.setData({ subscribeNote: '' });
-            resolve();
-            return;
-          }
-          api.allowMessages('news', 1)
-            .then(() => this.setData({ subscribeNote: '已订阅，关注的工会号有新动态时会提醒你' }))
-            .catch((err) => wx.showToast({ title: err.message, icon: 'none' }))
-            .then(resolve);
-        },
-        fail: () => resolve(),
-      });
-    });
+    return subscribe.ask('news')
+      .then((accepted) => this.setData({
+        subscribeNote: accepted ? '已订阅，关注的工会号有新动态时会提醒你' : '',
+      }))
+      .catch((err) => wx.showToast({ title: err.message, icon: 'none' }));
   },
 });

@@ -162,6 +162,23 @@ test('a full course puts the member on the waitlist, and the place can be given 
   expect(hub.callsTo('POST', '/mp/v1/campaigns/11/cancel')).toHaveLength(1);
 });
 
+test('taking a course seat asks, from the tap, for a reminder before the course', async () => {
+  const course = campaign({ id: 12, kind: 'course', title: '焊工公益培训', stock_left: 5 });
+  hub
+    .on('GET', '/mp/v1/campaigns/12', [{ body: course }, { body: course }])
+    .on('POST', '/mp/v1/campaigns/12/claim', { body: { status: 'claimed', seat: 4 } })
+    .on('POST', '/mp/v1/subscriptions', (req) => {
+      expect(req.body).toEqual({ template: 'course_reminder', accepted: 1 });
+      return { body: { template: 'course_reminder', allowances: 1 } };
+    });
+  hub.subscribeAnswer = 'accept';
+  const page = await openPage('pages/campaign/index', { id: '12' });
+  await tap(page, '.claim');
+  expect(hub.subscribeAsked).toEqual(['hub-course-reminder']);
+  expect(hub.callsTo('POST', '/mp/v1/subscriptions')).toHaveLength(1);
+  expect(hub.callsTo('POST', '/mp/v1/campaigns/12/claim')).toHaveLength(1);
+});
+
 test('a quiz sends the chosen answers and needs every question answered', async () => {
   const quiz = campaign({
     id: 12,
