@@ -9,13 +9,11 @@ from flask import Blueprint, abort, g, render_template
 from hub.accounts.models import Account
 from hub.campaigns import services
 from hub.campaigns.links import MINIPROGRAM_PAGE
-from hub.campaigns.models import Campaign, CampaignState
+from hub.campaigns.models import Campaign, CampaignState, Kind
 from hub.clock import to_local
 from hub.db import utcnow
 
 bp = Blueprint("campaign_landing", __name__, template_folder="templates")
-KIND_LABELS = {"red_packet": "红包雨", "voucher": "消费券", "ticket": "电影票",
-               "course": "课程报名", "quiz": "答题抽奖"}
 
 
 def _phase(campaign: Campaign) -> str:
@@ -32,7 +30,7 @@ def landing(campaign_id: int):
         abort(404)
     response = render_template(
         "campaigns/landing.html", campaign=campaign, phase=_phase(campaign),
-        kind=KIND_LABELS.get(campaign.kind, "活动"), account=g.db.get(Account, campaign.account_id),
+        kind=Kind.LABELS.get(campaign.kind, "活动"), account=g.db.get(Account, campaign.account_id),
         starts=to_local(campaign.starts_at), ends=to_local(campaign.ends_at),
         left=services.stock_left(g.db, campaign.id),
         page=MINIPROGRAM_PAGE.format(id=campaign.id))

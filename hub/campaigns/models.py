@@ -38,6 +38,9 @@ class Kind:
 
     ALL = ("red_packet", "voucher", "ticket", "course", "quiz")
     WITH_CODES = ("voucher", "ticket")
+    # As editors and members read them (the console, the landing page).
+    LABELS = {"red_packet": "红包雨", "voucher": "优惠券", "ticket": "电影票",
+              "course": "课程报名", "quiz": "答题抽奖"}
 
 
 class CampaignState:

@@ -8,13 +8,13 @@ from flask import abort, g, render_template
 from hub.accounts.models import Account
 from hub.campaigns import services as campaigns
 from hub.campaigns import stats
+from hub.campaigns.models import Kind
 from hub.console import charts
 from hub.console.blueprint import bp
 from hub.console.views import account_for
 from hub.errors import HubError
 
-KIND_LABELS = {"red_packet": "红包雨", "voucher": "优惠券", "ticket": "电影票",
-               "course": "课程报名", "quiz": "答题抽奖"}
+KIND_LABELS = Kind.LABELS
 STATE_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
 
 
@@ -31,11 +31,11 @@ def yuan(fen) -> str:
 def account_campaigns(code: str):
     account = account_for(code)
     welfare = stats.welfare_by_account(g.db, account)
-    points = [(child["name"], round(child["value_fen"] / 100)) for child in welfare["children"]]
+    rows = [(child["name"], child["value_fen"] / 100, "") for child in welfare["children"]]
     if welfare["own_fen"]:
-        points.insert(0, (f"{account.name}（本级）", round(welfare["own_fen"] / 100)))
-    chart = charts.bars_by_day("welfare-by-account", "各下级账号送达的福利价值（元）",
-                               points[:12], unit="元")
+        rows.insert(0, (f"{account.name}（本级）", welfare["own_fen"] / 100, ""))
+    chart = charts.bars_by_row("welfare-by-account", "各下级账号送达的福利价值（元）",
+                               rows[:12], unit=" 元", ceiling=None)
     return render_template("console/campaigns.html", account=account, page="campaigns",
                            welfare=welfare, chart=chart, kind_labels=KIND_LABELS,
                            campaign_states=STATE_LABELS)
