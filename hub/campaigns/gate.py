@@ -50,6 +50,15 @@ if answer then return {3, answer} end
 if redis.call('exists', KEYS[3]) == 1 then return {1} end
 return {0}
 """
+# After a committed claim: its answer under request id ARGV[1] in the member's (KEYS[1]) and
+# the identity's (KEYS[2]) answers, both kept ARGV[3] seconds. One call, one reply to parse,
+# where a MULTI/EXEC pipeline of the four commands has six.
+_LEARN = """
+for i = 1, 2 do
+  redis.call('hset', KEYS[i], ARGV[1], ARGV[2])
+  redis.call('expire', KEYS[i], ARGV[3])
+end
+"""
 # Fixed window: count this hit, start the window on the first one.
 _HIT = """
 local n = redis.call('incr', KEYS[1])
@@ -79,6 +88,7 @@ class Gate:
         self._check = self.redis.register_script(_CHECK)
         self._hit = self.redis.register_script(_HIT)
         self._entry = self.redis.register_script(_ENTRY)
+        self._learn = self.redis.register_script(_LEARN)
         # While Redis cannot be reached, rate limits are counted in this process instead.
         from hub.campaigns.limits import LocalCounter
 
@@ -167,12 +177,9 @@ class Gate:
             return
         value = json.dumps(answer, ensure_ascii=False)
         try:
-            pipe = self.redis.pipeline()
-            for key in (self._member_key(campaign, member_id),
-                        self._identity_key(campaign, identity_id)):
-                pipe.hset(key, request_id, value)
-                pipe.expire(key, self.ttl)
-            pipe.execute()
+            self._learn(keys=[self._member_key(campaign, member_id),
+                              self._identity_key(campaign, identity_id)],
+                        args=[request_id, value, self.ttl])
         except Exception as exc:
             self._failed(exc, "campaign gate not updated")
 
