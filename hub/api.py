@@ -111,6 +111,17 @@ def route(
     return decorator
 
 
+def refuse_nulls(changes: dict, model) -> dict:
+    """A PATCH may leave a field out, but not set a NOT NULL column of `model` to null: a
+    400 naming the fields, rather than the database refusing the write."""
+    columns = model.__table__.c
+    bad = {name: "不能设为 null" for name, value in changes.items()
+           if value is None and name in columns and not columns[name].nullable}
+    if bad:
+        raise BadRequest("这些字段不能设为 null：" + "、".join(bad), fields=bad)
+    return changes
+
+
 def _answer(result, status: int):
     if isinstance(result, BaseModel):
         result = result.model_dump(mode="json")

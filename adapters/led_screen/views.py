@@ -15,7 +15,7 @@ from adapters.led_screen.store import attach_from_app
 from hub import api
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
-from hub.api import route
+from hub.api import refuse_nulls, route
 from hub.clock import as_utc, local_iso
 from hub.db import utcnow
 from hub.errors import BadRequest, NotFound
@@ -260,7 +260,7 @@ def get_screen(code: str):
        "the change", tag=TAG, body=ScreenFields, response=ScreenOut)
 def update_screen(code: str, body: ScreenFields):
     screen = _screen_for(code, "admin")
-    services.update_screen(g.db, screen, _fields(body), actor=g.user)
+    services.update_screen(g.db, screen, refuse_nulls(_fields(body), Screen), actor=g.user)
     publishing.redraw_for_screen(g.db, screen)
     return screen_out(screen)
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.accounts import services
 from hub.accounts.models import Account
-from hub.api import route
+from hub.api import refuse_nulls, route
 from hub.users.permissions import require_role
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -125,7 +125,8 @@ def create_account(body: AccountCreate):
 def update_account(code: str, body: AccountUpdate):
     account = services.get_account(g.db, code)
     require_role(g.db, g.user, account, "admin")
-    services.update_profile(g.db, account, body.model_dump(exclude_unset=True), actor=g.user)
+    changes = refuse_nulls(body.model_dump(exclude_unset=True), Account)
+    services.update_profile(g.db, account, changes, actor=g.user)
     return account_out(account)
 
 

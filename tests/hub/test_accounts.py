@@ -97,6 +97,17 @@ def test_profile_update_by_admin_is_audited(client, token_for):
     assert audit["events"][0]["actor"] == "gd-admin"
 
 
+def test_a_patch_cannot_null_what_an_account_must_have(client, token_for):
+    headers = token_for("gd-admin")
+    refused = client.patch("/api/v1/accounts/dg-humen", headers=headers,
+                           json={"name": None, "requires_review": None, "short_name": None})
+    assert refused.status_code == 400
+    assert set(refused.get_json()["fields"]) == {"name", "requires_review"}
+    cleared = client.patch("/api/v1/accounts/dg-humen", headers=headers,
+                           json={"short_name": None})  # this one may be empty
+    assert cleared.status_code == 200 and cleared.get_json()["short_name"] is None
+
+
 def test_subtree_is_the_account_and_everything_below(db, demo):
     dongguan = get_account(db, "dongguan")
     codes = {a.code for a in subtree(db, dongguan)}

@@ -55,6 +55,9 @@ def test_etag_is_strong_and_moves_with_the_screen(client, db, device_token, toke
     again = poll(client, token, tag)
     assert again.status_code == 200
     assert again.get_json()["brightness"] == [{"at": "19:00", "percent": 90}]
+    nulled = client.patch("/api/v1/led/screens/dg-hongfu", headers=admin,
+                          json={"width": None})
+    assert nulled.status_code == 400 and "width" in nulled.get_json()["fields"]
 
 
 def test_polling_too_fast_gets_429_with_retry_after(client, db, device_token):
