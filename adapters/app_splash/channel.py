@@ -29,24 +29,6 @@ def _blueprint() -> Blueprint:
     return _BLUEPRINT
 
 
-def snapshot_for_preview(db, post, outlet) -> PostSnapshot:
-    """The post as the splash outlet sees it ("splash" overrides applied), for previews of
-    posts not yet published."""
-    from hub.clock import local_iso
-    from hub.media.models import Media
-
-    override = (post.overrides or {}).get(services.CHANNEL, {})
-    cover = db.get(Media, override.get("cover_media_id", post.cover_media_id) or -1)
-    return PostSnapshot(
-        id=post.id, version=post.version, kind=post.kind, account_code=outlet.account.code,
-        account_name=outlet.account.name, title=override.get("title", post.title),
-        summary=override.get("summary") or post.summary or "", body=post.body, body_html="",
-        link_url=post.link_url,
-        cover_url=f"/media/{cover.id}/{cover.sha256[:16]}" if cover else None,
-        valid_from=local_iso(post.valid_from), valid_until=local_iso(post.valid_until),
-        origin_account_code=post.account.code)
-
-
 class AppSplashChannel:
     name = "splash"
     label = "App 开屏"

@@ -120,7 +120,7 @@ def put_options(post_id: int, body: rules.SplashOptions):
 @route(bp, "/posts/<int:post_id>/preview", "GET", summary="The promotion as a splash in every "
        "slot it would reach, and why it could not go out", tag=TAG, response=PostPreview)
 def preview(post_id: int):
-    from adapters.app_splash.channel import snapshot_for_preview
+    from hub.deliveries.queue import snapshot
     from hub.outlets.services import reached_accounts
 
     post = _post_for(post_id)
@@ -132,7 +132,9 @@ def preview(post_id: int):
     settings = _options(post_id)
     for outlet in outlets:
         slot = services.slot_for_outlet(g.db, outlet.key, outlet.config)
-        source = services.load_source(g.db, snapshot_for_preview(g.db, post, outlet))
+        # As delivery will see it ("splash" overrides applied); media by the hub's own path.
+        source = services.load_source(g.db, snapshot(g.db, post, services.CHANNEL,
+                                                     outlet.account, public_url=""))
         sizes = slot.sizes if slot else []
         found = services.problems(source, sizes) if slot else ["开屏位不存在"]
         listed.append(OutletPreview(outlet=outlet.key, slot=slot.code if slot else None,
