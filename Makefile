@@ -26,8 +26,10 @@ test: $(STAMP) $(MP_STAMP)
 	$(VENV)/bin/pytest
 	cd $(MINIPROGRAM) && node_modules/.bin/jest --ci
 
+# Style (ruff) and the import rules of .importlinter (layers, adapters through their ports).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) var $(MINIPROGRAM)/node_modules

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from hub import channels, demo, migrate  # noqa: E402
 from hub.accounts.services import get_account  # noqa: E402
-from hub.channels import Receipt  # noqa: E402
+from hub.channels import Channel, Receipt  # noqa: E402
 from hub.config import Config  # noqa: E402
 from hub.db import make_engine, make_session_factory  # noqa: E402
 from hub.deliveries.models import Delivery  # noqa: E402
@@ -44,7 +44,7 @@ from hub.posts.workflow import Action  # noqa: E402
 from hub.users.services import get_user  # noqa: E402
 
 
-class InstantChannel:
+class InstantChannel(Channel):
     """An outlet that answers at once: what is left is the pipeline's own bookkeeping."""
 
     name, label, max_concurrency, updates_in_place = "instant", "即时终端", 64, True
@@ -57,9 +57,6 @@ class InstantChannel:
 
     def withdraw(self, job):
         return None
-
-    def lane(self, outlet):
-        return str(outlet.id)
 
 
 def prepare(config: Config, sessions, channel: str, targets: int, receiver_url: str) -> None:

@@ -54,10 +54,10 @@ from adapters.led_screen.models import (  # noqa: E402
     Screen,
     ScreenGroup,
 )
-from hub import channels, demo, migrate  # noqa: E402
+from hub import bootstrap, demo, migrate  # noqa: E402
 from hub.accounts.models import Account  # noqa: E402
 from hub.config import Config  # noqa: E402
-from hub.db import make_engine, make_session_factory, utcnow  # noqa: E402
+from hub.db import utcnow  # noqa: E402
 from hub.outlets.models import Outlet  # noqa: E402
 
 SIZES = [(1920, 1080), (768, 384), (580, 256), (128, 64), (1280, 512)]
@@ -268,11 +268,9 @@ def main() -> None:
     processes = []
     try:
         config = Config(var_dir=workdir, database_url=url, secret_key="bench")
-        channels.load_registry(config.channels)
-        engine = make_engine(url)
+        wiring = bootstrap.build(config)
+        engine, sessions = wiring.engine, wiring.sessions
         migrate.upgrade(engine, workdir)
-        sessions = make_session_factory(engine)
-        channels.attach(config, sessions)
         started = time.perf_counter()
         seed(sessions, config, args.screens, args.items)
         if not args.database:

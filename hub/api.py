@@ -196,3 +196,11 @@ def openapi_document() -> dict:
                        "description": "Member <token> from POST /mp/v1/session"}}},
         "paths": paths,
     }
+
+
+def cli_fail(exc) -> None:
+    """For `hub …` commands (the hub's and adapters'): print what went wrong, in Chinese, and
+    exit 1."""
+    from hub.cli_support import fail
+
+    fail(exc)

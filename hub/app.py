@@ -10,9 +10,8 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from hub import api, campaigns, channels
+from hub import api, bootstrap, campaigns, channels
 from hub.config import Config
-from hub.db import make_engine, make_session_factory
 from hub.errors import HubError
 
 log = logging.getLogger("hub")
@@ -30,15 +29,12 @@ def create_app(config: Config | None = None) -> Flask:
     # an overflow deep in the driver.
     app.url_map.converters["int"] = DatabaseId
 
-    channels.load_registry(config.channels)
-    engine = make_engine(config.database_url)
-    app.extensions["hub.engine"] = engine
-    app.extensions["hub.sessions"] = make_session_factory(engine)
-    app.extensions["hub.read_sessions"] = make_session_factory(engine, read_only=True)
+    wiring = bootstrap.build(config)
+    app.extensions["hub.engine"] = wiring.engine
+    app.extensions["hub.sessions"] = wiring.sessions
+    app.extensions["hub.read_sessions"] = wiring.read_sessions
     if config.auto_migrate:
-        from hub import bootstrap
-
-        bootstrap.prepare_database(engine, config)
+        bootstrap.prepare_database(wiring.engine, config)
 
     _install_sessions(app)
     _install_error_handlers(app)
@@ -70,10 +66,12 @@ def _install_sessions(app: Flask) -> None:
             db.close()
 
 
+HUB_JSON_PREFIXES = ("/api/", "/mp/", "/healthz", "/merchant/v1/")
+
+
 def _wants_json() -> bool:
-    path = request.path
-    return path.startswith(("/api/", "/led/", "/splash/", "/mp/", "/healthz", "/wechat/",
-                            "/merchant/v1/"))
+    """Machines' routes answer errors as JSON: the hub's APIs and each outlet's own."""
+    return request.path.startswith(HUB_JSON_PREFIXES + channels.json_prefixes())
 
 
 def _install_error_handlers(app: Flask) -> None:
@@ -128,12 +126,8 @@ def _register_blueprints(app: Flask) -> None:
     # Adapters that serve HTTP (callbacks, playlists, sites) bring their own blueprint; the hub
     # only asks the registry, so it never names an adapter.
     for channel in channels.all_channels():
-        blueprint = getattr(channel, "blueprint", None)
-        if blueprint is None:
-            continue
-        given = blueprint()  # one blueprint, or several
-        for each in given if isinstance(given, (list, tuple)) else [given]:
-            app.register_blueprint(each)
+        for blueprint in channel.blueprints():
+            app.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Protocol
 
 
 class DeliveryError(Exception):
@@ -50,6 +49,18 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """An uploaded picture, by reference: `hub.ports.media_bytes` reads its bytes."""
+
+    id: int
+    sha256: str
+    width: int
+    height: int
+    byte_size: int
+    mime_type: str
+
+
+@dataclass(frozen=True)
 class PostSnapshot:
     """What a post says, at one version, with per-channel overrides already applied."""
 
@@ -70,6 +81,9 @@ class PostSnapshot:
     # A promotion's campaign, as the mini-program opens it (link_url then leads to the
     # campaign's landing page unless the editor set a link of their own).
     campaign_path: str | None = None
+    cover: MediaRef | None = None  # the picture behind cover_url
+    column_slug: str | None = None
+    published_at: str | None = None  # ISO 8601, when an editor first published it
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,7 @@ class OutletInfo:
     account_code: str
     config: dict = field(default_factory=dict)
     secret: str | None = None  # decrypted only for the adapter's call, never logged
+    account_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,36 +111,94 @@ class DeliveryJob:
     event: dict | None = None  # for "notify": the event to send
 
 
-class Channel(Protocol):
-    name: str
-    label: str  # shown to editors, in Chinese
-    max_concurrency: int
-    updates_in_place: bool
+@dataclass(frozen=True)
+class ChannelContext:
+    """What the bootstrap hands every adapter once: the configuration and the database.
 
+    `sessions` may write (short transactions only, never across a call out); `read_sessions`
+    only read, and on SQLite never wait for a writer.
+    """
+
+    config: object  # hub.config.Config
+    sessions: object  # sessionmaker
+    read_sessions: object  # sessionmaker
+
+
+class Channel:
+    """What every outlet implements. Subclass it; override what the outlet needs.
+
+    Required: `name`, `label`, `render`, `deliver`, `withdraw`. Everything else has a default
+    here that means "this outlet does not do that", so the hub calls methods, never probes.
+    """
+
+    name: str = ""
+    label: str = ""  # shown to editors, in Chinese
+    max_concurrency: int = 4
+    updates_in_place: bool = True  # False: a new version is a new item on the outlet
+    # An outlet that hears about everything beneath its account (integrators' webhooks)
+    # rather than one an editor picks per post: it gets `notify`, not posts.
+    notifies_only: bool = False
+    # How the console frames the outlet's preview: "phone", "screen" (exact pixels) or "card".
+    preview_frame: str = "card"
+    # URL prefixes of this outlet's routes whose errors are answered as JSON (machines poll).
+    json_prefixes: tuple[str, ...] = ()
+    # The folder of this outlet's Alembic migrations (its own branch), or None: no tables.
+    migrations: str | None = None
+
+    def __init__(self) -> None:
+        self.context: ChannelContext | None = None
+
+    # -- required ---------------------------------------------------------------------
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
-        """The outlet's form of the post (previews use this)."""
+        """The outlet's form of the post; the console's preview shows exactly this."""
+        raise NotImplementedError
 
     def deliver(self, job: DeliveryJob) -> Receipt:
         """Send or update; must be harmless when repeated with the same idempotency key."""
+        raise NotImplementedError
 
     def withdraw(self, job: DeliveryJob) -> None:
         """Take the post down from the outlet; harmless if it is already gone."""
+        raise NotImplementedError
+
+    # -- optional, with defaults -------------------------------------------------------
+    def attach(self, context: ChannelContext) -> None:
+        """Called once by the bootstrap, before anything else; keep what you need."""
+        self.context = context
+
+    def targets(self, post: PostSnapshot, outlets: list[OutletInfo]) -> list[OutletInfo]:
+        """Of this channel's outlets on the accounts a post reaches, those it goes to."""
+        return outlets
+
+    def check(self, post: PostSnapshot, outlet: OutletInfo) -> list[str]:
+        """What stops the post going out there, in Chinese; publishing waits while any."""
+        return []
 
     def lane(self, outlet: OutletInfo) -> str:
         """Deliveries sharing a lane share a concurrency bound (e.g. one WeChat app)."""
+        return str(outlet.id)
 
-    # Optional, looked up with getattr:
-    #   notify(job) -> Receipt             send an event (webhooks: delivery.failed)
-    #   blueprint() -> flask.Blueprint     routes the outlet serves (callbacks, playlists)
-    #   load_demo(db, config) -> None      bind the demo's outlets; must be idempotent
-    #   cli_commands() -> list[click.Command]   extra `hub` subcommands (e.g. `hub screen`)
-    #   check(post, outlet) -> list[str]   what stops the post going out there (in Chinese);
-    #                                      publishing and scheduling are refused while any
-    #   tick(sessions) -> None             periodic work, run by the scheduler's tick in
-    #                                      every process that runs it (e.g. reminders)
-    #   attach(config, sessions) -> None   the hub's configuration and database sessions, for
-    #                                      adapters with tables of their own (short
-    #                                      transactions only, never across a call out)
+    def notify(self, job: DeliveryJob) -> Receipt:
+        """Send an event (`job.event`) to an outlet that `notifies_only`."""
+        return Receipt()
+
+    def outlet_status(self, outlets: list[OutletInfo]) -> dict[int, str]:
+        """{outlet id: "online" | "offline"} for outlets that can tell (screens polling)."""
+        return {}
+
+    def blueprints(self) -> list:
+        """Flask blueprints this outlet serves (callbacks, playlists, sites)."""
+        return []
+
+    def cli(self) -> list:
+        """click commands or groups added to `hub` (e.g. `hub screen`)."""
+        return []
+
+    def tick(self, context: ChannelContext) -> None:
+        """Periodic work, run by the scheduler in every process that runs it."""
+
+    def load_demo(self, db, config) -> None:
+        """Bind the demo's outlets of this kind; must be idempotent."""
 
 
 _REGISTRY: dict[str, Channel] = {}
@@ -158,12 +231,19 @@ def all_channels() -> list[Channel]:
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
 
 
-def attach(config, sessions) -> None:
-    """Give every adapter that asks for them the configuration and a session factory."""
+def attach(context: ChannelContext) -> None:
+    """Hand every adapter its context (the bootstrap does this once per registry)."""
     for channel in all_channels():
-        hook = getattr(channel, "attach", None)
-        if hook is not None:
-            hook(config, sessions)
+        channel.attach(context)
+
+
+def json_prefixes() -> tuple[str, ...]:
+    return tuple(prefix for channel in all_channels() for prefix in channel.json_prefixes)
+
+
+def migration_folders() -> list[str]:
+    """Each adapter's Alembic branch (channels of one adapter may share a folder)."""
+    return sorted({channel.migrations for channel in all_channels() if channel.migrations})
 
 
 def problems(targets: list[tuple[PostSnapshot, OutletInfo]], *, shown: int = 3) -> list[str]:
@@ -171,8 +251,8 @@ def problems(targets: list[tuple[PostSnapshot, OutletInfo]], *, shown: int = 3) 
     outlets concerned (the same problem on 34 official accounts is one line, not 34)."""
     where: dict[str, list[str]] = {}
     for post, outlet in targets:
-        check = getattr(get_channel(outlet.channel), "check", None)
-        for problem in (check(post, outlet) if check is not None else []):
+        channel = get_channel(outlet.channel)
+        for problem in (channel.check(post, outlet) if channel is not None else []):
             where.setdefault(problem, []).append(outlet.name)
     lines = []
     for problem, names in where.items():

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import getpass
 import logging
-import sys
 
 import click
 
+from hub import cli_support
 from hub.config import Config
 
-
-def _engine_and_sessions(config: Config):
-    from hub.db import make_engine, make_session_factory
-
-    engine = make_engine(config.database_url)
-    return engine, make_session_factory(engine)
-
-
-def _fail(exc) -> None:
-    click.echo(f"错误：{getattr(exc, 'message', exc)}", err=True)
-    sys.exit(1)
+_fail = cli_support.fail
 
 
 @click.group()
@@ -31,14 +21,14 @@ def cli() -> None:
 
 def main() -> None:
     """Entry point: the hub's commands plus those the enabled adapters bring
-    (a channel's optional `cli_commands()` returns click commands or groups)."""
+    (a channel's `cli()` returns click commands or groups)."""
     from hub import channels
     from hub.campaigns.cli import merchant
 
     cli.add_command(merchant)
-    channels.load_registry(Config.from_env().channels)
+    cli_support.wiring()  # the configured adapters, attached: their commands join `hub`
     for channel in channels.all_channels():
-        for command in getattr(channel, "cli_commands", lambda: [])():
+        for command in channel.cli():
             cli.add_command(command)
     cli()
 
@@ -81,8 +71,7 @@ def worker(threads: int | None, worker_id: str | None) -> None:
     config = Config.from_env()
     if threads:
         config.worker_threads = threads
-    channels.load_registry(config.channels)
-    _, sessions = _engine_and_sessions(config)
+    sessions = cli_support.sessions()
     dispatcher = Dispatcher(config, sessions, worker_id=worker_id)
     signal.signal(signal.SIGTERM, lambda *_: dispatcher.stop(wait=False))
     click.echo(f"worker {dispatcher.worker_id}: channels {', '.join(channels.channel_names())}")
@@ -104,7 +93,7 @@ def db_upgrade() -> None:
     from hub import migrate
 
     config = Config.from_env()
-    engine, _ = _engine_and_sessions(config)
+    engine = cli_support.wiring().engine
     migrate.upgrade(engine, config.var_dir)
     click.echo("database is at the newest schema")
 
@@ -112,12 +101,11 @@ def db_upgrade() -> None:
 @cli.command()
 def demo() -> None:
     """Load the demo data (accounts, editors, posts); running it twice changes nothing."""
-    from hub import channels, migrate
     from hub import demo as demo_data
+    from hub import migrate
 
     config = Config.from_env()
-    channels.load_registry(config.channels)
-    engine, sessions = _engine_and_sessions(config)
+    engine, sessions = cli_support.wiring().engine, cli_support.sessions()
     migrate.upgrade(engine, config.var_dir)
     with sessions() as session:
         demo_data.load(session, config)
@@ -143,7 +131,7 @@ def user_create(username, display_name, password, grants) -> None:
     from hub.users.services import create_user, grant_role
 
     password = password or getpass.getpass("密码: ")
-    _, sessions = _engine_and_sessions(Config.from_env())
+    sessions = cli_support.sessions()
     with sessions() as session:
         try:
             new_user = create_user(session, username, password, display_name)
@@ -171,7 +159,7 @@ def token_issue(username: str, label: str) -> None:
     from hub.errors import HubError
     from hub.users.services import get_user, issue_token
 
-    _, sessions = _engine_and_sessions(Config.from_env())
+    sessions = cli_support.sessions()
     with sessions() as session:
         try:
             value = issue_token(session, get_user(session, username), label)
@@ -189,7 +177,7 @@ def token_revoke(username: str, token_id: int) -> None:
     from hub.errors import HubError
     from hub.users.services import get_user, revoke_token
 
-    _, sessions = _engine_and_sessions(Config.from_env())
+    sessions = cli_support.sessions()
     with sessions() as session:
         try:
             owner = get_user(session, username)

@@ -1,5 +1,5 @@
-"""What every `hub …` subcommand needs (the hub's own and those adapters bring): database
-sessions from the environment's configuration, and failing with a message in Chinese."""
+"""What every `hub …` subcommand needs: the process's wiring (built once by `hub.cli.main`
+through the bootstrap) and failing with a message in Chinese."""
 
 from __future__ import annotations
 
@@ -7,15 +7,23 @@ import sys
 
 import click
 
+from hub import bootstrap
 from hub.config import Config
+
+_wiring: bootstrap.Wiring | None = None
+
+
+def wiring() -> bootstrap.Wiring:
+    """This CLI process's engine, sessions and attached adapters, built on first use."""
+    global _wiring
+    if _wiring is None:
+        _wiring = bootstrap.build(Config.from_env())
+    return _wiring
 
 
 def sessions():
-    """A session factory on HUB_DATABASE_URL, with every table known (foreign keys resolve)."""
-    import hub.models  # noqa: F401
-    from hub.db import make_engine, make_session_factory
-
-    return make_session_factory(make_engine(Config.from_env().database_url))
+    """The session factory on HUB_DATABASE_URL, every table known (foreign keys resolve)."""
+    return wiring().sessions
 
 
 def fail(exc) -> None:

@@ -155,9 +155,7 @@ def load_outlets(db: Session, config) -> None:
     from hub import channels
 
     for channel in channels.all_channels():
-        loader = getattr(channel, "load_demo", None)
-        if loader is not None:
-            loader(db, config)
+        channel.load_demo(db, config)
 
 
 def load(db: Session, config=None) -> None:

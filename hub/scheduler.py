@@ -35,21 +35,19 @@ def tick(sessions) -> None:
         log.info("scheduler: post %s %s", post_id, what)
     schedule.due_draws(sessions)
     for channel in channels.all_channels():
-        hook = getattr(channel, "tick", None)
-        if hook is not None:
-            _guarded(hook, sessions, channel.name)
+        _guarded(channel)
     global _next_housekeeping
     if time.monotonic() >= _next_housekeeping:
         _next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
         housekeeping(sessions)
 
 
-def _guarded(hook, sessions, name: str) -> None:
+def _guarded(channel) -> None:
     """An outlet's own periodic work; its failure is logged, never the tick's end."""
     try:
-        hook(sessions)
+        channel.tick(channel.context)
     except Exception:
-        log.exception("scheduler: %s's tick failed", name)
+        log.exception("scheduler: %s's tick failed", channel.name)
 
 
 def housekeeping(sessions) -> None:

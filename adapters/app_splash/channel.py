@@ -9,8 +9,16 @@ from flask import Blueprint
 from adapters.app_splash import services
 from adapters.app_splash.models import SplashSlot
 from adapters.app_splash.store import STORE
-from hub.channels import DeliveryJob, OutletInfo, PermanentError, PostSnapshot, Receipt
-from hub.outlets.models import Outlet
+from hub import ports
+from hub.channels import (
+    Channel,
+    ChannelContext,
+    DeliveryJob,
+    OutletInfo,
+    PermanentError,
+    PostSnapshot,
+    Receipt,
+)
 
 _BLUEPRINT: Blueprint | None = None
 NOT_SHOWN = "splash-not-shown:not-a-promotion"
@@ -29,14 +37,17 @@ def _blueprint() -> Blueprint:
     return _BLUEPRINT
 
 
-class AppSplashChannel:
+class AppSplashChannel(Channel):
     name = "splash"
     label = "App 开屏"
     max_concurrency = 4
     updates_in_place = True
+    preview_frame = "phone"
+    json_prefixes = ("/splash/",)
 
-    def attach(self, config, sessions) -> None:
-        STORE.attach(sessions, config)
+    def attach(self, context: ChannelContext) -> None:
+        super().attach(context)
+        STORE.attach(context)
 
     def _read(self, post: PostSnapshot, outlet: OutletInfo):
         with STORE.reading() as db:
@@ -77,7 +88,7 @@ class AppSplashChannel:
         drawn = services.draw(source.cover, sizes, source.settings.fit)  # outside a transaction
         with STORE.session() as db:
             slot = db.get(SplashSlot, slot.id)
-            account = db.get(Outlet, job.outlet.id).account
+            account = ports.account(db, job.outlet.account_code)
             item = services.record(db, slot, job.outlet.id, account, source, drawn)
             db.commit()
             item_id = item.id
@@ -92,11 +103,10 @@ class AppSplashChannel:
     def lane(self, outlet: OutletInfo) -> str:
         return str((outlet.config or {}).get("slot", outlet.key))
 
-    def blueprint(self) -> Blueprint:
-        return _blueprint()
+    def blueprints(self) -> list[Blueprint]:
+        return [_blueprint()]
 
     def load_demo(self, db, config) -> None:
-        STORE.attach_if_unset(db, config)
         from adapters.app_splash import demo
 
         demo.load(db, config)

@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from adapters.app_splash import services
 from adapters.app_splash.models import SplashImage, SplashItem, SplashSlot
-from hub.accounts.models import Account
-from hub.outlets.models import Outlet
-from hub.outlets.services import bind_outlet
+from hub import ports
 
 SLOT = ("app-launch", "粤工惠 App 启动开屏", "guangdong")
 OUTLETS = [("guangdong", "app-launch-guangdong", "粤工惠 App 开屏（省总）"),
@@ -22,26 +20,20 @@ SAFE_RULES = {"skip_button": "always", "skip_taps": 1, "skip_after_seconds": 3,
 FONTS = ("cvttf_NotoSansCJK_Regular", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
-def _account(db, code: str) -> Account | None:
-    return db.scalar(select(Account).where(Account.code == code))
-
-
 def load(db, config) -> None:
     code, name, owner = SLOT
-    province = _account(db, owner)
+    province = ports.find_account(db, owner)
     if province is None:
         return
     slot = db.scalar(select(SplashSlot).where(SplashSlot.code == code))
     if slot is None:
-        slot = SplashSlot(account=province, code=code, name=name)
+        slot = SplashSlot(account_id=province.id, code=code, name=name)
         db.add(slot)
         db.flush()
     for account_code, key, label in OUTLETS:
-        account = _account(db, account_code)
-        exists = db.scalar(select(Outlet.id).where(Outlet.channel == services.CHANNEL,
-                                                   Outlet.key == key))
-        if account is not None and exists is None:
-            bind_outlet(db, account, channel=services.CHANNEL, key=key, name=label,
+        account = ports.find_account(db, account_code)
+        if account is not None and key not in ports.outlet_keys(db, services.CHANNEL):
+            ports.bind_outlet(db, account.code, channel=services.CHANNEL, key=key, name=label,
                         config={"slot": code}, hub_secret=config.secret() if config else "")
     _default_splash(db, slot)
 

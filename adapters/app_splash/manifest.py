@@ -20,10 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from adapters.app_splash.models import SplashImage, SplashItem, SplashMemberDay, SplashSlot
-from hub.accounts.models import Account
+from hub import ports
 from hub.clock import SHANGHAI, local_iso
-from hub.pull.conditional import LruCache
-from hub.pull.lean import raw_query
+from hub.ports import LruCache, raw_query
 
 PRELOAD_DAYS = 3
 CACHE_SECONDS = 300
@@ -120,11 +119,11 @@ def lineage(db: Session, code: str | None) -> frozenset[str]:
         return frozenset()
     cached = LINEAGES.get(code)
     if cached is None:
-        account = db.scalar(select(Account).where(Account.code == code))
+        account = ports.find_account(db, code)
         if account is None:
             return frozenset()
-        cached = frozenset(db.scalars(select(Account.code).where(
-            Account.id.in_(account.ancestor_ids()))))
+        cached = frozenset(a.code for a in
+                           ports.accounts_by_id(db, set(account.ancestor_ids())).values())
         LINEAGES.put(code, cached)
     return cached
 

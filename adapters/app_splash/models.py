@@ -17,8 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from hub.accounts.models import Account
-from hub.db import Base, UTCDateTime, utcnow
+from hub.ports import Base, UTCDateTime, utcnow
 
 DEFAULT_SIZES = [[1080, 1920], [1242, 2688], [750, 1334], [1125, 2436]]
 
@@ -39,7 +38,6 @@ class SplashSlot(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    account: Mapped[Account] = relationship()
 
 
 class SplashPostOptions(Base):

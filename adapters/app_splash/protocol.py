@@ -18,16 +18,12 @@ from adapters.app_splash.models import (
     SplashItem,
     SplashMemberDay,
 )
-from adapters.app_splash.store import attach_from_app
 from hub import api
 from hub.api import route
-from hub.db import utcnow
 from hub.errors import BadRequest, NotFound
-from hub.pull import batches, conditional
-from hub.pull.lean import Unavailable
+from hub.ports import Unavailable, batches, conditional, utcnow
 
 bp = Blueprint("splash_protocol", __name__)
-bp.record(attach_from_app)
 TAG = "splash-app"
 MAX_EVENTS = 500
 

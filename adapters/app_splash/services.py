@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -20,15 +19,13 @@ from adapters.app_splash.models import (
     SplashSlot,
 )
 from content import images
-from hub.accounts.models import Account
+from hub import ports
 from hub.channels import PermanentError, PostSnapshot
 from hub.clock import as_utc
-from hub.db import utcnow
 from hub.errors import NotFound
-from hub.media.models import Media
+from hub.ports import AccountInfo, utcnow
 
 CHANNEL = "splash"
-MEDIA_URL = re.compile(r"/media/(\d+)/([0-9a-f]+)$")
 MAX_IMAGE_BYTES = 600 * 1024  # the app preloads these over mobile data
 MIN_KEPT_AREA = 0.5
 MAX_UPSCALE = 2.0
@@ -40,7 +37,7 @@ class Source:
     settings: rules.SplashOptions
     cover: bytes | None
     cover_size: tuple[int, int] | None
-    account: Account | None
+    account: AccountInfo | None
 
 
 def get_slot(db: Session, code: str) -> SplashSlot:
@@ -62,13 +59,10 @@ def load_source(db: Session, post: PostSnapshot) -> Source:
     except ValueError:
         settings = rules.SplashOptions()
     cover, cover_size = None, None
-    found = MEDIA_URL.search(post.cover_url or "")
-    if found:
-        media = db.get(Media, int(found.group(1)))
-        if media is not None and media.sha256.startswith(found.group(2)):
-            cover, cover_size = media.data, (media.width, media.height)
-    account = db.scalar(select(Account).where(Account.code == post.account_code))
-    return Source(post, settings, cover, cover_size, account)
+    if post.cover is not None:
+        cover, cover_size = ports.media_bytes(db, post.cover), (post.cover.width,
+                                                                post.cover.height)
+    return Source(post, settings, cover, cover_size, ports.find_account(db, post.account_code))
 
 
 def problems(source: Source, sizes: list[list[int]]) -> list[str]:
@@ -131,7 +125,8 @@ def _instant(value: str | None) -> dt.datetime | None:
     return as_utc(dt.datetime.fromisoformat(value)) if value else None
 
 
-def record(db: Session, slot: SplashSlot, outlet_id: int, outlet_account: Account, source: Source,
+def record(db: Session, slot: SplashSlot, outlet_id: int, outlet_account: AccountInfo,
+           source: Source,
            drawn: list[Drawn]) -> SplashItem:
     """Write the splash item (one per outlet and post) and move the slot's version."""
     post, settings = source.post, source.settings

@@ -11,17 +11,13 @@ from sqlalchemy import func, select
 
 from adapters.app_splash import rules, services
 from adapters.app_splash.models import SplashDailyCount, SplashItem, SplashPostOptions, SplashSlot
-from adapters.app_splash.store import attach_from_app
+from hub import ports
 from hub.api import route
 from hub.clock import local_iso
-from hub.db import utcnow
 from hub.errors import NotFound
-from hub.outlets.models import Outlet
-from hub.posts.services import get_post
-from hub.users.permissions import require_role
+from hub.ports import utcnow
 
 bp = Blueprint("splash_api", __name__, url_prefix="/api/v1/splash")
-bp.record(attach_from_app)
 TAG = "splash"
 READERS = ("author", "reviewer", "admin")
 
@@ -81,14 +77,15 @@ def list_slots():
     for slot in slots:
         live = g.db.scalar(select(func.count(SplashItem.id)).where(
             SplashItem.slot_id == slot.id, SplashItem.withdrawn_at.is_(None)))
-        listed.append(SlotOut(code=slot.code, name=slot.name, account=slot.account.code,
+        owner = ports.account_by_id(g.db, slot.account_id)
+        listed.append(SlotOut(code=slot.code, name=slot.name, account=owner.code,
                               sizes=slot.sizes, version=slot.version, live_items=live))
     return SlotList(slots=listed)
 
 
 def _post_for(post_id: int):
-    post = get_post(g.db, post_id)
-    require_role(g.db, g.user, post.account, *READERS)
+    post = ports.post_info(g.db, post_id)
+    ports.require_role(g.db, g.user, post.account_code, *READERS)
     return post
 
 
@@ -120,21 +117,16 @@ def put_options(post_id: int, body: rules.SplashOptions):
 @route(bp, "/posts/<int:post_id>/preview", "GET", summary="The promotion as a splash in every "
        "slot it would reach, and why it could not go out", tag=TAG, response=PostPreview)
 def preview(post_id: int):
-    from hub.deliveries.queue import snapshot
-    from hub.outlets.services import reached_accounts
-
     post = _post_for(post_id)
-    accounts = [account.id for account, _ in reached_accounts(g.db, post)]
-    outlets = g.db.scalars(select(Outlet).where(
-        Outlet.channel == services.CHANNEL, Outlet.account_id.in_(accounts),
-        Outlet.enabled.is_(True)).order_by(Outlet.id))
+    accounts = [account.id for account in ports.reached_accounts(g.db, post_id)]
+    outlets = ports.outlets(g.db, services.CHANNEL, account_ids=accounts)
     listed = []
     settings = _options(post_id)
     for outlet in outlets:
         slot = services.slot_for_outlet(g.db, outlet.key, outlet.config)
         # As delivery will see it ("splash" overrides applied); media by the hub's own path.
-        source = services.load_source(g.db, snapshot(g.db, post, services.CHANNEL,
-                                                     outlet.account, public_url=""))
+        source = services.load_source(g.db, ports.post_snapshot(
+            g.db, post_id, services.CHANNEL, outlet.account_code, public_url=""))
         sizes = slot.sizes if slot else []
         found = services.problems(source, sizes) if slot else ["开屏位不存在"]
         listed.append(OutletPreview(outlet=outlet.key, slot=slot.code if slot else None,
@@ -194,8 +186,9 @@ def get_item(item_id: int):
     if item is None:
         raise NotFound(f"没有编号为 {item_id} 的开屏", field="item")
     slot = g.db.get(SplashSlot, item.slot_id)
-    owner = g.db.get(Outlet, item.outlet_id).account if item.outlet_id else slot.account
-    require_role(g.db, g.user, owner, *READERS)
+    outlet = ports.outlet(g.db, item.outlet_id) if item.outlet_id else None
+    owner = outlet.account_code if outlet else ports.account_by_id(g.db, slot.account_id).code
+    ports.require_role(g.db, g.user, owner, *READERS)
     return ItemOut(id=item.id, slot=slot.code, post_id=item.post_id, title=item.title,
                    starts_at=local_iso(item.starts_at), ends_at=local_iso(item.ends_at),
                    priority=item.priority, daily_cap=item.daily_cap,

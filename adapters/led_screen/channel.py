@@ -8,7 +8,15 @@ from flask import Blueprint
 
 from adapters.led_screen import publishing, services
 from adapters.led_screen.store import STORE
-from hub.channels import DeliveryJob, OutletInfo, PermanentError, PostSnapshot, Receipt
+from hub.channels import (
+    Channel,
+    ChannelContext,
+    DeliveryJob,
+    OutletInfo,
+    PermanentError,
+    PostSnapshot,
+    Receipt,
+)
 
 _BLUEPRINT: Blueprint | None = None
 
@@ -18,8 +26,8 @@ def _blueprint() -> Blueprint:
     Flask lets a blueprint be registered on every app a test creates)."""
     global _BLUEPRINT
     if _BLUEPRINT is None:
+        from adapters.led_screen.api import bp as editors
         from adapters.led_screen.protocol import bp as protocol
-        from adapters.led_screen.views import bp as editors
 
         parent = Blueprint("led", __name__)
         parent.register_blueprint(protocol)
@@ -28,15 +36,18 @@ def _blueprint() -> Blueprint:
     return _BLUEPRINT
 
 
-class LedScreenChannel:
+class LedScreenChannel(Channel):
     name = "led"
     label = "LED 大屏"
     # Drawing is CPU work in the worker's process: a few at a time is plenty.
     max_concurrency = 4
     updates_in_place = True  # one item per (outlet, post): a new version redraws it
+    preview_frame = "screen"
+    json_prefixes = ("/led/",)
 
-    def attach(self, config, sessions) -> None:
-        STORE.attach(sessions, config)
+    def attach(self, context: ChannelContext) -> None:
+        super().attach(context)
+        STORE.attach(context)
 
     def _read(self, post: PostSnapshot, outlet: OutletInfo):
         with STORE.reading() as db:
@@ -88,16 +99,26 @@ class LedScreenChannel:
     def lane(self, outlet: OutletInfo) -> str:
         return outlet.key
 
-    def blueprint(self) -> Blueprint:
-        return _blueprint()
+    def outlet_status(self, outlets: list[OutletInfo]) -> dict[int, str]:
+        """An outlet (a group of screens, or one) is offline while any of its screens is: a
+        dark screen on a street corner is what the console's health row must show."""
+        status = {}
+        with STORE.reading() as db:
+            for outlet in outlets:
+                screens = services.screens_for_key(db, outlet.key)
+                online = bool(screens) and all(services.is_online(s) for s in screens)
+                status[outlet.id] = "online" if online else "offline"
+        return status
+
+    def blueprints(self) -> list[Blueprint]:
+        return [_blueprint()]
 
     def load_demo(self, db, config) -> None:
-        STORE.attach_if_unset(db, config)
         from adapters.led_screen import demo
 
         demo.load(db, config)
 
-    def cli_commands(self) -> list:
+    def cli(self) -> list:
         from adapters.led_screen.cli import commands
 
         return commands()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from hub.cli_support import fail, sessions
+from adapters.led_screen.store import STORE
+from hub.api import cli_fail as fail
 from hub.config import Config
 
 
@@ -23,7 +24,7 @@ def screen_token(code: str) -> None:
     from adapters.led_screen import services
     from hub.errors import HubError
 
-    with sessions()() as db:
+    with STORE.session() as db:
         try:
             token = services.issue_token(db, services.get_screen(db, code))
             db.commit()
@@ -39,7 +40,7 @@ def screen_revoke(code: str) -> None:
     from adapters.led_screen import services
     from hub.errors import HubError
 
-    with sessions()() as db:
+    with STORE.session() as db:
         try:
             services.revoke_token(db, services.get_screen(db, code))
             db.commit()
@@ -56,10 +57,11 @@ def screen_list() -> None:
     from adapters.led_screen import services
     from adapters.led_screen.models import Screen
 
-    with sessions()() as db:
+    with STORE.session() as db:
         for row in db.scalars(select(Screen).order_by(Screen.code)):
             state = "online" if services.is_online(row) else "offline"
-            click.echo(f"{row.code}\t{row.width}x{row.height}\t{row.account.code}\t{state}\t"
+            owner = services.owner_of(db, row).code
+            click.echo(f"{row.code}\t{row.width}x{row.height}\t{owner}\t{state}\t"
                        f"{row.name}")
 
 

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from adapters.led_screen import publishing, services
 from adapters.led_screen.models import LedItem, LedRendition, Screen, ScreenGroup
-from hub.accounts.models import Account
-from hub.outlets.models import Outlet
-from hub.outlets.services import bind_outlet
+from hub import ports
+from hub.channels import OutletInfo
 
 EVENING_BRIGHTNESS = [{"at": "07:00", "percent": 60}, {"at": "18:30", "percent": 100},
                       {"at": "22:00", "percent": 70}]
@@ -38,13 +37,9 @@ GROUPS = [
 ]
 
 
-def _account(db, code: str) -> Account | None:
-    return db.scalar(select(Account).where(Account.code == code))
-
-
 def load(db, config) -> None:
     for code, account_code, name, place, width, height, controller, text in SCREENS:
-        account = _account(db, account_code)
+        account = ports.find_account(db, account_code)
         if account is None or db.scalar(select(Screen.id).where(Screen.code == code)):
             continue
         services.create_screen(db, account, code, {
@@ -52,22 +47,21 @@ def load(db, config) -> None:
             "controller": controller, "draws_text": text, "brightness": EVENING_BRIGHTNESS,
             "on_time": "06:30", "off_time": "23:30", "poll_seconds": 60})
     for code, account_code, name, members, title, text in GROUPS:
-        account = _account(db, account_code)
+        account = ports.find_account(db, account_code)
         if account is None:
             continue
         group = db.scalar(select(ScreenGroup).where(ScreenGroup.code == code))
         if group is None:
             group = services.create_group(db, account, code, name)
             services.set_members(db, group, [services.get_screen(db, m) for m in members])
-        outlet = db.scalar(select(Outlet).where(Outlet.channel == services.CHANNEL,
-                                                Outlet.key == code))
-        if outlet is None:
-            outlet = bind_outlet(db, account, channel=services.CHANNEL, key=code, name=name,
-                                 hub_secret=config.secret() if config else "")
+        bound = ports.outlets(db, services.CHANNEL, key=code, enabled_only=False)
+        outlet = bound[0] if bound else ports.bind_outlet(
+            db, account.code, channel=services.CHANNEL, key=code, name=name,
+            hub_secret=config.secret() if config else "")
         _default_program(db, outlet, group, title, text)
 
 
-def _default_program(db, outlet: Outlet, group: ScreenGroup, title: str, text: str) -> None:
+def _default_program(db, outlet: OutletInfo, group: ScreenGroup, title: str, text: str) -> None:
     """What the group's screens show when nothing else is due."""
     if db.scalar(select(LedItem.id).where(LedItem.outlet_id == outlet.id,
                                           LedItem.role == "default")):

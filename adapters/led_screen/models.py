@@ -17,8 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from hub.accounts.models import Account
-from hub.db import Base, UTCDateTime, utcnow
+from hub.ports import Base, UTCDateTime, utcnow
 
 
 class Screen(Base):
@@ -56,7 +55,6 @@ class Screen(Base):
     reported_status: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    account: Mapped[Account] = relationship()
     groups: Mapped[list[ScreenGroup]] = relationship(secondary="led_group_screens",
                                                      back_populates="screens")
 
@@ -70,7 +68,6 @@ class ScreenGroup(Base):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    account: Mapped[Account] = relationship()
     screens: Mapped[list[Screen]] = relationship(secondary="led_group_screens",
                                                  back_populates="groups",
                                                  order_by="Screen.code")

@@ -21,7 +21,7 @@ from adapters.led_screen import services
 from adapters.led_screen.models import LedFile, LedItem, LedRendition, Screen
 from adapters.led_screen.publishing import kind_of, screen_info
 from hub.clock import SHANGHAI, local_iso
-from hub.pull.conditional import LruCache
+from hub.ports import LruCache
 
 HORIZON_DAYS = 4
 ROLE_ORDER = {"interrupt": 0, "normal": 1, "default": 2}

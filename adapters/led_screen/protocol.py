@@ -20,17 +20,13 @@ from sqlalchemy import select
 
 from adapters.led_screen import fastpath, playlist, services
 from adapters.led_screen.models import LedFile, LedItem, LedPlayBatch, LedPlayHour, Screen
-from adapters.led_screen.store import attach_from_app
 from hub import api
 from hub.api import route
 from hub.clock import local_iso
-from hub.db import utcnow
 from hub.errors import HubError, Unauthorized
-from hub.pull import batches, conditional
-from hub.pull.lean import Unavailable, raw_query
+from hub.ports import Unavailable, batches, conditional, raw_query, utcnow
 
 bp = Blueprint("led_protocol", __name__)
-bp.record(attach_from_app)
 TAG = "led-controller"
 MAX_BATCH = 300
 MAX_OPEN_PAIRINGS = 1000

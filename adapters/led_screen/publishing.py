@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,16 +17,12 @@ from sqlalchemy.orm import Session
 
 from adapters.led_screen import controllers, forms, options, services
 from adapters.led_screen.models import LedFile, LedItem, LedPostOptions, LedRendition, Screen
-from hub.accounts.models import Account
+from hub import ports
 from hub.channels import PermanentError, PostSnapshot
 from hub.clock import as_utc
-from hub.db import utcnow
-from hub.media.models import Media
-from hub.outlets.models import Outlet
+from hub.ports import utcnow
 
 CHANNEL = services.CHANNEL
-
-MEDIA_URL = re.compile(r"/media/(\d+)/([0-9a-f]+)$")
 
 
 @dataclass(frozen=True)
@@ -68,12 +63,10 @@ def load_source(db: Session, post: PostSnapshot) -> Source:
     except ValueError:
         settings = options.LedOptions()  # stored before a rule tightened: fall back, not 500
     cover, cover_size = None, None
-    found = MEDIA_URL.search(post.cover_url or "")
-    if found:
-        media = db.get(Media, int(found.group(1)))
-        if media is not None and media.sha256.startswith(found.group(2)):
-            cover, cover_size = media.data, (media.width, media.height)
-    account = db.scalar(select(Account).where(Account.code == post.account_code))
+    if post.cover is not None:
+        cover, cover_size = ports.media_bytes(db, post.cover), (post.cover.width,
+                                                                post.cover.height)
+    account = ports.find_account(db, post.account_code)
     theme = account.theme_color if account is not None else forms.DEFAULT_THEME
     return Source(post, settings, cover, cover_size, theme or forms.DEFAULT_THEME)
 
@@ -249,7 +242,7 @@ def withdraw_item(db: Session, outlet_id: int, post_id: int) -> bool:
     if item is None or item.withdrawn_at is not None:
         return False
     item.withdrawn_at = utcnow()
-    screens = services.screens_for_key(db, db.get(Outlet, outlet_id).key)
+    screens = services.screens_for_key(db, ports.outlet(db, outlet_id).key)
     services.bump(db, [s.id for s in screens])
     return True
 
@@ -257,8 +250,6 @@ def withdraw_item(db: Session, outlet_id: int, post_id: int) -> bool:
 def redraw_for_screen(db: Session, screen: Screen) -> int:
     """A screen joined a group or changed size: draw the live items it lacks at its size.
     Returns how many pictures were drawn."""
-    from hub.posts.models import Post
-
     drawn_count = 0
     info = screen_info(screen)
     outlet_ids = services.outlet_ids_for(db, screen)
@@ -270,8 +261,7 @@ def redraw_for_screen(db: Session, screen: Screen) -> int:
         if item.post_id is None:  # a default program
             source = default_source(item.title, item.text)
         else:
-            post = db.get(Post, item.post_id)
-            source = load_source(db, post_snapshot(db, post, db.get(Outlet, item.outlet_id)))
+            source = load_source(db, post_snapshot(db, item.post_id, item.outlet_id))
         if kind_for(source, info) != "image" or screen_problems(source, info):
             continue
         for picture in draw_sizes(source, [info]):
@@ -292,18 +282,8 @@ def default_source(title: str, text: str, theme: str = forms.DEFAULT_THEME) -> S
     return Source(post, options.LedOptions(), None, None, theme)
 
 
-def post_snapshot(db: Session, post, outlet: Outlet) -> PostSnapshot:
-    """The post as the LED outlet sees it (its "led" overrides applied), for redrawing
-    outside a delivery; only the fields the LED form uses matter here."""
-    from hub.clock import local_iso
-
-    override = (post.overrides or {}).get(CHANNEL, {})
-    cover = db.get(Media, override.get("cover_media_id", post.cover_media_id) or -1)
-    return PostSnapshot(
-        id=post.id, version=post.version, kind=post.kind, account_code=outlet.account.code,
-        account_name=outlet.account.name, title=override.get("title", post.title),
-        summary=override.get("summary") or post.summary or "", body=post.body, body_html="",
-        link_url=post.link_url,
-        cover_url=f"/media/{cover.id}/{cover.sha256[:16]}" if cover else None,
-        valid_from=local_iso(post.valid_from), valid_until=local_iso(post.valid_until),
-        origin_account_code=post.account.code)
+def post_snapshot(db: Session, post_id: int, outlet_id: int) -> PostSnapshot | None:
+    """The post as the LED outlet sees it (its "led" overrides applied), for drawing outside
+    a delivery (previews, a screen that joined a group); media by the hub's own path."""
+    outlet = ports.outlet(db, outlet_id)
+    return ports.post_snapshot(db, post_id, CHANNEL, outlet.account_code, public_url="")

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from adapters.led_screen import controllers, schedule
 from adapters.led_screen.models import LedGroupScreen, LedPairing, Screen, ScreenGroup
-from hub.accounts.models import Account
-from hub.audit.services import record
-from hub.db import utcnow
+from hub import ports
 from hub.errors import BadRequest, Conflict, NotFound
-from hub.outlets.models import Outlet
+from hub.ports import AccountInfo, utcnow
+from hub.ports import audit as record
 
 CHANNEL = "led"
 TOKEN_PREFIX = "led_"  # noqa: S105  (a marker, not a secret)
@@ -81,7 +80,7 @@ def _check_screen_fields(fields: dict) -> None:
             raise BadRequest("亮度为 0–100 的整数", field=f"brightness.{i}.percent")
 
 
-def create_screen(db: Session, account: Account, code: str, fields: dict, *, actor=None
+def create_screen(db: Session, account: AccountInfo, code: str, fields: dict, *, actor=None
                   ) -> Screen:
     _check_code(db, code, "code")
     _check_screen_fields(fields)
@@ -89,7 +88,7 @@ def create_screen(db: Session, account: Account, code: str, fields: dict, *, act
     values.setdefault("orientation",
                       "portrait" if values["height"] > values["width"] else "landscape")
     values.setdefault("brightness", [])
-    screen = Screen(account=account, code=code, reported_status={}, playlist_version=1,
+    screen = Screen(account_id=account.id, code=code, reported_status={}, playlist_version=1,
                     **values)
     db.add(screen)
     db.flush()
@@ -139,10 +138,10 @@ def get_group(db: Session, code: str) -> ScreenGroup:
     return group
 
 
-def create_group(db: Session, account: Account, code: str, name: str, *, actor=None
+def create_group(db: Session, account: AccountInfo, code: str, name: str, *, actor=None
                  ) -> ScreenGroup:
     _check_code(db, code, "code")
-    group = ScreenGroup(account=account, code=code, name=name)
+    group = ScreenGroup(account_id=account.id, code=code, name=name)
     db.add(group)
     db.flush()
     record(db, actor=actor, action="led.group.create", account_id=account.id,
@@ -152,9 +151,10 @@ def create_group(db: Session, account: Account, code: str, name: str, *, actor=N
 
 def set_members(db: Session, group: ScreenGroup, screens: list[Screen], *, actor=None) -> None:
     """The group's screens become exactly `screens` (each within the group's account)."""
+    owner = owner_of(db, group)
     for screen in screens:
-        if not screen.account.is_within(group.account):
-            raise BadRequest(f"屏幕 {screen.code} 不属于 {group.account.name} 及其下级",
+        if not owner_of(db, screen).is_within(owner):
+            raise BadRequest(f"屏幕 {screen.code} 不属于 {owner.name} 及其下级",
                              field="screens")
     before = {s.id for s in group.screens}
     group.screens = list(screens)
@@ -182,9 +182,13 @@ def outlet_keys_for(db: Session, screen: Screen) -> list[str]:
 
 
 def outlet_ids_for(db: Session, screen: Screen) -> list[int]:
-    keys = outlet_keys_for(db, screen)
-    return list(db.scalars(select(Outlet.id).where(
-        Outlet.channel == CHANNEL, Outlet.key.in_(keys), Outlet.enabled.is_(True))))
+    keys = set(outlet_keys_for(db, screen))
+    return [outlet.id for outlet in ports.outlets(db, CHANNEL) if outlet.key in keys]
+
+
+def owner_of(db: Session, row: Screen | ScreenGroup) -> AccountInfo:
+    """The account a screen or group belongs to."""
+    return ports.account_by_id(db, row.account_id)
 
 
 # -- device tokens and pairing -------------------------------------------------------------

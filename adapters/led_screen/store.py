@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from hub.pull.store import Store
+from hub.ports import Store
 
 STORE = Store()
-attach_from_app = STORE.attach_from_app  # blueprint hook (`bp.record`)

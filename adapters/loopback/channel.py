@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from hub.channels import DeliveryJob, OutletInfo, PostSnapshot, Receipt
-from hub.outbound import send
+from hub.channels import Channel, DeliveryJob, OutletInfo, PostSnapshot, Receipt
+from hub.ports import send
 
 
-class LoopbackChannel:
+class LoopbackChannel(Channel):
     name = "loopback"
     label = "测试终端"
     max_concurrency = 64
@@ -33,6 +33,3 @@ class LoopbackChannel:
 
     def withdraw(self, job: DeliveryJob) -> None:
         send("DELETE", self._url(job, job.external_id or job.idempotency_key))
-
-    def lane(self, outlet: OutletInfo) -> str:
-        return str(outlet.id)

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from adapters.web import pages, sites, store
-from hub.channels import DeliveryJob, OutletInfo, PostSnapshot, Receipt, TransientError
-from hub.db import utcnow
-from hub.pull.store import Store
+from hub import ports
+from hub.channels import (
+    Channel,
+    ChannelContext,
+    DeliveryJob,
+    OutletInfo,
+    PostSnapshot,
+    Receipt,
+    TransientError,
+)
+from hub.ports import Store, utcnow
 
 log = logging.getLogger("hub.web")
 
@@ -29,7 +36,7 @@ DEMO_LOOKS = {
 }
 
 
-class WebChannel:
+class WebChannel(Channel):
     name = "web"
     label = "网站"
     max_concurrency = 8
@@ -38,6 +45,7 @@ class WebChannel:
     updates_in_place = False
 
     def __init__(self):
+        super().__init__()
         self.database = Store()  # the hub's sessions and settings (hub.pull.store)
 
     # -- addresses -----------------------------------------------------------------------
@@ -78,15 +86,12 @@ class WebChannel:
         except DBAPIError as exc:
             raise TransientError(f"网站数据库暂时不可用（{type(exc).__name__}）") from None
 
-    def lane(self, outlet: OutletInfo) -> str:
-        return str(outlet.id)
-
-    def attach(self, config, sessions) -> None:
-        """The hub's settings and sessions (the dispatcher calls this; `hub worker` has no app)."""
-        self.database.attach(sessions, config)
+    def attach(self, context: ChannelContext) -> None:
+        super().attach(context)
+        self.database.attach(context)
 
     # -- optional hooks ------------------------------------------------------------------
-    def blueprint(self):
+    def blueprints(self) -> list:
         from adapters.web import partners
         from adapters.web.domains import DomainMiddleware
 
@@ -95,44 +100,35 @@ class WebChannel:
 
         def on_register(state) -> None:
             app = state.app
-            self.database.attach_from_app(state)
             app.wsgi_app = DomainMiddleware(app.wsgi_app, app.extensions["hub.read_sessions"],
                                             app.config["HUB"].public_url)
 
         bp.record_once(on_register)
-        return bp
+        return [bp]
 
     def load_demo(self, db, config) -> None:
         """A site for every demo account; binding twice changes nothing."""
-        from hub.accounts.services import all_accounts
-        from hub.outlets.models import Outlet
-        from hub.outlets.services import bind_outlet
-
-        bound = set(db.scalars(select(Outlet.key).where(Outlet.channel == self.name)))
-        for account in all_accounts(db):
+        bound = ports.outlet_keys(db, self.name)
+        for account in ports.all_accounts(db):
             if account.code in bound:
                 continue
-            bind_outlet(db, account, channel=self.name, key=account.code,
+            ports.bind_outlet(db, account.code, channel=self.name, key=account.code,
                         name=f"{account.name}网站", config=dict(DEMO_LOOKS.get(account.code, {})))
 
-    def cli_commands(self) -> list:
+    def cli(self) -> list:
         from adapters.web.cli import web
 
         return [web]
 
     # -- preview -------------------------------------------------------------------------
     def _preview_page(self, post: PostSnapshot, outlet: OutletInfo) -> str:
-        from hub.outlets.models import Outlet
-        from hub.posts.models import Post
-
         with self.database.reading() as db:
-            row = db.get(Outlet, outlet.id)
-            if row is None:
+            account = ports.find_account(db, outlet.account_code)
+            if account is None:
                 return ""
-            site = sites.build_site(db, row, row.account, base=f"/sites/{row.account.code}",
-                                       origin="")
-            saved = db.get(Post, post.id)
-            column = saved.column.slug if saved is not None and saved.column else None
+            site = sites.build_site(db, outlet, account, base=f"/sites/{account.code}",
+                                    origin="")
+            column = post.column_slug
             now = utcnow()
             entry = pages.PageEntry(
                 post_id=post.id, kind=post.kind, title=post.title, summary=post.summary,
@@ -147,6 +143,5 @@ class WebChannel:
 def _origin_name(db, post: PostSnapshot) -> str | None:
     if post.origin_account_code == post.account_code:
         return None
-    from hub.accounts.models import Account
-
-    return db.scalar(select(Account.name).where(Account.code == post.origin_account_code))
+    origin = ports.find_account(db, post.origin_account_code)
+    return origin.name if origin is not None else None

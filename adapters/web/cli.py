@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from hub.cli_support import fail, sessions
+from hub.api import cli_fail as fail
+from hub.channels import get_channel
 
 
 @click.group()
@@ -23,12 +24,12 @@ def partner_key() -> None:
 def issue(code: str, partner: str) -> None:
     """Print a new key (shown this once; only its hash is kept)."""
     from adapters.web.partners import issue_key
-    from hub.accounts.services import get_account
+    from hub import ports
     from hub.errors import HubError
 
-    with sessions()() as db:
+    with _sessions() as db:
         try:
-            row, key = issue_key(db, get_account(db, code), partner)
+            row, key = issue_key(db, ports.account(db, code), partner)
             db.commit()
         except HubError as exc:
             fail(exc)
@@ -41,7 +42,7 @@ def list_() -> None:
     """Every key: id, account, partner, first characters, revoked or not."""
     from adapters.web.partners import list_keys
 
-    with sessions()() as db:
+    with _sessions() as db:
         for row, account in list_keys(db):
             state = "revoked" if row.revoked_at else "active"
             click.echo(f"{row.id}\t{account.code}\t{row.partner}\t{row.hint}…\t{state}")
@@ -54,10 +55,15 @@ def revoke(key_id: int) -> None:
     from adapters.web.partners import revoke_key
     from hub.errors import HubError
 
-    with sessions()() as db:
+    with _sessions() as db:
         try:
             revoke_key(db, key_id)
             db.commit()
         except HubError as exc:
             fail(exc)
     click.echo(f"key {key_id} revoked")
+
+
+def _sessions():
+    """A writing session of the web channel's context (the CLI's bootstrap attached it)."""
+    return get_channel("web").database.session()

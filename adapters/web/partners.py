@@ -19,16 +19,14 @@ import secrets
 from flask import Blueprint, current_app, g, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from adapters.web.models import PartnerKey, WebEntry
-from hub.accounts.models import Account
-from hub.accounts.services import get_account
+from hub import ports
 from hub.api import route
 from hub.clock import as_utc, local_iso, to_local
-from hub.db import utcnow
 from hub.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from hub.outlets.models import Outlet
+from hub.ports import AccountInfo, utcnow
 
 KEY_PREFIX = "wpk_"
 # Changes younger than this are not listed yet: a transaction that started earlier but
@@ -42,7 +40,7 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_key(db: Session, account: Account, partner: str) -> tuple[PartnerKey, str]:
+def issue_key(db: Session, account: AccountInfo, partner: str) -> tuple[PartnerKey, str]:
     """A new key for `partner` on `account`; the key itself is returned this once only."""
     if not partner.strip():
         raise BadRequest("合作方名称不能为空", field="partner")
@@ -62,24 +60,23 @@ def revoke_key(db: Session, key_id: int) -> PartnerKey:
     return row
 
 
-def list_keys(db: Session) -> list[tuple[PartnerKey, Account]]:
-    return list(db.execute(select(PartnerKey, Account).join(
-        Account, PartnerKey.account_id == Account.id).order_by(PartnerKey.id)).all())
+def list_keys(db: Session) -> list[tuple[PartnerKey, AccountInfo]]:
+    rows = list(db.scalars(select(PartnerKey).order_by(PartnerKey.id)))
+    accounts = ports.accounts_by_id(db, {row.account_id for row in rows})
+    return [(row, accounts[row.account_id]) for row in rows]
 
 
-def key_from_request(db: Session) -> tuple[PartnerKey, Account]:
+def key_from_request(db: Session) -> tuple[PartnerKey, AccountInfo]:
     header = request.headers.get("X-Api-Key", "").strip()
     if not header:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         header = token.strip() if scheme.lower() == "bearer" else ""
     if not header:
         raise Unauthorized("需要合作方 API 密钥（X-Api-Key 请求头）")
-    row = db.execute(select(PartnerKey, Account).join(Account, PartnerKey.account_id ==
-                                                      Account.id)
-                     .where(PartnerKey.key_hash == _hash(header))).first()
-    if row is None or row[0].revoked_at is not None:
+    row = db.scalar(select(PartnerKey).where(PartnerKey.key_hash == _hash(header)))
+    if row is None or row.revoked_at is not None:
         raise Unauthorized("API 密钥无效或已撤销")
-    return row[0], row[1]
+    return row, ports.account_by_id(db, row.account_id)
 
 
 # -- the read API --------------------------------------------------------------------------
@@ -140,14 +137,17 @@ def _decode_cursor(cursor: str) -> list:
         raise BadRequest("cursor 无效：请使用上一页返回的 next_cursor", field="cursor") from None
 
 
-def _subtree_entries(account: Account):
+def _subtree_entries(account: AccountInfo):
     """Each post once: the entry on the site of the account that wrote it."""
-    site_account = aliased(Account)
-    return (select(WebEntry, Outlet, site_account)
-            .join(Outlet, WebEntry.outlet_id == Outlet.id)
-            .join(site_account, WebEntry.account_id == site_account.id)
-            .where(WebEntry.account_id == WebEntry.origin_account_id,
-                   site_account.path.startswith(account.path)))
+    return select(WebEntry).where(WebEntry.account_id == WebEntry.origin_account_id,
+                                  WebEntry.account_id.in_(ports.subtree_ids(g.db, account.code)))
+
+
+def _with_sites(entries: list[WebEntry]) -> list[tuple]:
+    """Each entry with the outlet and account of the site it is on."""
+    outlets = {i: ports.outlet(g.db, i) for i in {e.outlet_id for e in entries}}
+    accounts = ports.accounts_by_id(g.db, {e.account_id for e in entries})
+    return [(e, outlets[e.outlet_id], accounts[e.account_id]) for e in entries]
 
 
 def _precise(value: dt.datetime | None) -> str | None:
@@ -156,7 +156,7 @@ def _precise(value: dt.datetime | None) -> str | None:
     return local.isoformat() if local else None
 
 
-def _post_out(entry: WebEntry, outlet: Outlet, account: Account, public_url: str
+def _post_out(entry: WebEntry, outlet, account: AccountInfo, public_url: str
               ) -> PartnerPost:
     domain = (outlet.config or {}).get("domain")
     base = f"{outlet.config.get('scheme', 'https')}://{domain}" if domain \
@@ -173,7 +173,7 @@ def _post_out(entry: WebEntry, outlet: Outlet, account: Account, public_url: str
         updated_at=_precise(entry.updated_at))
 
 
-def _latest(account: Account, query: PostsQuery, cursor: list | None):
+def _latest(account: AccountInfo, query: PostsQuery, cursor: list | None):
     statement = _subtree_entries(account).where(WebEntry.live.is_(True))
     if cursor:
         _, at, last_id = cursor
@@ -181,15 +181,15 @@ def _latest(account: Account, query: PostsQuery, cursor: list | None):
                                         and_(WebEntry.published_at == at,
                                              WebEntry.id < last_id)))
     statement = statement.order_by(WebEntry.published_at.desc(), WebEntry.id.desc())
-    rows = g.db.execute(statement.limit(query.limit + 1)).all()
+    rows = list(g.db.scalars(statement.limit(query.limit + 1)))
     more = len(rows) > query.limit
     rows = rows[:query.limit]
-    following = _encode_cursor(["latest", rows[-1][0].published_at.isoformat(),
-                                rows[-1][0].id]) if more else None
+    following = _encode_cursor(["latest", rows[-1].published_at.isoformat(),
+                                rows[-1].id]) if more else None
     return rows, following, None
 
 
-def _changes(account: Account, query: PostsQuery, cursor: list | None):
+def _changes(account: AccountInfo, query: PostsQuery, cursor: list | None):
     if cursor:
         _, at, last_id, until = cursor
         after = or_(WebEntry.updated_at > at, and_(WebEntry.updated_at == at,
@@ -199,11 +199,11 @@ def _changes(account: Account, query: PostsQuery, cursor: list | None):
         after = WebEntry.updated_at > as_utc(query.since)
     statement = (_subtree_entries(account).where(after, WebEntry.updated_at <= until)
                  .order_by(WebEntry.updated_at, WebEntry.id))
-    rows = g.db.execute(statement.limit(query.limit + 1)).all()
+    rows = list(g.db.scalars(statement.limit(query.limit + 1)))
     more = len(rows) > query.limit
     rows = rows[:query.limit]
-    following = _encode_cursor(["changes", rows[-1][0].updated_at.isoformat(),
-                                rows[-1][0].id, until.isoformat()]) if more else None
+    following = _encode_cursor(["changes", rows[-1].updated_at.isoformat(),
+                                rows[-1].id, until.isoformat()]) if more else None
     return rows, following, until
 
 
@@ -213,7 +213,7 @@ def _changes(account: Account, query: PostsQuery, cursor: list | None):
        auth=None, errors=(401, 403, 404))
 def list_posts(query: PostsQuery):
     key, key_account = key_from_request(g.db)
-    account = get_account(g.db, query.account) if query.account else key_account
+    account = ports.account(g.db, query.account) if query.account else key_account
     if not account.is_within(key_account):
         raise Forbidden(f"此密钥只能读取「{key_account.name}」及其下级账号的内容",
                         field="account")
@@ -221,5 +221,6 @@ def list_posts(query: PostsQuery):
     changes = cursor[0] == "changes" if cursor else query.since is not None
     rows, cursor, until = (_changes if changes else _latest)(account, query, cursor)
     public_url = current_app.config["HUB"].public_url
-    return PartnerPostList(posts=[_post_out(e, o, a, public_url) for e, o, a in rows],
+    return PartnerPostList(posts=[_post_out(e, o, a, public_url)
+                                  for e, o, a in _with_sites(rows)],
                            next_cursor=cursor, until=_precise(until))

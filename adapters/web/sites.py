@@ -8,13 +8,12 @@ import hashlib
 import re
 
 from flask import Blueprint, Response, abort, current_app, g, request
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from adapters.web import pages, store
 from adapters.web.domains import site_base
-from hub.accounts.models import Account
-from hub.outlets.models import Outlet
+from hub import ports
+from hub.ports import AccountInfo
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 DEFAULT_THEME = "#C8102E"
@@ -27,22 +26,23 @@ PAGE_CACHE = "public, no-cache"
 CSS_CACHE = "public, max-age=300"
 
 
-def theme_of(outlet_config: dict, account: Account) -> str:
+def theme_of(outlet_config: dict, account: AccountInfo) -> str:
     for candidate in (outlet_config.get("theme_color"), account.theme_color):
         if candidate and COLOR.match(candidate):
             return candidate
     return DEFAULT_THEME
 
 
-def build_site(db, outlet, account: Account, *, base: str, origin: str,
+def build_site(db, outlet, account: AccountInfo, *, base: str, origin: str,
                link_origin: str = "") -> pages.Site:
     """The site's look and neighbours; `link_origin` prefixes links to other sites (needed
     when this one is served on its own domain)."""
     config = outlet.config or {}
-    neighbours = ([account.parent] if account.parent else []) + store.children(db, account)
+    parent = ports.account_by_id(db, account.parent_id) if account.parent_id else None
+    neighbours = ([parent] if parent else []) + store.children(db, account)
     with_sites = store.accounts_with_sites(db, [a.code for a in neighbours])
 
-    def link(other: Account) -> pages.Link:
+    def link(other: AccountInfo) -> pages.Link:
         url = f"{link_origin}/sites/{other.code}/" if other.code in with_sites else None
         return pages.Link(other.name, url)
 
@@ -51,7 +51,7 @@ def build_site(db, outlet, account: Account, *, base: str, origin: str,
         intro=config.get("tagline") or account.intro or "", theme=theme_of(config, account),
         logo_url=config.get("logo_url") or account.logo_url, base=base, origin=origin,
         columns=[(c.slug, c.name) for c in account.columns],
-        parent=link(account.parent) if account.parent else None,
+        parent=link(parent) if parent else None,
         children=[link(child) for child in store.children(db, account)])
 
 
@@ -59,7 +59,7 @@ class _Request:
     """The site a request is for. Its look and neighbours (`site`) are only read when a page
     is actually rendered: a 304 needs the ETag alone."""
 
-    def __init__(self, outlet, account: Account, base: str, origin: str, link_origin: str):
+    def __init__(self, outlet, account: AccountInfo, base: str, origin: str, link_origin: str):
         self.outlet, self.account = outlet, account
         self.base, self.origin, self.link_origin = base, origin, link_origin
         self._site: pages.Site | None = None
@@ -233,9 +233,7 @@ def shared_stylesheet():
 
 def directory():
     """Every site, as a tree: the way in for someone who does not know the account code."""
-    rows = g.db.scalars(select(Account).join(Outlet, Outlet.account_id == Account.id)
-                        .where(Outlet.channel == store.CHANNEL, Outlet.enabled.is_(True))
-                        .order_by(Account.path)).unique().all()
+    rows = ports.accounts_with_outlets(g.db, store.CHANNEL)
     body = pages.render("directory.html", accounts=rows)
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = SITE_CSP

@@ -12,8 +12,8 @@ import json
 import time
 from dataclasses import asdict
 
-from hub.channels import DeliveryJob, OutletInfo, PermanentError, PostSnapshot, Receipt
-from hub.outbound import send
+from hub.channels import Channel, DeliveryJob, OutletInfo, PermanentError, PostSnapshot, Receipt
+from hub.ports import send
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -21,11 +21,13 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-class WebhookChannel:
+class WebhookChannel(Channel):
     name = "webhook"
     label = "合作方回调"
     max_concurrency = 16
     updates_in_place = True  # a new version is simply another post.published event
+    # Integrators hear about everything beneath their account: not an outlet an editor picks.
+    notifies_only = True
 
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
         return {"type": "post.published", "post": asdict(post)}
@@ -59,6 +61,3 @@ class WebhookChannel:
         event = dict(job.event or {})
         self._post(job, self._event(job, event.pop("type", "delivery.failed"), delivery=event))
         return Receipt(external_id=job.idempotency_key)
-
-    def lane(self, outlet: OutletInfo) -> str:
-        return str(outlet.id)

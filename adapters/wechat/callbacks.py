@@ -19,7 +19,6 @@ from xml.parsers.expat import ExpatError
 
 import xmltodict
 from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy import select
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
@@ -27,22 +26,12 @@ from wechatpy.replies import TextReply
 from adapters.wechat import credentials, inbox, qrcodes
 from adapters.wechat.menu import MenuOut, push_menu
 from adapters.wechat.qrcodes import QrCodeOut
-from hub import channels, crypto
-from hub.accounts.services import get_account
+from hub import channels, ports
 from hub.api import route
-from hub.outlets.models import Outlet
-from hub.users.permissions import require_role
+from hub.channels import OutletInfo
 
 log = logging.getLogger("adapters.wechat")
 bp = Blueprint("wechat", __name__)
-
-
-@bp.record_once
-def _attach(state) -> None:
-    """The web process's side of the adapter needs the hub's config and sessions too."""
-    channel = channels.get_channel("wechat")
-    if channel is not None:
-        channel.attach(state.app.config["HUB"], state.app.extensions["hub.sessions"])
 
 
 def _channel():
@@ -64,16 +53,20 @@ def _signed(token: str) -> bool:
     return bool(given) and hmac.compare_digest(given, expected)
 
 
-def _outlet(appid: str) -> tuple[Outlet, credentials.Credentials] | None:
-    outlet = g.db.scalar(select(Outlet).where(Outlet.channel == "wechat", Outlet.key == appid))
-    if outlet is None or not outlet.secret_encrypted:
-        return None
+def _outlet(appid: str) -> tuple[OutletInfo, credentials.Credentials] | None:
     hub_secret = current_app.config["HUB"].secret()
     try:
-        creds = credentials.parse(crypto.decrypt(hub_secret, outlet.secret_encrypted), appid)
+        found = ports.outlets(g.db, "wechat", key=appid, hub_secret=hub_secret,
+                              enabled_only=False)
+    except ValueError:  # a secret the hub's key no longer opens
+        return None
+    if not found or not found[0].secret:
+        return None
+    try:
+        creds = credentials.parse(found[0].secret, appid)
     except (ValueError, credentials.CredentialsInvalid):
         return None
-    return outlet, creds
+    return found[0], creds
 
 
 @bp.route("/wechat/callback/<appid>", methods=["GET", "POST"])
@@ -122,7 +115,7 @@ def _parsed(xml: str) -> dict:
     return message
 
 
-def _handled(outlet: Outlet, message: dict) -> str | None:
+def _handled(outlet: OutletInfo, message: dict) -> str | None:
     claimed = inbox.claim(g.db, outlet.key, message)
     if claimed is None:
         return None  # a repeat of a push already handled
@@ -146,9 +139,8 @@ def _reply_xml(creds: credentials.Credentials, message: dict, text: str, safe: b
        summary="Make the account's columns its official accounts' menu (admin): menu/create",
        response=MenuOut, errors=(409,))
 def create_menu(code: str):
-    account = get_account(g.db, code)
-    require_role(g.db, g.user, account, "admin")
-    return push_menu(_channel(), g.db, account)
+    ports.require_role(g.db, g.user, code, "admin")
+    return push_menu(_channel(), g.db, ports.account(g.db, code))
 
 
 @route(bp, "/api/v1/accounts/<code>/wechat/qrcode", "POST", tag="wechat",
@@ -156,9 +148,8 @@ def create_menu(code: str):
        "official account and attributes the follower to this union (qrcode/create)",
        response=QrCodeOut, errors=(409,))
 def create_qrcode(code: str):
-    account = get_account(g.db, code)
-    require_role(g.db, g.user, account, "author", "reviewer", "admin")
-    return qrcodes.create_for(_channel(), g.db, account)
+    ports.require_role(g.db, g.user, code, "author", "reviewer", "admin")
+    return qrcodes.create_for(_channel(), g.db, ports.account(g.db, code))
 
 
 @bp.get("/wechat/qrcode.png")

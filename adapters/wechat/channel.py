@@ -15,16 +15,21 @@ from adapters.wechat.client import HubWeChatClient
 from adapters.wechat.embedded import EmbeddedSandbox
 from adapters.wechat.inbox import Inbox
 from adapters.wechat.miniapp import MiniProgram
-from adapters.wechat.publisher import Publisher, media_reference
+from adapters.wechat.publisher import Publisher
 from adapters.wechat.records import Records
 from adapters.wechat.settings import WeChatSettings
 from adapters.wechat.tokens import DatabaseTokenStore, RedisTokenStore
-from hub import crypto
-from hub.accounts.models import Account
-from hub.channels import CredentialsError, DeliveryJob, OutletInfo, PostSnapshot, Receipt
-from hub.db import make_session_factory
+from hub import ports
+from hub.channels import (
+    Channel,
+    ChannelContext,
+    CredentialsError,
+    DeliveryJob,
+    OutletInfo,
+    PostSnapshot,
+    Receipt,
+)
 from hub.errors import HubError
-from hub.media.models import Media
 
 log = logging.getLogger("adapters.wechat")
 EXTERNAL_IMAGE_MAX_BYTES = 10 * 1024 * 1024
@@ -33,33 +38,57 @@ _sandboxes: dict[int, EmbeddedSandbox] = {}  # one embedded sandbox per port and
 _sandboxes_lock = threading.Lock()
 
 
-class WeChatChannel:
+class WeChatChannel(Channel):
     name = "wechat"
     label = "微信公众号"
     # Sends at once across all official accounts; each app's own lane is bounded by the
     # hub's HUB_LANE_CONCURRENCY, so one slow or failing account never takes them all.
     max_concurrency = 16
     updates_in_place = False  # a published article cannot be edited: new version, new article
+    preview_frame = "phone"
+    json_prefixes = ("/wechat/",)
 
     def __init__(self, settings: WeChatSettings | None = None):
+        super().__init__()
         credentials.install_log_redaction()
-        self.settings = settings or WeChatSettings.from_env()
         self.config = None
         self.sessions = None
         self.read_sessions = None
         self.tokens = None
         self.records: Records | None = None
-        self.publisher = Publisher(self)
-        self.inbox = Inbox(self)
+        self.publisher: Publisher | None = None  # built once attached (see _wire)
+        self.inbox: Inbox | None = None
         self.miniprogram = MiniProgram(self)
+        self.settings = settings or WeChatSettings.from_env()
+
+    @property
+    def settings(self) -> WeChatSettings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: WeChatSettings) -> None:
+        self._settings = value
+        self._wire()
+
+    def _wire(self) -> None:
+        """Give the publisher and the inbox what each needs, and only that."""
+        if self.records is None:
+            return  # not attached yet: nothing to publish with
+        self.publisher = Publisher(records=self.records, settings=self._settings,
+                                   client_for=self.client_for, article=self.article,
+                                   image_bytes=self.image_bytes)
+        self.inbox = Inbox(settle=self.publisher.settle, sessions=self.sessions,
+                           read_sessions=self.read_sessions)
 
     # -- wiring --------------------------------------------------------------------------
-    def attach(self, config, sessions) -> None:
-        """The hub's configuration and sessions (the app factory and every Dispatcher)."""
+    def attach(self, context: ChannelContext) -> None:
+        """The hub's configuration and sessions, once, from the bootstrap."""
+        super().attach(context)
+        config, sessions = context.config, context.sessions
         self.config, self.sessions = config, sessions
         # Reads that must not queue behind a writer (SQLite: BEGIN DEFERRED), e.g. while the
         # publishing request itself holds the write lock.
-        self.read_sessions = make_session_factory(sessions.kw["bind"], read_only=True)
+        self.read_sessions = context.read_sessions
         self.records = Records(sessions)
         store_options = {"margin": self.settings.token_margin, "hold": self.settings.token_hold}
         if self.settings.redis_url:
@@ -67,6 +96,7 @@ class WeChatChannel:
                                           **store_options)
         else:
             self.tokens = DatabaseTokenStore(sessions, config.secret(), **store_options)
+        self._wire()
 
     def api_base(self) -> str:
         if self.settings.api_base:
@@ -96,14 +126,6 @@ class WeChatChannel:
                 log.warning("could not register %s with the sandbox: %s", creds.appid,
                             type(exc).__name__)
         return HubWeChatClient(base, creds, self.tokens, timeout=self.settings.timeout)
-
-    def outlet_info(self, outlet) -> OutletInfo:
-        """An outlet row as adapters see it, credentials decrypted (for the menu command)."""
-        secret = crypto.decrypt(self.config.secret(), outlet.secret_encrypted) \
-            if outlet.secret_encrypted else None
-        return OutletInfo(id=outlet.id, channel=outlet.channel, key=outlet.key,
-                          name=outlet.name, account_code=outlet.account.code,
-                          config=dict(outlet.config or {}), secret=secret)
 
     # -- the Channel port ----------------------------------------------------------------
     def lane(self, outlet: OutletInfo) -> str:
@@ -144,7 +166,7 @@ class WeChatChannel:
     def withdraw(self, job: DeliveryJob) -> None:
         self.publisher.withdraw(job)
 
-    def blueprint(self):
+    def blueprints(self) -> list:
         from adapters.wechat.callbacks import bp as callbacks
         from adapters.wechat.mp_views import bp as miniprogram_login
 
@@ -153,7 +175,7 @@ class WeChatChannel:
     def load_demo(self, db, config) -> None:
         demo.load_demo(db, config)
 
-    def cli_commands(self) -> list[click.Command]:
+    def cli(self) -> list[click.Command]:
         from adapters.wechat.commands import wechat
 
         return [wechat]
@@ -167,7 +189,7 @@ class WeChatChannel:
     def image_bytes(self, src: str) -> bytes | None:
         """An image's bytes: the hub's own media from the database, others over HTTP."""
         public_url = self.config.public_url if self.config else ""
-        reference = media_reference(src, public_url)
+        reference = ports.media_in_url(src, public_url)
         if reference is not None:
             return self._media_bytes(*reference)
         if src.startswith(("http://", "https://")):
@@ -177,17 +199,14 @@ class WeChatChannel:
     @functools.lru_cache(maxsize=64)  # noqa: B019 - media bytes never change under one id
     def _media_bytes(self, media_id: int, digest: str) -> bytes | None:
         with self.read_sessions() as db:
-            media = db.get(Media, media_id)
-            if media is None or not media.sha256.startswith(digest):
-                return None
-            return media.data
+            media = ports.media(db, media_id, digest)
+            return ports.media_bytes(db, media) if media is not None else None
 
 
 def _theme_of(sessions, account_code: str) -> str | None:
-    from sqlalchemy import select
-
     with sessions() as db:
-        return db.scalar(select(Account.theme_color).where(Account.code == account_code))
+        account = ports.find_account(db, account_code)
+        return account.theme_color if account is not None else None
 
 
 def _fetch(url: str) -> bytes | None:

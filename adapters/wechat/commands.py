@@ -18,19 +18,13 @@ def wechat() -> None:
 def menu(code: str) -> None:
     """Make ACCOUNT's columns the menu of its official accounts (menu/create)."""
     from adapters.wechat.menu import push_menu
-    from hub import channels
-    from hub.accounts.services import get_account
-    from hub.config import Config
-    from hub.db import make_engine, make_session_factory
+    from hub import channels, ports
     from hub.errors import HubError
 
-    config = Config.from_env()
-    sessions = make_session_factory(make_engine(config.database_url))
-    channel = channels.get_channel("wechat")
-    channel.attach(config, sessions)
-    with sessions() as db:
+    channel = channels.get_channel("wechat")  # attached by the CLI's bootstrap
+    with channel.sessions() as db:
         try:
-            result = push_menu(channel, db, get_account(db, code))
+            result = push_menu(channel, db, ports.account(db, code))
         except HubError as exc:
             click.echo(f"错误：{exc.message}", err=True)
             sys.exit(1)
@@ -50,12 +44,8 @@ def login_code(openid: str | None, phone: str | None) -> None:
     import requests
 
     from hub import channels
-    from hub.config import Config
-    from hub.db import make_engine, make_session_factory
 
-    config = Config.from_env()
-    channel = channels.get_channel("wechat")
-    channel.attach(config, make_session_factory(make_engine(config.database_url)))
+    channel = channels.get_channel("wechat")  # attached by the CLI's bootstrap
     channel.miniprogram.client()  # registers the demo mini-program with the sandbox
     appid = channel.miniprogram.credentials().appid
     body = {key: value for key, value in (("openid", openid), ("phone", phone)) if value}
@@ -74,16 +64,15 @@ def subscribe_all() -> None:
     """Bind a subscribe-message outlet (mp_subscribe) on every account that has none, so the
     followers of new accounts are told too; running it again binds nothing."""
     from hub import channels
-    from hub.cli_support import fail, sessions
-    from hub.config import Config
+    from hub.api import cli_fail as fail
     from hub.errors import HubError
 
     channel = channels.get_channel("mp_subscribe")
     if channel is None:
         fail("渠道 mp_subscribe 未启用（HUB_CHANNELS）")
-    with sessions()() as db:
+    with channel.context.sessions() as db:
         try:
-            added = channel.bind_every_account(db, Config.from_env().secret())
+            added = channel.bind_every_account(db, channel.context.config.secret())
         except HubError as exc:
             fail(exc)
         db.commit()

@@ -7,14 +7,12 @@ import base64
 import hashlib
 import secrets
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.wechat.credentials import Credentials
-from hub.accounts.models import Account
-from hub.accounts.services import descendants
-from hub.outlets.models import Outlet
-from hub.outlets.services import bind_outlet
+from hub import ports
+from hub.channels import OutletInfo
+from hub.ports import AccountInfo
 
 MATRIX_ROOT = "dongguan"
 SAFE_MODE = ("dongguan",)  # the city's account runs in safe mode, as most real ones do
@@ -24,11 +22,11 @@ def demo_appid(code: str) -> str:
     return "wx" + hashlib.sha1(f"demo:{code}".encode()).hexdigest()[:16]  # noqa: S324
 
 
-def matrix_accounts(db: Session) -> list[Account]:
-    root = db.scalar(select(Account).where(Account.code == MATRIX_ROOT))
+def matrix_accounts(db: Session) -> list[AccountInfo]:
+    root = ports.find_account(db, MATRIX_ROOT)
     if root is None:
         return []
-    return [root] + [a for a in descendants(db, root) if a.parent_id == root.id]
+    return [root, *ports.children(db, root.id)]
 
 
 def new_credentials(appid: str, safe_mode: bool) -> Credentials:
@@ -36,15 +34,16 @@ def new_credentials(appid: str, safe_mode: bool) -> Credentials:
     return Credentials(appid, secrets.token_hex(16), "tok" + secrets.token_hex(8), key)
 
 
-def load_demo(db: Session, config) -> list[Outlet]:
+def load_demo(db: Session, config) -> list[OutletInfo]:
     """Bind a sandbox official account to 东莞 and each of its towns; idempotent."""
     bound = []
+    taken = ports.outlet_keys(db, "wechat")
     for account in matrix_accounts(db):
         appid = demo_appid(account.code)
-        if db.scalar(select(Outlet.id).where(Outlet.channel == "wechat", Outlet.key == appid)):
+        if appid in taken:
             continue
         creds = new_credentials(appid, account.code in SAFE_MODE)
-        bound.append(bind_outlet(
-            db, account, channel="wechat", key=appid, name=f"{account.name}公众号",
+        bound.append(ports.bind_outlet(
+            db, account.code, channel="wechat", key=appid, name=f"{account.name}公众号",
             config={"sandbox": True}, secret=creds.to_json(), hub_secret=config.secret()))
     return bound

@@ -1,7 +1,7 @@
 """What the hub does with a message or event an official account pushes: each handled once,
 each cheap (a few rows), so the answer leaves well within WeChat's 5 seconds.
 
-- PUBLISHJOBFINISH completes the delivery waiting for it (hub.deliveries.queue.confirm);
+- PUBLISHJOBFINISH completes the delivery waiting for it (hub.ports.confirm_delivery);
 - subscribe / SCAN with `qrscene_<account code>` attribute the follower to that union account;
 - unsubscribe marks the follower gone; CLICK `column:<slug>` answers with that column's posts;
 - a text message answers with a keyword reply (outlet config `keywords`) or the latest posts.
@@ -20,12 +20,9 @@ from sqlalchemy.orm import Session
 
 from adapters.wechat.models import WeChatFollower, WeChatInbound, WeChatPublication
 from adapters.wechat.publisher import JobOutcome
-from hub.accounts.models import Account, Column
-from hub.channels import DeliveryError
-from hub.db import utcnow
-from hub.deliveries import queue
-from hub.outlets.models import Outlet
-from hub.posts.models import Post
+from hub import ports
+from hub.channels import DeliveryError, OutletInfo
+from hub.ports import utcnow
 
 log = logging.getLogger("adapters.wechat")
 LATEST = 5
@@ -75,10 +72,13 @@ def forget(db: Session, inbound_id: int) -> None:
 
 
 class Inbox:
-    def __init__(self, channel):
-        self.channel = channel
+    """Handles what official accounts push; `settle` is the publisher's, to complete a
+    publication from its PUBLISHJOBFINISH."""
 
-    def handle(self, db: Session, outlet: Outlet, message: dict) -> str | None:
+    def __init__(self, *, settle, sessions, read_sessions):
+        self.settle, self.sessions, self.read_sessions = settle, sessions, read_sessions
+
+    def handle(self, db: Session, outlet: OutletInfo, message: dict) -> str | None:
         """The text to answer the sender with, if any."""
         kind = (message.get("MsgType") or "").lower()
         event = (message.get("Event") or "").lower()
@@ -90,7 +90,7 @@ class Inbox:
         return None
 
     # -- events ---------------------------------------------------------------------------
-    def _on_publishjobfinish(self, db: Session, outlet: Outlet, message: dict) -> None:
+    def _on_publishjobfinish(self, db: Session, outlet: OutletInfo, message: dict) -> None:
         info = message.get("PublishEventInfo") or {}
         publish_id = str(info.get("publish_id") or "")
         db.commit()  # hold no lock while the worker may still be recording the submit
@@ -104,27 +104,27 @@ class Inbox:
                              info.get("article_id"),
                              items[0].get("article_url") if items else None)
         try:
-            result = self.channel.publisher.settle(record, outcome)
+            result = self.settle(record, outcome)
         except DeliveryError as error:
             result = error
         if getattr(result, "pending", False):
             return None
-        with self.channel.sessions() as session:
-            state = queue.confirm(session, record.delivery_id, result)
+        with self.sessions() as session:
+            state = ports.confirm_delivery(session, record.delivery_id, result)
         log.info("delivery %s confirmed by PUBLISHJOBFINISH: %s", record.delivery_id, state)
         return None
 
-    def _on_subscribe(self, db: Session, outlet: Outlet, message: dict) -> str:
+    def _on_subscribe(self, db: Session, outlet: OutletInfo, message: dict) -> str:
         scene = (message.get("EventKey") or "").removeprefix("qrscene_") or None
         follower = self._follow(db, outlet, message["FromUserName"], scene)
         latest = self._latest_text(db, outlet)
         return f"感谢关注{outlet.name}（{follower}）！\n{latest}"
 
-    def _on_scan(self, db: Session, outlet: Outlet, message: dict) -> None:
+    def _on_scan(self, db: Session, outlet: OutletInfo, message: dict) -> None:
         self._follow(db, outlet, message["FromUserName"], message.get("EventKey") or None)
         return None
 
-    def _on_unsubscribe(self, db: Session, outlet: Outlet, message: dict) -> None:
+    def _on_unsubscribe(self, db: Session, outlet: OutletInfo, message: dict) -> None:
         row = db.scalar(select(WeChatFollower).where(
             WeChatFollower.appid == outlet.key,
             WeChatFollower.openid == message["FromUserName"]))
@@ -133,13 +133,13 @@ class Inbox:
         db.commit()
         return None
 
-    def _on_click(self, db: Session, outlet: Outlet, message: dict) -> str:
+    def _on_click(self, db: Session, outlet: OutletInfo, message: dict) -> str:
         key = message.get("EventKey") or ""
         if key.startswith("column:"):
             return self._latest_text(db, outlet, column=key.removeprefix("column:"))
         return self._latest_text(db, outlet)
 
-    def _on_text(self, db: Session, outlet: Outlet, message: dict) -> str:
+    def _on_text(self, db: Session, outlet: OutletInfo, message: dict) -> str:
         content = (message.get("Content") or "").strip()
         for keyword, answer in (outlet.config or {}).get("keywords", {}).items():
             if keyword and keyword in content:
@@ -153,7 +153,7 @@ class Inbox:
         waits 5 s), then ask WeChat to push again (503)."""
         deadline = time.monotonic() + WAIT_FOR_SUBMIT_SECONDS
         while True:
-            with self.channel.read_sessions() as db:
+            with self.read_sessions() as db:
                 record = db.scalar(select(WeChatPublication).where(
                     WeChatPublication.appid == appid, WeChatPublication.publish_id == publish_id))
                 unrecorded = record is None and db.scalar(select(WeChatPublication.id).where(
@@ -165,13 +165,13 @@ class Inbox:
                 raise NotYet(publish_id)
             time.sleep(0.05)
 
-    def _follow(self, db: Session, outlet: Outlet, openid: str, scene: str | None) -> str:
+    def _follow(self, db: Session, outlet: OutletInfo, openid: str, scene: str | None) -> str:
         """Record the follower under the union account the QR code names (if it is the
         outlet's account or beneath it), else under the outlet's account; its name."""
-        account = outlet.account
+        account = ports.account_by_id(db, outlet.account_id)
         if scene:
-            named = db.scalar(select(Account).where(Account.code == scene))
-            if named is not None and named.is_within(outlet.account):
+            named = ports.find_account(db, scene)
+            if named is not None and named.is_within(account):
                 account = named
         row = db.scalar(select(WeChatFollower).where(WeChatFollower.appid == outlet.key,
                                                      WeChatFollower.openid == openid))
@@ -184,15 +184,18 @@ class Inbox:
         db.commit()
         return account.name
 
-    def _latest_text(self, db: Session, outlet: Outlet, column: str | None = None) -> str:
-        query = (select(WeChatPublication.title, WeChatPublication.article_url)
+    def _latest_text(self, db: Session, outlet: OutletInfo, column: str | None = None) -> str:
+        query = (select(WeChatPublication.post_id, WeChatPublication.title,
+                        WeChatPublication.article_url)
                  .where(WeChatPublication.appid == outlet.key,
                         WeChatPublication.status == "published")
-                 .order_by(WeChatPublication.published_at.desc()).limit(LATEST))
+                 .order_by(WeChatPublication.published_at.desc()))
+        # A column's latest are among the account's recent ones: look a little further back.
+        rows = db.execute(query.limit(LATEST * 10 if column else LATEST)).all()
         if column:
-            query = (query.join(Post, Post.id == WeChatPublication.post_id)
-                     .join(Column, Column.id == Post.column_id).where(Column.slug == column))
-        rows = db.execute(query).all()
+            shown = ports.posts_in_column(db, {row.post_id for row in rows}, column)
+            rows = [row for row in rows if row.post_id in shown][:LATEST]
+        rows = [(row.title, row.article_url) for row in rows]
         if not rows:
             return "暂无文章，敬请关注。"
         lines = [f"{number}. {title}\n{url}" for number, (title, url) in

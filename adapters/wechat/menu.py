@@ -11,14 +11,13 @@ import logging
 
 import requests
 from pydantic import BaseModel
-from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from adapters.wechat.errors import classify
-from hub.accounts.models import Account
+from hub import ports
 from hub.channels import DeliveryError
 from hub.errors import BadRequest, Conflict
-from hub.outlets.models import Outlet
+from hub.ports import AccountInfo
 
 log = logging.getLogger("adapters.wechat")
 TOP_NAME_MAX_BYTES = 16
@@ -46,7 +45,7 @@ def _button(column, max_bytes: int) -> dict:
     return {"type": "click", "name": column.name, "key": f"column:{column.slug}"}
 
 
-def menu_for(account: Account) -> dict:
+def menu_for(account: AccountInfo) -> dict:
     columns = list(account.columns)
     if not columns:
         raise BadRequest(f"账号 {account.code} 没有栏目，无法生成菜单", field="columns")
@@ -61,15 +60,13 @@ def menu_for(account: Account) -> dict:
     return {"button": [_button(c, TOP_NAME_MAX_BYTES) for c in shown] + [more]}
 
 
-def push_menu(channel, db, account: Account) -> MenuOut:
+def push_menu(channel, db, account: AccountInfo) -> MenuOut:
     """Create the menu on every official account bound to `account`."""
-    outlets = list(db.scalars(select(Outlet).where(Outlet.account_id == account.id,
-                                                   Outlet.channel == "wechat",
-                                                   Outlet.enabled.is_(True))))
-    if not outlets:
+    targets = ports.outlets(db, "wechat", account_ids=[account.id],
+                            hub_secret=channel.config.secret())
+    if not targets:
         raise Conflict(f"账号 {account.code} 没有绑定公众号", field="account")
     menu = menu_for(account)
-    targets = [channel.outlet_info(outlet) for outlet in outlets]
     db.commit()  # no transaction held open while WeChat answers
     results = []
     for outlet in targets:

@@ -6,13 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g
 from pydantic import BaseModel, Field
 
-from hub import channels
+from hub import channels, ports
 from hub.api import route
-from hub.errors import Unauthorized
-from hub.members import identity as ids
-from hub.members import sessions, verification
-from hub.members.models import MemberIdentity
-from hub.mp.profiles import profile
 
 bp = Blueprint("wechat_mp", __name__, url_prefix="/mp/v1")
 TAG = "mini-program"
@@ -26,19 +21,13 @@ def _miniprogram():
     return channels.get_channel("wechat").miniprogram
 
 
-def _keys() -> ids.IdKeys:
-    return ids.IdKeys.from_config(current_app.config["HUB"])
-
-
 @route(bp, "/session", "POST", summary="小程序登录：wx.login 的 code 换会员登录凭证", tag=TAG,
        body=CodeIn, auth=None, errors=(429, 503))
 def open_session(body: CodeIn):
     openid, unionid = _miniprogram().sign_in(body.code)  # before any database work, as below
-    person = verification.sign_in(g.db, openid, unionid=unionid)
-    token = sessions.issue(current_app.config["HUB"].secret(), person.id, person.openid)
+    signed_in = ports.sign_in_member(g.db, current_app.config["HUB"], openid, unionid)
     settings = channels.get_channel("wechat").settings
-    return {"token": token, "expires_in": sessions.MAX_AGE_SECONDS,
-            "profile": profile(g.db, person, _keys()),
+    return {**signed_in,
             # What wx.requestSubscribeMessage asks for, by the names /mp/v1/subscriptions uses.
             "subscribe_templates": {"news": settings.template_news,
                                     "course_reminder": settings.template_course}}
@@ -49,8 +38,4 @@ def open_session(body: CodeIn):
 def share_phone(body: CodeIn):
     # WeChat first: the request's transaction (on SQLite, the write lock) starts only after.
     phone = _miniprogram().phone(body.code)
-    person = g.db.get(MemberIdentity, g.member.identity_id)
-    if person is None or person.openid != g.member.openid:
-        raise Unauthorized("会员登录凭证无效")
-    verification.sign_in(g.db, person.openid, phone=phone)
-    return {"profile": profile(g.db, person, _keys())}
+    return {"profile": ports.member_phone(g.db, current_app.config["HUB"], g.member, phone)}

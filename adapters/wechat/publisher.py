@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
@@ -26,8 +26,15 @@ from adapters.wechat.errors import NO_MASS_QUOTA, QUOTA_TODAY, classify, describ
 from adapters.wechat.models import WeChatPublication
 from adapters.wechat.records import Records, seconds_to_beijing_midnight
 from content.images import ImageRejected
-from hub.channels import DeliveryJob, PermanentError, Receipt, TransientError
-from hub.db import utcnow
+from hub.channels import (
+    DeliveryJob,
+    OutletInfo,
+    PermanentError,
+    PostSnapshot,
+    Receipt,
+    TransientError,
+)
+from hub.ports import utcnow
 
 log = logging.getLogger("adapters.wechat")
 
@@ -39,7 +46,6 @@ FAILED_STATUS = {
 }
 MASS_DUPLICATE = 45065
 RECOVERY_PAGES = 3  # pages of 20 newest articles searched for a submit whose answer was lost
-_MEDIA_PATH = re.compile(r"^/media/(\d+)/([0-9a-f]{8,64})$")
 
 
 @dataclass(frozen=True)
@@ -53,20 +59,22 @@ class JobOutcome:
 
 
 class Publisher:
-    def __init__(self, channel):
-        self.channel = channel  # settings, records, images and clients come from the channel
+    """Publishes a post as an article on one official account and withdraws it.
 
-    @property
-    def records(self) -> Records:
-        return self.channel.records
+    It gets what it needs: where publications are recorded, the adapter's settings, a
+    client per official account, the article form of a post, and images' bytes.
+    """
 
-    @property
-    def settings(self):
-        return self.channel.settings
+    def __init__(self, *, records: Records, settings,
+                 client_for: Callable[[OutletInfo], object],
+                 article: Callable[[PostSnapshot, OutletInfo], render.Article],
+                 image_bytes: Callable[[str], bytes | None]):
+        self.records, self.settings = records, settings
+        self.client_for, self.article, self.image_bytes = client_for, article, image_bytes
 
     # -- deliver -----------------------------------------------------------------------------
     def deliver(self, job: DeliveryJob) -> Receipt:
-        client = self.channel.client_for(job.outlet)
+        client = self.client_for(job.outlet)
         record = self.records.for_job(job)
         doing = "发布到公众号"
         try:
@@ -81,7 +89,7 @@ class Publisher:
             raise classify(exc, doing=doing) from None
 
     def _publish(self, client, job: DeliveryJob, record: WeChatPublication) -> Receipt:
-        article = self.channel.article(job.post, job.outlet)
+        article = self.article(job.post, job.outlet)
         found = render.problems(article, job.post.body)
         if found:
             raise PermanentError("；".join(found))
@@ -233,7 +241,7 @@ class Publisher:
         record = self.records.existing(job.idempotency_key)
         if record is None or record.status in ("deleted", "failed", "new"):
             return
-        client = self.channel.client_for(job.outlet)
+        client = self.client_for(job.outlet)
         try:
             self._withdraw(client, job, record)
         except (WeChatClientException, requests.RequestException) as exc:
@@ -288,7 +296,7 @@ class Publisher:
     def _cover(self, cover_url: str | None) -> bytes | None:
         if not cover_url:
             return None
-        data = self.channel.image_bytes(cover_url)
+        data = self.image_bytes(cover_url)
         if data is None:
             raise TransientError("封面图片暂时取不到")
         return data
@@ -302,7 +310,7 @@ class Publisher:
     def _upload_one(self, client, src: str) -> str | None:
         """The WeChat URL of one body image, or None if this image cannot go (it is left
         out, its alt text kept); a passing failure (network, busy) fails the attempt."""
-        data = self.channel.image_bytes(src)
+        data = self.image_bytes(src)
         if data is None:
             log.warning("article image not available, left out: %s", src[:200])
             return None
@@ -328,10 +336,3 @@ def outcome_from_status(publish_id: str, answer: dict) -> JobOutcome:
 
 def published_receipt(record: WeChatPublication) -> Receipt:
     return Receipt(external_id=record.article_id, external_url=record.article_url)
-
-
-def media_reference(src: str, public_url: str) -> tuple[int, str] | None:
-    """(media id, digest) when `src` is one of the hub's own media URLs."""
-    path = src[len(public_url):] if public_url and src.startswith(public_url) else src
-    match = _MEDIA_PATH.match(path.split("?", 1)[0])
-    return (int(match.group(1)), match.group(2)) if match else None

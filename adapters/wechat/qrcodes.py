@@ -12,14 +12,13 @@ import io
 import qrcode
 import requests
 from pydantic import BaseModel
-from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from adapters.wechat.errors import classify
-from hub.accounts.models import Account
-from hub.channels import DeliveryError
+from hub import ports
+from hub.channels import DeliveryError, OutletInfo
 from hub.errors import BadRequest, Conflict
-from hub.outlets.models import Outlet
+from hub.ports import AccountInfo
 
 
 class QrCodeOut(BaseModel):
@@ -31,21 +30,21 @@ class QrCodeOut(BaseModel):
     url: str  # what the QR code encodes; any QR renderer (or qr_png below) can draw it
 
 
-def nearest_official_account(db, account: Account) -> Outlet:
+def nearest_official_account(db, account: AccountInfo, hub_secret: str) -> OutletInfo:
     """The account's own official account, else the one of its nearest ancestor."""
     ancestors = account.ancestor_ids()
-    outlets = {o.account_id: o for o in db.scalars(select(Outlet).where(
-        Outlet.account_id.in_(ancestors), Outlet.channel == "wechat",
-        Outlet.enabled.is_(True)).order_by(Outlet.id))}
+    outlets = {}
+    for outlet in ports.outlets(db, "wechat", account_ids=ancestors, hub_secret=hub_secret):
+        outlets.setdefault(outlet.account_id, outlet)  # the oldest of an account's
     for account_id in reversed(ancestors):  # self first, then upwards
         if account_id in outlets:
             return outlets[account_id]
     raise Conflict(f"账号 {account.code} 及其上级都没有绑定公众号", field="account")
 
 
-def create_for(channel, db, account: Account) -> QrCodeOut:
+def create_for(channel, db, account: AccountInfo) -> QrCodeOut:
     """A permanent string-scene QR code (QR_LIMIT_STR_SCENE) naming the account."""
-    outlet = channel.outlet_info(nearest_official_account(db, account))
+    outlet = nearest_official_account(db, account, channel.config.secret())
     db.commit()  # no transaction held open while WeChat answers
     request = {"action_name": "QR_LIMIT_STR_SCENE",
                "action_info": {"scene": {"scene_str": account.code}}}

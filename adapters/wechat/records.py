@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.wechat.models import WeChatCallUsage, WeChatPublication
 from hub.channels import DeliveryJob
-from hub.db import utcnow
+from hub.ports import utcnow
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -27,8 +27,10 @@ from wechatpy.exceptions import WeChatClientException
 from adapters.wechat import errors
 from adapters.wechat.models import WeChatSubscribeNotice
 from adapters.wechat.settings import WeChatSettings
-from hub import channels
+from hub import channels, ports
 from hub.channels import (
+    Channel,
+    ChannelContext,
     CredentialsError,
     DeliveryError,
     DeliveryJob,
@@ -37,9 +39,8 @@ from hub.channels import (
     PostSnapshot,
     Receipt,
 )
-from hub.db import make_session_factory, utcnow
 from hub.errors import HubError
-from hub.members.models import MemberFollow, MemberIdentity, MemberSubscription
+from hub.ports import utcnow
 
 log = logging.getLogger("adapters.wechat.subscribe")
 NEWS, COURSE = "news", "course_reminder"
@@ -61,20 +62,21 @@ class Message:
     data: dict
 
 
-class SubscribeChannel:
+class SubscribeChannel(Channel):
     name = "mp_subscribe"
     label = "小程序订阅消息"
     max_concurrency = 4
     updates_in_place = True  # an edited post sends nothing new
 
     def __init__(self, settings: WeChatSettings | None = None):
+        super().__init__()
         self.settings = settings or WeChatSettings.from_env()
         self.sessions = None
         self.read_sessions = None
 
-    def attach(self, config, sessions) -> None:
-        self.sessions = sessions
-        self.read_sessions = make_session_factory(sessions.kw["bind"], read_only=True)
+    def attach(self, context: ChannelContext) -> None:
+        super().attach(context)
+        self.sessions, self.read_sessions = context.sessions, context.read_sessions
 
     def lane(self, outlet: OutletInfo) -> str:
         return "mp_subscribe"
@@ -117,29 +119,24 @@ class SubscribeChannel:
         """Nothing to do: WeChat cannot recall a subscribe message."""
 
     # -- course reminders, from the scheduler's tick -----------------------------------------
-    def tick(self, sessions) -> None:
+    def tick(self, context: ChannelContext) -> None:
         """Remind members whose course starts soon (hub.campaigns.schedule says who, once);
         a reminder that could not be sent is handed back, for the next tick."""
-        from hub.campaigns import schedule
-        from hub.campaigns.models import Campaign
-
+        sessions = context.sessions
         if self.sessions is None or not self._configured():
             return
-        due = schedule.course_reminders(sessions)
+        due = ports.course_reminders(sessions)
         if not due:
             return
-        with self.read_sessions() as db:
-            posts = dict(db.execute(select(Campaign.id, Campaign.post_id).where(
-                Campaign.id.in_({entry["campaign_id"] for entry in due}))).all())
         client = self._wechat().miniprogram.client()
         for entry in due:
             if not self._allowed(entry["identity_id"], COURSE):
                 continue
             try:
-                self._send_one(client, posts[entry["campaign_id"]], entry["identity_id"],
+                self._send_one(client, entry["post_id"], entry["identity_id"],
                                entry["openid"], self._reminder(entry), None)
             except (DeliveryError, requests.RequestException) as exc:
-                schedule.reminder_not_sent(sessions, entry["claim_id"])
+                ports.reminder_not_sent(sessions, entry["claim_id"])
                 log.warning("course reminder for campaign %s not sent: %s",
                             entry["campaign_id"], getattr(exc, "message", type(exc).__name__))
 
@@ -161,30 +158,16 @@ class SubscribeChannel:
 
     def _allowed(self, identity_id: int, template: str) -> bool:
         with self.read_sessions() as db:
-            left = db.scalar(select(MemberSubscription.allowances).where(
-                MemberSubscription.identity_id == identity_id,
-                MemberSubscription.template == template))
-        return bool(left)
+            return ports.allowances_left(db, identity_id, template) > 0
 
     # -- the members to tell ---------------------------------------------------------------
     def _followers(self, job: DeliveryJob) -> list[tuple[int, str]]:
         """Followers of the outlet's account with an allowance left and no notice yet."""
-        from hub.accounts.models import Account
-
         told = select(WeChatSubscribeNotice.identity_id).where(
             WeChatSubscribeNotice.post_id == job.post.id,
             WeChatSubscribeNotice.template == NEWS)
-        query = (select(MemberIdentity.id, MemberIdentity.openid)
-                 .join(MemberFollow, MemberFollow.identity_id == MemberIdentity.id)
-                 .join(Account, Account.id == MemberFollow.account_id)
-                 .join(MemberSubscription, MemberSubscription.identity_id == MemberIdentity.id)
-                 .where(Account.code == job.outlet.account_code,
-                        MemberSubscription.template == NEWS,
-                        MemberSubscription.allowances > 0,
-                        MemberIdentity.id.not_in(told))
-                 .order_by(MemberIdentity.id))
         with self.read_sessions() as db:
-            return [(row.id, row.openid) for row in db.execute(query)]
+            return ports.notifiable_followers(db, job.outlet.account_code, NEWS, told=told)
 
     # -- one message -----------------------------------------------------------------------
     def _claim(self, post_id: int, identity_id: int, notice: str,
@@ -239,27 +222,18 @@ class SubscribeChannel:
                 WeChatSubscribeNotice.id == notice_id).values(state=state, msgid=msgid,
                                                              error=error, at=utcnow()))
             if state in ("sent", "refused"):
-                left = MemberSubscription.allowances - 1 if state == "sent" else 0
-                db.execute(update(MemberSubscription).where(
-                    MemberSubscription.identity_id == identity_id,
-                    MemberSubscription.template == allowance,
-                    MemberSubscription.allowances > 0).values(allowances=left,
-                                                             updated_at=utcnow()))
+                ports.use_allowance(db, identity_id, allowance, refused=state == "refused")
             db.commit()
 
     # -- binding -------------------------------------------------------------------------
     def bind_every_account(self, db, hub_secret: str) -> list[str]:
         """Bind an outlet on every account that has none yet, so each tells its followers;
         returns the codes of the accounts bound now (the demo, `hub wechat subscribe-all`)."""
-        from hub.accounts.models import Account
-        from hub.outlets.models import Outlet
-        from hub.outlets.services import bind_outlet
-
-        bound = set(db.scalars(select(Outlet.key).where(Outlet.channel == self.name)))
+        bound = ports.outlet_keys(db, self.name)
         added = []
-        for account in db.scalars(select(Account).order_by(Account.path)):
+        for account in ports.all_accounts(db):
             if account.code not in bound:
-                bind_outlet(db, account, channel=self.name, key=account.code,
+                ports.bind_outlet(db, account.code, channel=self.name, key=account.code,
                             name=f"{account.name}订阅消息", hub_secret=hub_secret)
                 added.append(account.code)
         return added

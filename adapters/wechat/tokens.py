@@ -23,9 +23,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.wechat.models import WeChatAccessToken
-from hub import crypto
+from hub import ports
 from hub.channels import TransientError
-from hub.db import utcnow
+from hub.ports import utcnow
 
 log = logging.getLogger("adapters.wechat")
 
@@ -136,12 +136,12 @@ class DatabaseTokenStore(_Base):
             row = db.get(WeChatAccessToken, appid)
             if row is None or not row.token_encrypted or row.expires_at is None:
                 return None
-            return Held(crypto.decrypt(self.hub_secret, row.token_encrypted), row.expires_at)
+            return Held(ports.decrypt(self.hub_secret, row.token_encrypted), row.expires_at)
 
     def _write(self, appid: str, held: Held) -> None:
         with self.sessions() as db:
             row = db.get(WeChatAccessToken, appid)
-            row.token_encrypted = crypto.encrypt(self.hub_secret, held.token)
+            row.token_encrypted = ports.encrypt(self.hub_secret, held.token)
             row.expires_at, row.refreshed_at = held.expires_at, utcnow()
             row.refreshes = (row.refreshes or 0) + 1
             db.commit()
@@ -200,14 +200,14 @@ class RedisTokenStore(_Base):
         stored = self.redis.hgetall(self._key("token", appid))
         if not stored:
             return None
-        token = crypto.decrypt(self.hub_secret, stored[b"token"].decode())
+        token = ports.decrypt(self.hub_secret, stored[b"token"].decode())
         expires = dt.datetime.fromtimestamp(float(stored[b"expires_at"]), dt.UTC)
         return Held(token, expires)
 
     def _write(self, appid: str, held: Held) -> None:
         key = self._key("token", appid)
         pipe = self.redis.pipeline()
-        pipe.hset(key, mapping={"token": crypto.encrypt(self.hub_secret, held.token),
+        pipe.hset(key, mapping={"token": ports.encrypt(self.hub_secret, held.token),
                                 "expires_at": str(held.expires_at.timestamp())})
         pipe.expireat(key, int(held.expires_at.timestamp()))
         pipe.execute()

@@ -105,7 +105,8 @@ def due_draws(sessions, now: dt.datetime | None = None) -> list[int]:
 
 def course_reminders(sessions, now: dt.datetime | None = None) -> list[dict]:
     """Members holding a seat on a course that starts within its reminder time, not yet
-    reminded: [{claim_id, identity_id, openid, campaign_id, title, course_starts_at, place}].
+    reminded: [{claim_id, identity_id, openid, campaign_id, post_id, title, course_starts_at,
+    place}].
     They are marked reminded in the same transaction, so each is handed out once; a send that
     fails is handed back with `reminder_not_sent`."""
     now = now or utcnow()
@@ -113,7 +114,7 @@ def course_reminders(sessions, now: dt.datetime | None = None) -> list[dict]:
         rows = db.execute(
             select(Claim.id, Claim.identity_id, MemberIdentity.openid, Campaign.id,
                    Campaign.title, Campaign.course_starts_at, Campaign.place,
-                   Campaign.remind_minutes)
+                   Campaign.remind_minutes, Campaign.post_id)
             .join(Campaign, Campaign.id == Claim.campaign_id)
             .join(MemberIdentity, MemberIdentity.id == Claim.identity_id)
             .where(Campaign.kind == Kind.course, Campaign.state == CampaignState.open,
@@ -126,7 +127,7 @@ def course_reminders(sessions, now: dt.datetime | None = None) -> list[dict]:
                        .values(reminded_at=now))
         db.commit()
     return [{"claim_id": row[0], "identity_id": row.identity_id, "openid": row.openid,
-             "campaign_id": row[3],
+             "campaign_id": row[3], "post_id": row.post_id,
              "title": row.title, "course_starts_at": local_iso(row.course_starts_at),
              "place": row.place} for row in due]
 

@@ -64,7 +64,7 @@ def deliveries_by_channel(db: Session, account: Account, days: int = 30
 def outlet_health(db: Session, account: Account) -> list[dict]:
     """Per channel: outlets bound, how many have broken credentials, and online/offline where
     the channel can tell (an optional `outlet_status(outlets) -> {id: "online"|"offline"}`)."""
-    from hub.console.previews import outlet_info
+    from hub.outlets.services import outlet_info
 
     outlets = list(db.scalars(select(Outlet).where(
         Outlet.account_id.in_(_in_subtree(account)), Outlet.enabled.is_(True))))
@@ -76,9 +76,9 @@ def outlet_health(db: Session, account: Account) -> list[dict]:
         row = {"channel": _label(name), "total": len(group),
                "broken": sum(1 for o in group if o.broken_reason), "online": None,
                "offline": None}
-        status_of = getattr(channels.get_channel(name), "outlet_status", None)
-        if status_of is not None:
-            statuses = status_of([outlet_info(o) for o in group]) or {}
+        channel = channels.get_channel(name)
+        statuses = channel.outlet_status([outlet_info(o) for o in group]) if channel else {}
+        if statuses:
             row["online"] = sum(1 for v in statuses.values() if v == "online")
             row["offline"] = sum(1 for v in statuses.values() if v == "offline")
         health.append(row)

@@ -20,7 +20,7 @@ from hub.deliveries.views import delivery_out
 from hub.errors import BadRequest, HubError, NotFound
 from hub.media import services as media
 from hub.outlets.models import Outlet
-from hub.outlets.services import NOTIFY_CHANNELS, outlets_of
+from hub.outlets.services import is_post_outlet, outlets_of
 from hub.posts import services as posts
 from hub.posts.schemas import PostCreate, PostUpdate, PublishIn
 from hub.posts.workflow import Action, InvalidTransition, NotPermitted, next_state
@@ -59,7 +59,7 @@ def _validated(model: type[BaseModel], data: dict) -> BaseModel:
 def offered_channels(account) -> list[tuple[str, str]]:
     """Channels the account has outlets on (those an editor may narrow a post to)."""
     names = sorted({o.channel for o in outlets_of(g.db, [account.id])
-                    if o.channel not in NOTIFY_CHANNELS and channels.get_channel(o.channel)})
+                    if is_post_outlet(o)})
     return [(name, channels.get_channel(name).label) for name in names]
 
 

@@ -23,16 +23,21 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from hub import channels
-from hub.channels import DeliveryError, OutletInfo
-from hub.deliveries.queue import snapshot
-from hub.outlets.services import NOTIFY_CHANNELS, outlets_of, reached_accounts, target_outlets
+from hub.channels import DeliveryError
+from hub.outlets.services import (
+    is_post_outlet,
+    outlet_info,
+    outlets_of,
+    reached_accounts,
+    target_outlets,
+)
+from hub.publication import snapshot
 
 log = logging.getLogger("hub.console")
 PHONE_SIZE = (320, 568)
 BROWSER_SIZE = (420, 560)
 CARD_SIZE = (320, 260)
 SCREEN_WIDTH = 420
-PHONE_CHANNELS = ("wechat", "splash")  # read on a phone when the outlet names no frame
 
 
 @dataclass
@@ -49,12 +54,6 @@ class Preview:
     excluded: bool
     error: str | None
     problems: list[str]
-
-
-def outlet_info(outlet) -> OutletInfo:
-    """The adapter's view of an outlet, without its secret: previews need no credentials."""
-    return OutletInfo(id=outlet.id, channel=outlet.channel, key=outlet.key, name=outlet.name,
-                      account_code=outlet.account.code, config=dict(outlet.config or {}))
 
 
 def rendered(db: Session, post, outlet, public_url: str) -> dict:
@@ -80,7 +79,8 @@ def frame_of(form: dict, channel: str) -> tuple[str, int, int, str | None]:
         return "card", *CARD_SIZE, pixels
     frame = form.get("frame")
     if frame not in ("phone", "browser", "screen"):
-        frame = "screen" if pixels else "phone" if channel in PHONE_CHANNELS else "card"
+        outlet = channels.get_channel(channel)
+        frame = "screen" if pixels else outlet.preview_frame if outlet else "card"
     if frame == "phone":
         return frame, *PHONE_SIZE, pixels
     if frame == "browser":
@@ -96,9 +96,9 @@ def previews_for(db: Session, post, public_url: str) -> list[Preview]:
     wanted = set(post.channels) if post.channels else None
     found = []
     for outlet in outlets_of(db, [post.account_id]):
-        channel = channels.get_channel(outlet.channel)
-        if channel is None or outlet.channel in NOTIFY_CHANNELS:
+        if not is_post_outlet(outlet):
             continue
+        channel = channels.get_channel(outlet.channel)
         excluded = wanted is not None and outlet.channel not in wanted
         error, form = None, {}
         if not excluded:
@@ -125,7 +125,7 @@ def reach_summary(db: Session, post) -> dict[str, int]:
     counts: dict[str, int] = {}
     for outlet in target_outlets(db, post, accounts):
         channel = channels.get_channel(outlet.channel)
-        if outlet.account_id == post.account_id and outlet.channel not in NOTIFY_CHANNELS:
+        if outlet.account_id == post.account_id and is_post_outlet(outlet):
             continue
         label = channel.label if channel else outlet.channel
         counts[label] = counts.get(label, 0) + 1

@@ -12,19 +12,17 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from content.markdown import render_markdown, summarize
-from hub import channels, crypto
+from hub import channels
 from hub.accounts.models import Account
-from hub.campaigns import links as campaign_links
-from hub.channels import DeliveryError, DeliveryJob, OutletInfo, PostSnapshot, Receipt
-from hub.clock import local_iso
+from hub.channels import DeliveryError, DeliveryJob, PostSnapshot, Receipt
 from hub.db import utcnow
 from hub.deliveries import services
 from hub.deliveries.models import TAKEABLE, Delivery, DeliveryAttempt
 from hub.deliveries.policy import RetryPolicy, state_after_failure, state_after_success
-from hub.media.models import Media
 from hub.outlets.models import Outlet
+from hub.outlets.services import outlet_info
 from hub.posts.models import Post
+from hub.publication import snapshot
 
 # How long a delivery waits for an outlet's confirmation when the receipt names no time.
 CONFIRM_WAIT_SECONDS = 300.0
@@ -115,11 +113,7 @@ def _outlets(db: Session, ids: set[int], hub_secret: str) -> dict[int, tuple]:
                       .where(Outlet.id.in_(ids))).all()
     found = {}
     for outlet, account in rows:
-        secret = crypto.decrypt(hub_secret, outlet.secret_encrypted) \
-            if outlet.secret_encrypted else None
-        found[outlet.id] = (OutletInfo(id=outlet.id, channel=outlet.channel, key=outlet.key,
-                                       name=outlet.name, account_code=account.code,
-                                       config=dict(outlet.config or {}), secret=secret), account)
+        found[outlet.id] = (outlet_info(outlet, hub_secret), account)
     return found
 
 
@@ -135,26 +129,6 @@ def _supersede(delivery: Delivery, now: dt.datetime) -> None:
     delivery.state, delivery.withdrawn_at, delivery.lease_owner = "withdrawn", now, None
     delivery.last_error = "已有更新的版本，此版本不再投递"
     delivery.updated_at = now
-
-
-def snapshot(db: Session, post: Post, channel: str, account: Account,
-             public_url: str) -> PostSnapshot:
-    """The post as `channel` should see it on `account`'s outlets: its overrides applied."""
-    override = (post.overrides or {}).get(channel, {})
-    cover = db.get(Media, override.get("cover_media_id", post.cover_media_id) or -1)
-    campaign = campaign_links.link_for(db, post.id, public_url) \
-        if post.kind == "promotion" else None
-    return PostSnapshot(
-        id=post.id, version=post.version, kind=post.kind, account_code=account.code,
-        account_name=account.name, title=override.get("title", post.title),
-        summary=override.get("summary") or post.summary or summarize(post.body),
-        body=post.body, body_html=render_markdown(post.body),
-        link_url=post.link_url or (campaign.url if campaign else None),
-        cover_url=f"{public_url}/media/{cover.id}/{cover.sha256[:16]}" if cover else None,
-        valid_from=local_iso(post.valid_from), valid_until=local_iso(post.valid_until),
-        origin_account_code=post.account.code,
-        campaign_path=campaign.miniprogram_path if campaign else None,
-    )
 
 
 def record_outcomes(db: Session, outcomes: list[Outcome], policy: RetryPolicy) -> list[str]:

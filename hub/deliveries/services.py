@@ -14,7 +14,12 @@ from hub.db import utcnow
 from hub.deliveries.models import Delivery, PostReach
 from hub.errors import Conflict
 from hub.outlets.models import Outlet
-from hub.outlets.services import notify_outlets, reached_accounts, target_outlets
+from hub.outlets.services import (
+    is_notify_outlet,
+    notify_outlets,
+    reached_accounts,
+    target_outlets,
+)
 
 LIVE = ("pending", "sending", "delivered", "retrying")
 
@@ -108,7 +113,7 @@ def enqueue_withdrawal(db: Session, post) -> int:
 
 def enqueue_failure_notice(db: Session, delivery: Delivery, post) -> None:
     """Tell integrators (webhooks above the outlet's account) that a delivery failed."""
-    if delivery.channel == "webhook":
+    if is_notify_outlet(delivery.outlet):
         return  # never notify about the notifier itself: no loops
     outlet_account = delivery.outlet.account
     for hook in notify_outlets(db, [outlet_account]):

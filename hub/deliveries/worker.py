@@ -38,7 +38,6 @@ class Dispatcher:
     def __init__(self, config: Config, sessions, *, worker_id: str | None = None):
         self.config = config
         self.sessions = sessions
-        channels.attach(config, sessions)  # adapters with tables of their own get sessions
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.policy = RetryPolicy(config.max_attempts, config.retry_base_seconds,
                                   config.retry_cap_seconds)

@@ -12,10 +12,6 @@ from hub.audit.services import record
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.outlets.models import Outlet
 
-# Webhooks notify integrators about everything beneath their account; they are not an outlet
-# an editor picks per post.
-NOTIFY_CHANNELS = ("webhook",)
-
 
 def bind_outlet(db: Session, account: Account, *, channel: str, key: str, name: str,
                 config: dict | None = None, secret: str | None = None, hub_secret: str = "",
@@ -33,6 +29,16 @@ def bind_outlet(db: Session, account: Account, *, channel: str, key: str, name: 
     record(db, actor=actor, action="outlet.bind", account_id=account.id, subject_type="outlet",
            subject_id=outlet.id, channel=channel, key=key)
     return outlet
+
+
+def outlet_info(outlet: Outlet, hub_secret: str | None = None) -> channels.OutletInfo:
+    """An outlet row as adapters see it; with the hub's key, its credentials decrypted."""
+    secret = crypto.decrypt(hub_secret, outlet.secret_encrypted) \
+        if hub_secret and outlet.secret_encrypted else None
+    return channels.OutletInfo(id=outlet.id, channel=outlet.channel, key=outlet.key,
+                               name=outlet.name, account_code=outlet.account.code,
+                               config=dict(outlet.config or {}), secret=secret,
+                               account_id=outlet.account_id)
 
 
 def get_outlet(db: Session, outlet_id: int) -> Outlet:
@@ -66,7 +72,7 @@ def target_outlets(db: Session, post, accounts: list[Account]) -> list[Outlet]:
     wanted = set(post.channels) if post.channels else None
     outlets = []
     for outlet in outlets_of(db, [a.id for a in accounts]):
-        if channels.get_channel(outlet.channel) is None or outlet.channel in NOTIFY_CHANNELS:
+        if not is_post_outlet(outlet):
             continue
         if wanted is None or outlet.channel in wanted:
             outlets.append(outlet)
@@ -75,5 +81,17 @@ def target_outlets(db: Session, post, accounts: list[Account]) -> list[Outlet]:
 
 def notify_outlets(db: Session, accounts: list[Account]) -> list[Outlet]:
     ids = sorted({i for a in accounts for i in a.ancestor_ids()})
-    return [o for o in outlets_of(db, ids) if o.channel in NOTIFY_CHANNELS
-            and channels.get_channel(o.channel) is not None]
+    return [o for o in outlets_of(db, ids) if is_notify_outlet(o)]
+
+
+def is_post_outlet(outlet: Outlet) -> bool:
+    """An outlet of an enabled channel that takes posts (an editor picks it per post)."""
+    channel = channels.get_channel(outlet.channel)
+    return channel is not None and not channel.notifies_only
+
+
+def is_notify_outlet(outlet: Outlet) -> bool:
+    """An outlet of an enabled channel that hears about everything beneath its account
+    (integrators' webhooks) rather than taking posts."""
+    channel = channels.get_channel(outlet.channel)
+    return channel is not None and channel.notifies_only

@@ -25,12 +25,10 @@ from hub.posts.workflow import Action, Actor, InvalidTransition, NotPermitted, S
 from hub.users.models import User
 from hub.users.permissions import require_role, roles_on
 
-# The outlets of the product; an enabled adapter may add more (see hub.channels).
-STANDARD_CHANNELS = ("wechat", "web", "led", "splash", "webhook", "loopback")
-
 
 def known_channels() -> list[str]:
-    return sorted(set(STANDARD_CHANNELS) | set(channels.channel_names()))
+    """The outlets a post may name: those the configuration enabled (hub.channels)."""
+    return channels.channel_names()
 
 
 def get_post(db: Session, post_id: int) -> Post:

@@ -2,68 +2,44 @@
 CLI).
 
 A pull outlet delivers by writing its own tables, but adapters get snapshots, not sessions.
-The hub hands the adapter its configuration and session factory (`attach`, called by the
-dispatcher; the blueprint does the same when an app registers it); a process that did
-neither builds its own from the same HUB_* environment the hub reads. Each adapter keeps its
-own Store, so one attached elsewhere never decides where another writes.
+The bootstrap hands each adapter its context once (`Channel.attach`), and the adapter hands it
+to its Store. Nothing here builds an engine of its own: a Store used before the bootstrap
+attached it is a wiring bug, and says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
 
 from sqlalchemy.orm import Session
-
-from hub.config import Config
-from hub.db import make_engine, make_session_factory
 
 
 class Store:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sessions = None
-        self._read_sessions = None
-        self._config: Config | None = None
+        self._context = None
 
-    def attach(self, sessions, config: Config) -> None:
-        engine = sessions.kw["bind"]
-        with self._lock:
-            self._sessions, self._config = sessions, config
-            self._read_sessions = make_session_factory(engine, read_only=True)
+    def attach(self, context) -> None:
+        """The adapter's `hub.channels.ChannelContext` (its config and session factories)."""
+        self._context = context
 
-    def attach_from_app(self, state) -> None:
-        """Blueprint hook (`bp.record`): use the registering app's sessions and settings."""
-        app = state.app
-        self.attach(app.extensions["hub.sessions"], app.config["HUB"])
-
-    def attach_if_unset(self, db: Session, config: Config | None) -> None:
-        """Adopt the database of a session the hub handed over (the demo loader's), unless
-        the hub already attached its own."""
-        if self._sessions is None and config is not None:
-            self.attach(make_session_factory(db.get_bind()), config)
-
-    def _ensure(self) -> None:
-        if self._sessions is None:
-            config = Config.from_env()
-            self.attach(make_session_factory(make_engine(config.database_url)), config)
+    def _attached(self):
+        if self._context is None:
+            raise RuntimeError("adapter store used before the hub's bootstrap attached it")
+        return self._context
 
     @property
-    def config(self) -> Config:
-        self._ensure()
-        return self._config
+    def config(self):
+        return self._attached().config
 
     @contextlib.contextmanager
     def session(self) -> Session:
         """A session that may write (on SQLite it takes the write lock when it begins)."""
-        self._ensure()
-        with self._sessions() as db:
+        with self._attached().sessions() as db:
             yield db
 
     @contextlib.contextmanager
     def reading(self) -> Session:
         """A session that only reads: it never waits for a writer, so a check run inside a
         publishing transaction cannot deadlock on it."""
-        self._ensure()
-        with self._read_sessions() as db:
+        with self._attached().read_sessions() as db:
             yield db

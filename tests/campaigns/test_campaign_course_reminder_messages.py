@@ -27,7 +27,9 @@ def sandbox_app(app, config):
     channels.get_channel("wechat").settings = WeChatSettings(
         api_base=server.url, timeout=5.0, miniprogram_appid=creds.appid,
         miniprogram_secret=creds.secret)
-    channels.attach(config, app.extensions["hub.sessions"])
+    channels.attach(channels.ChannelContext(config=config,
+                                            sessions=app.extensions["hub.sessions"],
+                                            read_sessions=app.extensions["hub.read_sessions"]))
     yield server, creds.appid
     server.shutdown()
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from html import escape
 
-from hub.channels import OutletInfo, PostSnapshot, Receipt
+from hub.channels import Channel, OutletInfo, PostSnapshot, Receipt
 
 PASSWORD = "gonghui-demo-2026"
 
 
-class ScreenDouble:
+class ScreenDouble(Channel):
     """Stands in for an outlet with a pixel size (an LED screen): renders a slide of the
     screen's size, and takes every delivery."""
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    func,
     select,
     text,
 )
@@ -23,7 +22,9 @@ from sqlalchemy.orm import registry
 from werkzeug.test import Client
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from hub import channels
 from hub.accounts.models import Account
+from hub.channels import ChannelContext
 from hub.db import make_engine, utcnow
 from hub.errors import BadRequest, NotFound
 from hub.pull import batches, conditional
@@ -215,9 +216,14 @@ def test_a_file_named_by_its_hash_is_immutable_and_a_missing_one_is_404():
 
 # -- the store ------------------------------------------------------------------------------
 
+def _context(app, config):
+    return ChannelContext(config=config, sessions=app.extensions["hub.sessions"],
+                          read_sessions=app.extensions["hub.read_sessions"])
+
+
 def test_the_store_writes_and_reads_through_the_sessions_it_was_given(app, config):
     store = Store()
-    store.attach(app.extensions["hub.sessions"], config)
+    store.attach(_context(app, config))
     with store.session() as db:
         db.add(Account(code="test-pull", name="测试工会", level="town", path="/"))
         db.commit()
@@ -226,24 +232,16 @@ def test_the_store_writes_and_reads_through_the_sessions_it_was_given(app, confi
     assert store.config is config
 
 
-def test_the_store_adopts_a_handed_session_only_when_unattached(app, config, db):
-    store = Store()
-    store.attach_if_unset(db, config)
-    assert store.config is config
-    other = Store()
-    other.attach(app.extensions["hub.sessions"], config)
-    other.attach_if_unset(db, None)
-    assert other.config is config
+def test_every_adapter_store_is_attached_by_the_bootstrap(app, config):
+    for channel in channels.all_channels():
+        assert channel.context is not None and channel.context.config is config
 
 
-def test_an_unattached_store_reads_the_hub_environment(monkeypatch, database_url, engine):
+def test_an_unattached_store_says_so_rather_than_build_an_engine(monkeypatch, database_url):
     monkeypatch.setenv("HUB_DATABASE_URL", database_url)
     store = Store()
-    assert store.config.database_url == database_url
-    with store.reading() as db:
-        assert db.scalar(select(func.count(Account.id))) == 0
-    with store.session() as db:
-        db.get_bind().dispose()  # the engine it built for itself
+    with pytest.raises(RuntimeError, match="bootstrap"), store.reading():
+        pass
 
 
 # -- batches --------------------------------------------------------------------------------

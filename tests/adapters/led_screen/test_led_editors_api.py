@@ -126,3 +126,17 @@ def test_openapi_describes_the_controller_protocol_and_the_editors_api(client, l
                  "/led/v1/pairings", "/api/v1/led/screens", "/api/v1/led/posts/{post_id}/options",
                  "/splash/v1/manifest", "/splash/v1/events"):
         assert path in paths, path
+
+
+def test_an_led_outlet_is_online_once_its_screens_poll(client, db, device_token):
+    """The console's outlet health: a screen group that has not polled is offline."""
+    from hub import channels, ports
+
+    channel = channels.get_channel("led")
+    outlet = ports.outlets(db, "led", key="mz-screens")[0]
+    assert channel.outlet_status([outlet]) == {outlet.id: "offline"}
+    token = device_token("mz-culture-square")
+    polled = client.get("/led/v1/playlist", headers={"Authorization": f"Bearer {token}"})
+    assert polled.status_code == 200
+    db.rollback()  # a new snapshot: see the poll the hub just recorded
+    assert channel.outlet_status([outlet]) == {outlet.id: "online"}

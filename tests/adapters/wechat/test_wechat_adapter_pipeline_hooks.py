@@ -11,18 +11,19 @@ from sqlalchemy import select
 
 from hub import channels
 from hub.accounts.services import get_account
-from hub.channels import PermanentError, Receipt
+from hub.channels import Channel, PermanentError, Receipt
 from hub.deliveries import queue
 from hub.deliveries.models import Delivery
 from hub.outlets.services import bind_outlet
 
 
-class Confirming:
+class Confirming(Channel):
     """Accepts a send, confirms later; a second call reports what the outlet did."""
 
     name, label, max_concurrency, updates_in_place = "confirming", "待确认终端", 4, True
 
     def __init__(self):
+        super().__init__()
         self.calls: list[int] = []
         self.refuse_titles_over = 1000
 
@@ -40,9 +41,6 @@ class Confirming:
 
     def withdraw(self, job):
         return None
-
-    def lane(self, outlet):
-        return str(outlet.id)
 
 
 @pytest.fixture
