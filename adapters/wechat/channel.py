@@ -12,12 +12,13 @@ import requests
 
 from adapters.wechat import credentials, demo, render
 from adapters.wechat.client import HubWeChatClient
-from adapters.wechat.embedded import EmbeddedSandbox
+from adapters.wechat.embedded import EmbeddedSandbox, sandbox_state_file
+from adapters.wechat.errors import WeChatNotConfigured
 from adapters.wechat.inbox import Inbox
 from adapters.wechat.miniapp import MiniProgram
 from adapters.wechat.publisher import Publisher, media_reference
 from adapters.wechat.records import Records
-from adapters.wechat.settings import WeChatSettings
+from adapters.wechat.settings import WECHAT_API, WeChatSettings
 from adapters.wechat.tokens import DatabaseTokenStore, RedisTokenStore
 from hub import crypto
 from hub.accounts.models import Account
@@ -29,7 +30,8 @@ from hub.media.models import Media
 log = logging.getLogger("adapters.wechat")
 EXTERNAL_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 
-_sandboxes: dict[int, EmbeddedSandbox] = {}  # one embedded sandbox per port and process
+# One embedded sandbox per port (and state file) and process.
+_sandboxes: dict[tuple[int, str], EmbeddedSandbox] = {}
 _sandboxes_lock = threading.Lock()
 
 
@@ -47,6 +49,7 @@ class WeChatChannel:
         self.config = None
         self.sessions = None
         self.read_sessions = None
+        self._said_where = False
         self.tokens = None
         self.records: Records | None = None
         self.publisher = Publisher(self)
@@ -67,18 +70,47 @@ class WeChatChannel:
                                           **store_options)
         else:
             self.tokens = DatabaseTokenStore(sessions, config.secret(), **store_options)
+        self._say_where_wechat_is()
+
+    # -- where WeChat is: a URL, the sandbox, or nowhere -------------------------------------
+    def uses_sandbox(self) -> bool:
+        """The sandbox answers for WeChat when asked by name (HUB_WECHAT_API_BASE=sandbox) or,
+        with HUB_WECHAT_API_BASE unset, in demo mode (HUB_DEMO=1). Never otherwise: in
+        production an article "delivered" to a stand-in would be a lie to the editor."""
+        if self.settings.api_base:
+            return self.settings.wants_sandbox
+        return self.config is not None and bool(self.config.load_demo)
 
     def api_base(self) -> str:
-        if self.settings.api_base:
-            return self.settings.api_base
+        """Where WeChat calls go; WeChatNotConfigured (a PermanentError) if nowhere."""
+        if self.settings.api_url:
+            return self.settings.api_url
+        if not self.uses_sandbox():
+            raise WeChatNotConfigured()
         return self._sandbox().ensure_started()
 
     def _sandbox(self) -> EmbeddedSandbox:
-        port = self.settings.sandbox_port
+        key = (self.settings.sandbox_port, str(sandbox_state_file(self.config.var_dir)))
         with _sandboxes_lock:
-            if port not in _sandboxes:
-                _sandboxes[port] = EmbeddedSandbox(port)
-            return _sandboxes[port]
+            if key not in _sandboxes:
+                _sandboxes[key] = EmbeddedSandbox(*key)
+            return _sandboxes[key]
+
+    def _say_where_wechat_is(self) -> None:
+        """Once per channel, at start-up: where WeChat calls will go (never a secret)."""
+        if self._said_where:
+            return
+        self._said_where = True
+        if self.settings.api_url:
+            log.info("WeChat: calls go to %s", self.settings.api_url)
+        elif self.uses_sandbox():
+            log.info("WeChat: the WeChat sandbox answers (%s), on 127.0.0.1:%d",
+                     "HUB_WECHAT_API_BASE=sandbox" if self.settings.wants_sandbox
+                     else "demo mode", self.settings.sandbox_port)
+        else:
+            log.warning("WeChat is not configured: HUB_WECHAT_API_BASE is unset and HUB_DEMO=0, "
+                        "so WeChat deliveries and mini-program sign-in fail at once. Set "
+                        "HUB_WECHAT_API_BASE=%s (or =sandbox to rehearse).", WECHAT_API)
 
     def client_for(self, outlet: OutletInfo) -> HubWeChatClient:
         if self.tokens is None:
@@ -88,7 +120,7 @@ class WeChatChannel:
         except credentials.CredentialsInvalid as exc:
             raise CredentialsError(str(exc)) from None
         base = self.api_base()
-        if outlet.config.get("sandbox") and not self.settings.api_base:
+        if outlet.config.get("sandbox") and self.uses_sandbox():
             try:
                 self._sandbox().register(
                     creds, f"{self.config.public_url}/wechat/callback/{creds.appid}")

@@ -2,9 +2,10 @@
 phone-number code, and sends subscribe messages, through the same client and shared token
 store as the official accounts.
 
-Production sets HUB_MINIPROGRAM_APPID/SECRET. With the sandbox (HUB_WECHAT_API_BASE unset)
-the hub uses a demo app whose credentials it derives from its own secret, so every process
-agrees on them, and registers it with the sandbox before the first call.
+Production sets HUB_MINIPROGRAM_APPID/SECRET. With the sandbox (the demo, or
+HUB_WECHAT_API_BASE=sandbox) the hub uses a demo app whose credentials it derives from its
+own secret, so every process agrees on them, and registers it with the sandbox before the
+first call. With WeChat not configured at all, sign-in is a 503 saying so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from adapters.wechat.client import HubWeChatClient
 from adapters.wechat.credentials import Credentials
-from adapters.wechat.errors import errcode_of
+from adapters.wechat.errors import NOT_CONFIGURED, WeChatNotConfigured, errcode_of
 from hub.errors import BadRequest, HubError
 
 log = logging.getLogger("adapters.wechat")
@@ -36,6 +37,12 @@ class TooManyLogins(HubError):
 
 class NotConfigured(HubError):
     status, code = 503, "miniprogram_not_configured"
+
+
+class NoWeChat(HubError):
+    """HUB_WECHAT_API_BASE unset outside the demo: no WeChat to sign members in with."""
+
+    status, code = 503, "wechat_not_configured"
 
 
 def demo_credentials(hub_secret: str) -> Credentials:
@@ -58,17 +65,21 @@ class MiniProgram:
         if self.settings.miniprogram_appid and self.settings.miniprogram_secret:
             return Credentials(self.settings.miniprogram_appid,
                                self.settings.miniprogram_secret, "", None)
-        if self.settings.api_base:
+        if self.settings.api_url:
             raise NotConfigured("小程序未配置（HUB_MINIPROGRAM_APPID / HUB_MINIPROGRAM_SECRET）")
+        if not self.channel.uses_sandbox():
+            raise NoWeChat(NOT_CONFIGURED)
         return demo_credentials(self.channel.config.secret())
 
     def client(self) -> HubWeChatClient:
         creds = self.credentials()
-        if not self.settings.api_base:
-            self.channel._sandbox().ensure_started()
+        try:
+            base = self.channel.api_base()
+        except WeChatNotConfigured as exc:
+            raise NoWeChat(exc.message) from None
+        if self.channel.uses_sandbox():
             self.channel._sandbox().register(creds, None, account_type="miniprogram")
-        return HubWeChatClient(self.channel.api_base(), creds, self.channel.tokens,
-                               timeout=self.settings.timeout)
+        return HubWeChatClient(base, creds, self.channel.tokens, timeout=self.settings.timeout)
 
     def sign_in(self, js_code: str) -> tuple[str, str | None]:
         """(openid, unionid) for a wx.login code; a bad or used code is a 400."""

@@ -13,7 +13,9 @@ logger = logging.getLogger(__name__)
 class Background:
     """Runs functions after a delay on daemon threads; `shutdown` cancels what has not run."""
 
-    def __init__(self) -> None:
+    def __init__(self, after_each: Callable[[], Any] | None = None) -> None:
+        # Run on the same thread after each piece of work (the state saves what it touched).
+        self.after_each = after_each
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._timers: set[threading.Timer] = set()
@@ -31,14 +33,23 @@ class Background:
                 # A background failure must not die silently: it is a sandbox bug.
                 logger.exception("sandbox background work failed")
             finally:
-                with self._lock:
-                    self._timers.discard(timer)
+                self._after(timer)
 
         timer = threading.Timer(max(0.0, delay), run)
         timer.daemon = True
         with self._lock:
             self._timers.add(timer)
         timer.start()
+
+    def _after(self, timer: threading.Timer) -> None:
+        try:
+            if self.after_each is not None:
+                self.after_each()
+        except Exception:
+            logger.exception("sandbox background work could not save its state")
+        finally:
+            with self._lock:
+                self._timers.discard(timer)
 
     def pending(self) -> int:
         with self._lock:
