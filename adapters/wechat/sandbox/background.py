@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -55,9 +56,15 @@ class Background:
         with self._lock:
             return len(self._timers)
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: float = 5.0) -> None:
+        """Cancel what has not started; give what is running up to `wait` seconds to end
+        (and save what it did: a push just answered is recorded before the state closes)."""
         self.stop.set()
         with self._lock:
             timers, self._timers = list(self._timers), set()
         for timer in timers:
             timer.cancel()
+        deadline = time.monotonic() + wait
+        for timer in timers:
+            if timer is not threading.current_thread():
+                timer.join(max(0.0, deadline - time.monotonic()))

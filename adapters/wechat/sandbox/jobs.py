@@ -28,6 +28,7 @@ def article_url(base_url: str, article_id: str, idx: int) -> str:
 
 @dataclass
 class PendingPush:
+    appid: str
     record: CallbackRecord
     url: str
     push: SignedPush
@@ -46,7 +47,7 @@ def prepare_push(rt: SandboxRuntime, app: AppRecord, event: str, key: str, xml: 
         record.dropped = True
         return None
     push = sign_push(app, xml, int(rt.state.now()))
-    return PendingPush(record, app.callback_url, push, rt.state.generation)
+    return PendingPush(app.appid, record, app.callback_url, push, rt.state.generation)
 
 
 def deliver(rt: SandboxRuntime, pending: PendingPush) -> None:
@@ -56,6 +57,7 @@ def deliver(rt: SandboxRuntime, pending: PendingPush) -> None:
             if rt.state.generation != pending.generation:
                 return
             record_attempt(pending.record, attempt, rt.state.now())
+            rt.state.touch(pending.appid)
 
 
 def _complete(rt: SandboxRuntime, app: AppRecord, job: PublishJob) -> None:

@@ -295,7 +295,7 @@ class SandboxState:
         existing = self.app(record.appid)
         if existing is None:
             self._add(record)
-            self._note_touched(record.appid)
+            self.touch(record.appid)
             return record
         for name in ("secret", "token", "encoding_aes_key", "callback_url", "account_type",
                      "ghid"):
@@ -311,10 +311,11 @@ class SandboxState:
     def app(self, appid: str) -> AppRecord | None:
         app = self.apps.get(appid)
         if app is not None:
-            self._note_touched(appid)
+            self.touch(appid)
         return app
 
-    def _note_touched(self, appid: str) -> None:
+    def touch(self, appid: str) -> None:
+        """Note that this thread changes the app: its next `save_touched()` writes it."""
         if self.store is not None:
             touched = getattr(self._touched, "appids", None)
             if touched is None:
