@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from urllib.parse import urlsplit
 
 import click
 import requests
@@ -102,7 +103,8 @@ class WeChatChannel:
             return
         self._said_where = True
         if self.settings.api_url:
-            log.info("WeChat: calls go to %s", self.settings.api_url)
+            log.info("WeChat: calls go to %s (HUB_WECHAT_API_BASE)",
+                     urlsplit(self.settings.api_url).hostname)  # no user:password@
         elif self.uses_sandbox():
             log.info("WeChat: the WeChat sandbox answers (%s), on 127.0.0.1:%d",
                      "HUB_WECHAT_API_BASE=sandbox" if self.settings.wants_sandbox
