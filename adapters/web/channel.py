@@ -1,9 +1,8 @@
 """The web channel: a pull outlet. Delivering records the post in the site's own table (the
 page, feeds and sitemap change, and so do their ETags); withdrawing takes it off again.
 
-Its database sessions come through the optional `attach(config, sessions)` hook (the
-dispatcher calls it) or, in a web process, from the app its blueprint joins; failing both it
-builds its own from HUB_DATABASE_URL.
+Its database sessions come through `attach(context)`, called once per process by the hub's
+bootstrap (the app factory, `hub worker`, every `hub …` command).
 """
 
 from __future__ import annotations

@@ -6,18 +6,20 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from urllib.parse import urlsplit
 
 import click
 import requests
 
 from adapters.wechat import credentials, demo, render
 from adapters.wechat.client import HubWeChatClient
-from adapters.wechat.embedded import EmbeddedSandbox
+from adapters.wechat.embedded import EmbeddedSandbox, sandbox_state_file
+from adapters.wechat.errors import WeChatNotConfigured
 from adapters.wechat.inbox import Inbox
 from adapters.wechat.miniapp import MiniProgram
 from adapters.wechat.publisher import Publisher
 from adapters.wechat.records import Records
-from adapters.wechat.settings import WeChatSettings
+from adapters.wechat.settings import WECHAT_API, WeChatSettings
 from adapters.wechat.tokens import DatabaseTokenStore, RedisTokenStore
 from hub import ports
 from hub.channels import (
@@ -34,7 +36,8 @@ from hub.errors import HubError
 log = logging.getLogger("adapters.wechat")
 EXTERNAL_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 
-_sandboxes: dict[int, EmbeddedSandbox] = {}  # one embedded sandbox per port and process
+# One embedded sandbox per port (and state file) and process.
+_sandboxes: dict[tuple[int, str], EmbeddedSandbox] = {}
 _sandboxes_lock = threading.Lock()
 
 
@@ -54,11 +57,12 @@ class WeChatChannel(Channel):
         self.config = None
         self.sessions = None
         self.read_sessions = None
+        self._said_where = False
         self.tokens = None
         self.records: Records | None = None
         self.publisher: Publisher | None = None  # built once attached (see _wire)
         self.inbox: Inbox | None = None
-        self.miniprogram = MiniProgram(self)
+        self.miniprogram: MiniProgram | None = None
         self.settings = settings or WeChatSettings.from_env()
 
     @property
@@ -79,6 +83,9 @@ class WeChatChannel(Channel):
                                    image_bytes=self.image_bytes)
         self.inbox = Inbox(settle=self.publisher.settle, sessions=self.sessions,
                            read_sessions=self.read_sessions)
+        self.miniprogram = MiniProgram(settings=self._settings, tokens=self.tokens,
+                                       hub_secret=self.config.secret(), api_base=self.api_base,
+                                       sandbox=self.sandbox_in_use)
 
     # -- wiring --------------------------------------------------------------------------
     def attach(self, context: ChannelContext) -> None:
@@ -97,28 +104,62 @@ class WeChatChannel(Channel):
         else:
             self.tokens = DatabaseTokenStore(sessions, config.secret(), **store_options)
         self._wire()
+        self._say_where_wechat_is()
+
+    # -- where WeChat is: a URL, the sandbox, or nowhere -------------------------------------
+    def uses_sandbox(self) -> bool:
+        """The sandbox answers for WeChat when asked by name (HUB_WECHAT_API_BASE=sandbox) or,
+        with HUB_WECHAT_API_BASE unset, in demo mode (HUB_DEMO=1). Never otherwise: in
+        production an article "delivered" to a stand-in would be a lie to the editor."""
+        if self.settings.api_base:
+            return self.settings.wants_sandbox
+        return self.config is not None and bool(self.config.load_demo)
 
     def api_base(self) -> str:
-        if self.settings.api_base:
-            return self.settings.api_base
+        """Where WeChat calls go; WeChatNotConfigured (a PermanentError) if nowhere."""
+        if self.settings.api_url:
+            return self.settings.api_url
+        if not self.uses_sandbox():
+            raise WeChatNotConfigured()
         return self._sandbox().ensure_started()
 
+    def sandbox_in_use(self) -> EmbeddedSandbox | None:
+        """The sandbox, when it is what answers for WeChat; None otherwise."""
+        return self._sandbox() if self.uses_sandbox() else None
+
     def _sandbox(self) -> EmbeddedSandbox:
-        port = self.settings.sandbox_port
+        key = (self.settings.sandbox_port, str(sandbox_state_file(self.config.var_dir)))
         with _sandboxes_lock:
-            if port not in _sandboxes:
-                _sandboxes[port] = EmbeddedSandbox(port)
-            return _sandboxes[port]
+            if key not in _sandboxes:
+                _sandboxes[key] = EmbeddedSandbox(*key)
+            return _sandboxes[key]
+
+    def _say_where_wechat_is(self) -> None:
+        """Once per channel, at start-up: where WeChat calls will go (never a secret)."""
+        if self._said_where:
+            return
+        self._said_where = True
+        if self.settings.api_url:
+            log.info("WeChat: calls go to %s (HUB_WECHAT_API_BASE)",
+                     urlsplit(self.settings.api_url).hostname)  # no user:password@
+        elif self.uses_sandbox():
+            log.info("WeChat: the WeChat sandbox answers (%s), on 127.0.0.1:%d",
+                     "HUB_WECHAT_API_BASE=sandbox" if self.settings.wants_sandbox
+                     else "demo mode", self.settings.sandbox_port)
+        else:
+            log.warning("WeChat is not configured: HUB_WECHAT_API_BASE is unset and HUB_DEMO=0, "
+                        "so WeChat deliveries and mini-program sign-in fail at once. Set "
+                        "HUB_WECHAT_API_BASE=%s (or =sandbox to rehearse).", WECHAT_API)
 
     def client_for(self, outlet: OutletInfo) -> HubWeChatClient:
         if self.tokens is None:
-            raise RuntimeError("WeChat channel used before attach(config, sessions)")
+            raise RuntimeError("WeChat channel used before the bootstrap attached it")
         try:
             creds = credentials.parse(outlet.secret, outlet.key)
         except credentials.CredentialsInvalid as exc:
             raise CredentialsError(str(exc)) from None
         base = self.api_base()
-        if outlet.config.get("sandbox") and not self.settings.api_base:
+        if outlet.config.get("sandbox") and self.uses_sandbox():
             try:
                 self._sandbox().register(
                     creds, f"{self.config.public_url}/wechat/callback/{creds.appid}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import NoReturn
 
 import click
 
@@ -39,24 +40,55 @@ def menu(code: str) -> None:
 def login_code(openid: str | None, phone: str | None) -> None:
     """A sandbox wx.login code for the mini-program, as WeChat's developer tools give one.
 
-    Exchange it at POST /mp/v1/session {"code": ...}. Works against the WeChat sandbox only
-    (the demo's, when HUB_WECHAT_API_BASE is unset, or one that URL points at)."""
+    Exchange it at POST /mp/v1/session {"code": ...}. Works against the hub's WeChat sandbox
+    only, found from the hub's own settings: 127.0.0.1:HUB_WECHAT_SANDBOX_PORT in demo mode
+    or with HUB_WECHAT_API_BASE=sandbox, or the URL HUB_WECHAT_API_BASE names. This command
+    never starts a sandbox: a code from a sandbox the hub does not use would be no use."""
     import requests
 
+    from adapters.wechat.embedded import register_app
     from hub import channels
+    from hub.errors import HubError
 
     channel = channels.get_channel("wechat")  # attached by the CLI's bootstrap
-    channel.miniprogram.client()  # registers the demo mini-program with the sandbox
-    appid = channel.miniprogram.credentials().appid
-    body = {key: value for key, value in (("openid", openid), ("phone", phone)) if value}
+    base = _running_sandbox(channel)
     try:
-        answer = requests.post(f"{channel.api_base()}/sandbox/apps/{appid}/login-codes",
+        creds = channel.miniprogram.credentials()
+        register_app(base, creds, None, account_type="miniprogram")
+        body = {key: value for key, value in (("openid", openid), ("phone", phone)) if value}
+        answer = requests.post(f"{base}/sandbox/apps/{creds.appid}/login-codes",
                                json=body, timeout=10)
         answer.raise_for_status()
+    except HubError as exc:
+        _fail(exc.message)
     except requests.RequestException as exc:
-        click.echo(f"错误：沙箱不可用或不是沙箱（{type(exc).__name__}）", err=True)
-        sys.exit(1)
+        _fail(f"{base} 不是微信沙箱，或沙箱出错（{type(exc).__name__}）")
     click.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2))
+
+
+def _running_sandbox(channel) -> str:
+    """The URL of the sandbox the hub uses, if one answers there; else a clear exit."""
+    from adapters.wechat.embedded import is_sandbox, sandbox_url
+    from adapters.wechat.errors import NOT_CONFIGURED
+
+    settings = channel.settings
+    if settings.api_url:
+        url = settings.api_url
+        where = f"HUB_WECHAT_API_BASE 指向的 {url}"
+    elif channel.uses_sandbox():
+        url = sandbox_url(settings.sandbox_port)
+        where = f"{url}（HUB_WECHAT_SANDBOX_PORT={settings.sandbox_port}）"
+    else:
+        _fail(f"{NOT_CONFIGURED}；login-code 只能用于微信沙箱")
+    if not is_sandbox(url):
+        _fail(f"{where} 没有运行中的微信沙箱。请先启动 hub（make run，演示模式下它会启动沙箱），"
+              "或用 HUB_WECHAT_SANDBOX_PORT / HUB_WECHAT_API_BASE 指明 hub 所用的沙箱")
+    return url
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
 
 
 @wechat.command("subscribe-all")

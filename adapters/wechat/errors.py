@@ -47,6 +47,18 @@ _REFUSED = {
 }
 
 
+NOT_CONFIGURED = ("微信未配置：未设置 HUB_WECHAT_API_BASE（正式环境设为 https://api.weixin.qq.com，"
+                  "联调或演示可设为 sandbox 使用微信沙箱）")
+
+
+class WeChatNotConfigured(PermanentError):
+    """HUB_WECHAT_API_BASE unset outside the demo: there is no WeChat to send to, and
+    retrying cannot change that (an operator must set it)."""
+
+    def __init__(self, message: str = NOT_CONFIGURED):
+        super().__init__(message)
+
+
 def describe(code: int | None, errmsg: str | None = None) -> str:
     known = {**_CREDENTIALS, **_TRANSIENT, **_REFUSED}
     if code == QUOTA_TODAY:

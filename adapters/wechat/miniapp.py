@@ -2,9 +2,10 @@
 phone-number code, and sends subscribe messages, through the same client and shared token
 store as the official accounts.
 
-Production sets HUB_MINIPROGRAM_APPID/SECRET. With the sandbox (HUB_WECHAT_API_BASE unset)
-the hub uses a demo app whose credentials it derives from its own secret, so every process
-agrees on them, and registers it with the sandbox before the first call.
+Production sets HUB_MINIPROGRAM_APPID/SECRET. With the sandbox (the demo, or
+HUB_WECHAT_API_BASE=sandbox) the hub uses a demo app whose credentials it derives from its
+own secret, so every process agrees on them, and registers it with the sandbox before the
+first call. With WeChat not configured at all, sign-in is a 503 saying so.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 
 import requests
 from wechatpy.exceptions import WeChatClientException
 
 from adapters.wechat.client import HubWeChatClient
 from adapters.wechat.credentials import Credentials
-from adapters.wechat.errors import errcode_of
+from adapters.wechat.embedded import EmbeddedSandbox
+from adapters.wechat.errors import NOT_CONFIGURED, WeChatNotConfigured, errcode_of
 from hub.errors import BadRequest, HubError
 
 log = logging.getLogger("adapters.wechat")
@@ -38,6 +41,12 @@ class NotConfigured(HubError):
     status, code = 503, "miniprogram_not_configured"
 
 
+class NoWeChat(HubError):
+    """HUB_WECHAT_API_BASE unset outside the demo: no WeChat to sign members in with."""
+
+    status, code = 503, "wechat_not_configured"
+
+
 def demo_credentials(hub_secret: str) -> Credentials:
     appid = "wx" + hashlib.sha1(b"demo:miniprogram").hexdigest()[:16]  # noqa: S324
     secret = hmac.new(hub_secret.encode(), b"demo-miniprogram", hashlib.sha256).hexdigest()
@@ -45,30 +54,36 @@ def demo_credentials(hub_secret: str) -> Credentials:
 
 
 class MiniProgram:
-    """The mini-program's app, built on the WeChat channel's settings and token store."""
+    """The mini-program's app: signing members in, their phone numbers, and a client for
+    subscribe messages. It gets the adapter's settings and token store, the hub's key (for
+    the demo app's credentials), where WeChat answers (`api_base`, raising
+    WeChatNotConfigured when nowhere) and the sandbox when that is what answers."""
 
-    def __init__(self, channel):
-        self.channel = channel
-
-    @property
-    def settings(self):
-        return self.channel.settings
+    def __init__(self, *, settings, tokens, hub_secret: str, api_base: Callable[[], str],
+                 sandbox: Callable[[], EmbeddedSandbox | None]):
+        self.settings, self.tokens, self.hub_secret = settings, tokens, hub_secret
+        self.api_base, self.sandbox = api_base, sandbox
 
     def credentials(self) -> Credentials:
         if self.settings.miniprogram_appid and self.settings.miniprogram_secret:
             return Credentials(self.settings.miniprogram_appid,
                                self.settings.miniprogram_secret, "", None)
-        if self.settings.api_base:
+        if self.settings.api_url:
             raise NotConfigured("小程序未配置（HUB_MINIPROGRAM_APPID / HUB_MINIPROGRAM_SECRET）")
-        return demo_credentials(self.channel.config.secret())
+        if self.sandbox() is None:
+            raise NoWeChat(NOT_CONFIGURED)
+        return demo_credentials(self.hub_secret)
 
     def client(self) -> HubWeChatClient:
         creds = self.credentials()
-        if not self.settings.api_base:
-            self.channel._sandbox().ensure_started()
-            self.channel._sandbox().register(creds, None, account_type="miniprogram")
-        return HubWeChatClient(self.channel.api_base(), creds, self.channel.tokens,
-                               timeout=self.settings.timeout)
+        try:
+            base = self.api_base()
+        except WeChatNotConfigured as exc:
+            raise NoWeChat(exc.message) from None
+        sandbox = self.sandbox()
+        if sandbox is not None:
+            sandbox.register(creds, None, account_type="miniprogram")
+        return HubWeChatClient(base, creds, self.tokens, timeout=self.settings.timeout)
 
     def sign_in(self, js_code: str) -> tuple[str, str | None]:
         """(openid, unionid) for a wx.login code; a bad or used code is a 400."""

@@ -106,7 +106,10 @@ class SubscribeChannel(Channel):
     def deliver(self, job: DeliveryJob) -> Receipt:
         if job.replaces_external_id:  # an edit: the members were told already
             return Receipt(external_id=job.replaces_external_id)
-        client = self._wechat().miniprogram.client()
+        try:
+            client = self._wechat().miniprogram.client()
+        except HubError as exc:  # WeChat or the mini-program not configured: retrying won't help
+            raise PermanentError(exc.message) from None
         message = self.message(job.post, job.outlet)
         deadline = time.monotonic() + SLICE_SECONDS
         for identity_id, openid in self._followers(job):

@@ -18,6 +18,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="base of the image and article URLs (default: where it listens)")
     parser.add_argument("--publish-delay", type=float, default=0.2)
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--state-file", default=None,
+                        help="SQLite file to keep the state in across restarts (default: memory)")
     return parser.parse_args(argv)
 
 
@@ -25,7 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = SandboxSettings(public_base_url=args.public_base_url,
-                               publish_delay=args.publish_delay, latency_ms=args.latency_ms)
+                               publish_delay=args.publish_delay, latency_ms=args.latency_ms,
+                               state_file=args.state_file)
     server = serve(args.host, args.port, settings)
     print(f"WeChat API sandbox at {server.url} (Ctrl-C stops it)", flush=True)
     try:

@@ -36,13 +36,15 @@ WECHAT_PATH_PREFIXES = ("/cgi-bin/", "/sns/", "/wxa/")
 
 
 def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
-    """A WeChat-compatible API server keeping its state in memory."""
+    """A WeChat-compatible API server keeping its state in memory (and in
+    `settings.state_file`, if given, from which a restarted sandbox carries on)."""
     app = Flask(__name__)
     sandbox = SandboxRuntime.create(settings or SandboxSettings())
     app.extensions[EXTENSION_KEY] = sandbox
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.before_request(sandbox.note_base_url)
+    app.teardown_request(sandbox.save_touched)
     app.register_error_handler(MethodNotAllowed, _wrong_method)
     app.register_error_handler(Exception, _unexpected)
     return app

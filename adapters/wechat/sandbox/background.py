@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,9 @@ logger = logging.getLogger(__name__)
 class Background:
     """Runs functions after a delay on daemon threads; `shutdown` cancels what has not run."""
 
-    def __init__(self) -> None:
+    def __init__(self, after_each: Callable[[], Any] | None = None) -> None:
+        # Run on the same thread after each piece of work (the state saves what it touched).
+        self.after_each = after_each
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._timers: set[threading.Timer] = set()
@@ -31,8 +34,7 @@ class Background:
                 # A background failure must not die silently: it is a sandbox bug.
                 logger.exception("sandbox background work failed")
             finally:
-                with self._lock:
-                    self._timers.discard(timer)
+                self._after(timer)
 
         timer = threading.Timer(max(0.0, delay), run)
         timer.daemon = True
@@ -40,13 +42,29 @@ class Background:
             self._timers.add(timer)
         timer.start()
 
+    def _after(self, timer: threading.Timer) -> None:
+        try:
+            if self.after_each is not None:
+                self.after_each()
+        except Exception:
+            logger.exception("sandbox background work could not save its state")
+        finally:
+            with self._lock:
+                self._timers.discard(timer)
+
     def pending(self) -> int:
         with self._lock:
             return len(self._timers)
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: float = 5.0) -> None:
+        """Cancel what has not started; give what is running up to `wait` seconds to end
+        (and save what it did: a push just answered is recorded before the state closes)."""
         self.stop.set()
         with self._lock:
             timers, self._timers = list(self._timers), set()
         for timer in timers:
             timer.cancel()
+        deadline = time.monotonic() + wait
+        for timer in timers:
+            if timer is not threading.current_thread():
+                timer.join(max(0.0, deadline - time.monotonic()))

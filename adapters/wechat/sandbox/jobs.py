@@ -28,6 +28,7 @@ def article_url(base_url: str, article_id: str, idx: int) -> str:
 
 @dataclass
 class PendingPush:
+    appid: str
     record: CallbackRecord
     url: str
     push: SignedPush
@@ -46,7 +47,7 @@ def prepare_push(rt: SandboxRuntime, app: AppRecord, event: str, key: str, xml: 
         record.dropped = True
         return None
     push = sign_push(app, xml, int(rt.state.now()))
-    return PendingPush(record, app.callback_url, push, rt.state.generation)
+    return PendingPush(app.appid, record, app.callback_url, push, rt.state.generation)
 
 
 def deliver(rt: SandboxRuntime, pending: PendingPush) -> None:
@@ -56,6 +57,7 @@ def deliver(rt: SandboxRuntime, pending: PendingPush) -> None:
             if rt.state.generation != pending.generation:
                 return
             record_attempt(pending.record, attempt, rt.state.now())
+            rt.state.touch(pending.appid)
 
 
 def _complete(rt: SandboxRuntime, app: AppRecord, job: PublishJob) -> None:
@@ -87,6 +89,7 @@ def finish_publish(rt: SandboxRuntime, appid: str, publish_id: str, generation: 
         _complete(rt, app, job)
         xml = publish_job_finish_xml(app, job, int(rt.state.now()))
         pending = prepare_push(rt, app, "PUBLISHJOBFINISH", publish_id, xml, droppable=True)
+    rt.state.save_touched()  # the outcome is kept before the event about it goes out
     if pending is not None:
         deliver(rt, pending)
 
@@ -105,3 +108,21 @@ def finish_mass_send(rt: SandboxRuntime, appid: str, msg_id: int, generation: in
         pending = prepare_push(rt, app, "MASSSENDJOBFINISH", str(msg_id), xml, droppable=False)
     if pending is not None:
         deliver(rt, pending)
+
+
+def resume_unfinished(rt: SandboxRuntime) -> None:
+    """Finish what a stopped sandbox left running (loaded from its state file): publish
+    jobs still publishing and mass sends still sending end, and push their events, as if
+    nothing had happened."""
+    with rt.state.lock:
+        generation = rt.state.generation
+        publishing = [(app.appid, job.publish_id) for app in rt.state.apps.values()
+                      for job in app.publishes.values() if job.status == STATUS_PUBLISHING]
+        sending = [(app.appid, send["msg_id"]) for app in rt.state.apps.values()
+                   for send in app.mass_sends if send["status"] == "sending"]
+    for appid, publish_id in publishing:
+        rt.background.later(rt.settings.publish_delay, finish_publish, rt, appid, publish_id,
+                            generation)
+    for appid, msg_id in sending:
+        rt.background.later(rt.settings.publish_delay, finish_mass_send, rt, appid, msg_id,
+                            generation)

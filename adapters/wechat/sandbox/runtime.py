@@ -10,6 +10,7 @@ from .background import Background
 from .callbacks import CallbackSender
 from .settings import SandboxSettings
 from .state import SandboxState
+from .store import StateFile
 
 EXTENSION_KEY = "wechat_sandbox"
 
@@ -23,10 +24,22 @@ class SandboxRuntime:
 
     @classmethod
     def create(cls, settings: SandboxSettings) -> SandboxRuntime:
-        background = Background()
+        store = StateFile(settings.state_file) if settings.state_file else None
+        state = SandboxState(settings, store)
+        background = Background(after_each=state.save_touched)
         sender = CallbackSender(settings.callback_timeout, settings.callback_tries,
                                 settings.callback_retry_delay, background.stop)
-        return cls(settings, SandboxState(settings), background, sender)
+        return cls(settings, state, background, sender)
+
+    def save_touched(self, *_: object) -> None:
+        """Write what this request changed (a teardown hook: before the answer goes out)."""
+        self.state.save_touched()
+
+    def close(self) -> None:
+        """Stop background work, then let go of the state file."""
+        self.background.shutdown()
+        if self.state.store is not None:
+            self.state.store.close()
 
     def note_base_url(self) -> None:
         """Learn the base URL from a request if none was configured (a before_request hook)."""

@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import create_sandbox_app
+from .jobs import resume_unfinished
 from .runtime import EXTENSION_KEY, SandboxRuntime
 from .settings import SandboxSettings
 
@@ -56,6 +57,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self._thread.start()
+        resume_unfinished(self.runtime)  # only once the port is ours
         return self
 
     def shutdown(self) -> None:
@@ -63,6 +65,7 @@ class SandboxServer:
         self._server.shutdown()
         self._thread.join(timeout=5)
         self._server.server_close()
+        self.runtime.close()  # after the last request: what it changed is written
 
     def __enter__(self) -> SandboxServer:
         return self
@@ -76,8 +79,12 @@ def serve(host: str = "127.0.0.1", port: int = 0,
           settings: SandboxSettings | None = None) -> SandboxServer:
     """Start a sandbox on `host:port` (0: any free port) in a background thread."""
     app = create_sandbox_app(settings)
-    server = make_server(host, port, app, threaded=True,
-                         request_handler=RedactingRequestHandler)
+    try:
+        server = make_server(host, port, app, threaded=True,
+                             request_handler=RedactingRequestHandler)
+    except BaseException:  # werkzeug exits rather than raise when the port is taken
+        app.extensions[EXTENSION_KEY].close()
+        raise
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{server.server_port}"
     state = app.extensions[EXTENSION_KEY].state

@@ -1,4 +1,5 @@
-"""Settings of the WeChat API sandbox: lifetimes, delays, quotas and the public base URL."""
+"""Settings of the WeChat API sandbox: lifetimes, delays, quotas, the public base URL and
+where its state is kept."""
 
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ class SandboxSettings:
     login_code_ttl: float = 300.0
     mass_dedupe_window: float = 24 * 3600.0
     clock: Callable[[], float] = time.time
+    # A SQLite file keeping apps, tokens, publications, codes and allowances across
+    # restarts (see store.py); None: in memory only, gone when the sandbox stops.
+    state_file: str | None = None
 
     def quota(self, name: str) -> int:
         """The daily limit for a quota name, with this setting's overrides applied."""

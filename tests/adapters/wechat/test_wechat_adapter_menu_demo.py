@@ -61,6 +61,7 @@ def test_without_an_api_base_the_demo_runs_its_own_sandbox(client, token_for, db
     from hub import channels
 
     channel = channels.get_channel("wechat")
+    config.load_demo = True  # HUB_DEMO=1, as `make run`
     port = _free_port()
     channel.settings = WeChatSettings(api_base=None, sandbox_port=port,
                                       confirm_schedule=(1.0, 0.5))
