@@ -43,6 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     _install_sessions(app)
     _install_input_checks(app)
+    _install_answer_headers(app)
     _install_error_handlers(app)
     _register_blueprints(app)
     return app
@@ -70,6 +71,15 @@ def _install_sessions(app: Flask) -> None:
         if db is not None:
             db.rollback()  # whatever the view did not commit is undone: nothing half-written
             db.close()
+
+
+def _install_answer_headers(app: Flask) -> None:
+    @app.after_request
+    def _no_sniffing(response):
+        # Every answer is served as the type the hub gave it: an uploaded image, an LED or
+        # splash file is never taken for HTML or script by a browser that sniffs.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
 
 def _install_input_checks(app: Flask) -> None:
