@@ -12,24 +12,30 @@ from content.images import (
     render,
 )
 from content.markdown import (
+    MarkdownTooCostly,
     image_sources,
     link_targets,
     plain_text,
+    render_bounded,
     render_markdown,
     sanitize_html,
     summarize,
+    summarize_html,
 )
 
 __all__ = [
     "ImageInfo",
     "ImageRejected",
+    "MarkdownTooCostly",
     "RenditionCache",
     "image_sources",
     "inspect_image",
     "link_targets",
     "plain_text",
     "render",
+    "render_bounded",
     "render_markdown",
     "sanitize_html",
     "summarize",
+    "summarize_html",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from hub import api, bootstrap, campaigns, channels
+from hub import api, bootstrap, campaigns, channels, inputs
 from hub.config import Config
 from hub.errors import HubError
 
@@ -20,6 +20,7 @@ log = logging.getLogger("hub")
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__)
+    app.request_class = inputs.HubRequest  # JSON and forms checked as they are parsed
     app.config["HUB"] = config
     app.config["SECRET_KEY"] = config.secret()
     # Werkzeug refuses bodies over this with 413 before we read them.
@@ -37,6 +38,8 @@ def create_app(config: Config | None = None) -> Flask:
         bootstrap.prepare_database(wiring.engine, config)
 
     _install_sessions(app)
+    _install_input_checks(app)
+    _install_answer_headers(app)
     _install_error_handlers(app)
     _register_blueprints(app)
     return app
@@ -66,6 +69,23 @@ def _install_sessions(app: Flask) -> None:
             db.close()
 
 
+def _install_answer_headers(app: Flask) -> None:
+    @app.after_request
+    def _no_sniffing(response):
+        # Every answer is served as the type the hub gave it: an uploaded image, an LED or
+        # splash file is never taken for HTML or script by a browser that sniffs.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
+def _install_input_checks(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_in_url():
+        # Bodies are checked as they are parsed (inputs.HubRequest); the URL is parsed already.
+        inputs.check_pairs((request.view_args or {}).items())
+        inputs.check_pairs(request.args.items(multi=True))
+
+
 HUB_JSON_PREFIXES = ("/api/", "/mp/", "/healthz", "/merchant/v1/")
 
 
@@ -86,7 +106,13 @@ def _install_error_handlers(app: Flask) -> None:
         messages = {404: "没有这个地址", 405: "该地址不支持此方法", 413: "请求体过大"}
         body = {"error": exc.name.lower().replace(" ", "_"),
                 "message": messages.get(exc.code, exc.description)}
-        return jsonify(body), exc.code
+        response = jsonify(body)
+        response.status_code = exc.code
+        # Werkzeug's own headers (Allow on a 405, WWW-Authenticate…) stay; only the body is ours.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers.add(name, value)
+        return response
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)

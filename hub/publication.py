@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.markdown import render_markdown, summarize
 from hub import campaigns, channels
 from hub.accounts.models import Account
 from hub.campaigns import links as campaign_links
@@ -84,8 +83,8 @@ def snapshot(db: Session, post: Post, channel: str, account: Account,
     return PostSnapshot(
         id=post.id, version=post.version, kind=post.kind, account_code=account.code,
         account_name=account.name, title=override.get("title", post.title),
-        summary=override.get("summary") or post.summary or summarize(post.body),
-        body=post.body, body_html=render_markdown(post.body),
+        summary=override.get("summary") or post.summary or post.body_summary,
+        body=post.body, body_html=post.body_html,
         link_url=post.link_url or (campaign.url if campaign else None),
         cover_url=f"{public_url}/media/{cover.id}/{cover.sha256[:16]}" if cover else None,
         valid_from=local_iso(post.valid_from), valid_until=local_iso(post.valid_until),

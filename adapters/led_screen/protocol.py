@@ -190,7 +190,8 @@ def heartbeat(body: HeartbeatIn):
     screen.reported_status = status
     tag = playlist.etag_for(screen.id, screen.playlist_version, playlist.local_day(now),
                             conditional.root_of(request.environ), screen.token_hash)
-    return HeartbeatOut(playlist_etag=tag, playlist_changed=body.playlist_etag != tag,
+    return HeartbeatOut(playlist_etag=tag,
+                        playlist_changed=not conditional.matches(body.playlist_etag, tag),
                         poll_seconds=screen.poll_seconds, server_time=local_iso(now))
 
 

@@ -133,7 +133,7 @@ def _decode_cursor(cursor: str) -> list:
         values[1:] = [dt.datetime.fromisoformat(values[1]), int(values[2]),
                       *[dt.datetime.fromisoformat(v) for v in values[3:]]]
         return values
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError):
         raise BadRequest("cursor 无效：请使用上一页返回的 next_cursor", field="cursor") from None
 
 

@@ -96,7 +96,7 @@ def _etag(ref: _Request) -> str:
 def _answer(ref: _Request, make_body, mimetype: str, cache: str = PAGE_CACHE) -> Response:
     """304 when the client's copy is current; otherwise render and send it with its ETag."""
     etag = _etag(ref)
-    if etag in request.if_none_match:
+    if request.if_none_match.contains_weak(etag):  # W/"…" too (RFC 9110)
         response = Response(status=304)
     else:
         response = Response(make_body(), mimetype=mimetype)

@@ -11,6 +11,7 @@ from hub.accounts.models import Account
 from hub.audit.services import record
 from hub.errors import BadRequest, NotFound, TooLarge
 from hub.media.models import Media
+from hub.media.names import display_name
 from hub.users.models import User
 from hub.users.permissions import require_role
 
@@ -30,7 +31,7 @@ def store_upload(db: Session, user: User, account: Account, filename: str, data:
     if existing is not None:
         return existing
     media = Media(account_id=account.id, uploader_id=user.id, sha256=info.sha256,
-                  filename=(filename or "upload")[:200], mime_type=info.mime_type,
+                  filename=display_name(filename), mime_type=info.mime_type,
                   width=info.width, height=info.height, byte_size=info.byte_size, data=data)
     db.add(media)
     db.flush()

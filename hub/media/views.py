@@ -8,12 +8,11 @@ from pydantic import BaseModel
 from hub.accounts.services import get_account
 from hub.api import route
 from hub.errors import BadRequest, NotFound
-from hub.media import services
+from hub.media import services, sizes
 from hub.media.models import Media
 
 bp = Blueprint("media_api", __name__, url_prefix="/api/v1")
 RENDITION_FORMATS = {"jpg": "JPEG", "png": "PNG"}
-MAX_SIDE = 4096
 files = Blueprint("media_files", __name__)
 
 
@@ -77,11 +76,12 @@ def serve_media(media_id: int, digest: str):
 
 @files.get("/media/<int:media_id>/<digest>/<int:width>x<int:height>.<ext>")
 def serve_rendition(media_id: int, digest: str, width: int, height: int, ext: str):
-    """The image at an exact pixel size (?mode=crop, the default, or fit), cached on disk."""
+    """The image at one of the hub's own sizes (?mode=crop, the default, or fit), cached on
+    disk; any other size is a 404 (see hub.media.sizes)."""
+    if not sizes.is_served(width, height):
+        raise NotFound(f"不提供 {width}×{height} 的图片尺寸", field="size")
     if ext not in RENDITION_FORMATS:
         raise BadRequest("只支持 .jpg 和 .png", field="ext")
-    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise BadRequest(f"宽和高须在 1 到 {MAX_SIDE} 像素之间", field="size")
     mode = request.args.get("mode", "crop")
     if mode not in ("crop", "fit"):
         raise BadRequest("mode 只能是 crop 或 fit", field="mode")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from hub.accounts.models import Account, Level
 from hub.db import utcnow
 from hub.errors import BadRequest
-from hub.members import bulk, identity, stats
+from hub.members import bulk, identity, roll_limits, stats
 from hub.members.models import Member, RollImport, RollRejection
 
 log = logging.getLogger("hub.members.rolls")
@@ -134,22 +134,22 @@ class _Prefixed(io.RawIOBase):
 
 def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list]]:
     """(line number, cells) for each record of CSV text; the number is the record's last line."""
-    reader = csv.reader(iter(lines))
-    for cells in reader:
-        yield reader.line_num, cells
+    yield from roll_limits.csv_records(csv.reader(iter(lines)))
 
 
 def xlsx_rows(stream) -> Iterator[tuple[int, list]]:
     """(row number, cells) of the workbook's first sheet, read in openpyxl's streaming mode."""
     from openpyxl import load_workbook
 
+    roll_limits.check_xlsx(stream)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise BadRequest("无法读取该 .xlsx 文件，请确认文件完好", field="file") from None
     try:
         sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        for number, cells in roll_limits.until_blank_run(rows):
             yield number, list(cells)
     finally:
         workbook.close()
@@ -241,6 +241,9 @@ def _mobile(value) -> str | None:
 
 def parse_row(line: int, cells: list, columns: dict[str, int],
               today: dt.date) -> Row | Rejected:
+    problem = roll_limits.row_problem(cells)
+    if problem is not None:
+        return Rejected(line, *problem)
     width = max(columns.values()) + 1
     if len(cells) < width:  # a short row reads as if the missing cells were empty
         cells = list(cells) + [None] * (width - len(cells))

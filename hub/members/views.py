@@ -12,6 +12,7 @@ from hub.accounts.services import get_account
 from hub.api import route
 from hub.clock import local_iso
 from hub.errors import BadRequest, NotFound
+from hub.media.names import display_name
 from hub.members import identity, rolls, stats
 from hub.members.models import Member, RollImport
 from hub.users.permissions import require_role
@@ -159,7 +160,8 @@ def upload_roll():
         raise BadRequest("缺少 file 文件", field="file")
     account = get_account(g.db, code)
     require_role(g.db, g.user, account, "admin")
-    report = rolls.import_file(g.db, account, upload.stream, upload.filename, keys=_keys(),
+    report = rolls.import_file(g.db, account, upload.stream,
+                               display_name(upload.filename, default="roll"), keys=_keys(),
                                actor=g.user)
     base = import_out(report.record, account.code)
     return ImportReportOut(**base.model_dump(),

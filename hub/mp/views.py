@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from content.markdown import render_markdown
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import route
@@ -116,7 +115,7 @@ def post_detail(post_id: int):
     campaigns = links.campaigns_of(g.db, [post.id])
     return {"id": post.id, "title": post.title, "summary": post.summary, "kind": post.kind,
             "account": {"code": post.account.code, "name": post.account.name},
-            "published_at": local_iso(post.published_at), "html": render_markdown(post.body),
+            "published_at": local_iso(post.published_at), "html": post.body_html,
             "campaign_id": campaigns.get(post.id)}
 
 

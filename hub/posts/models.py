@@ -41,6 +41,10 @@ class Post(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The body rendered once, when it is saved (hub.posts.rendering): no read renders again.
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Plain text of body_html, cut: the summary shown when the editor wrote none.
+    body_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     cover_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"))
     link_url: Mapped[str | None] = mapped_column(String(1000))
     valid_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
-from content.markdown import render_markdown, summarize
 from hub.clock import as_utc, local_iso
 from hub.posts.models import Post, PostRevision
 from hub.posts.workflow import STATE_LABELS, State
@@ -156,8 +155,7 @@ def post_out(post: Post, *, seen_from=None) -> PostOut:
         from_above=seen_from is not None and not post.account.is_within(seen_from),
         id=post.id, account=post.account.code, account_name=post.account.name, kind=post.kind,
         state=post.state, state_label=STATE_LABELS[State(post.state)], title=post.title,
-        summary=post.summary or summarize(post.body), body=post.body,
-        body_html=render_markdown(post.body),
+        summary=post.summary or post.body_summary, body=post.body, body_html=post.body_html,
         column=post.column.slug if post.column else None, cover_media_id=post.cover_media_id,
         link_url=post.link_url, valid_from=local_iso(post.valid_from),
         valid_until=local_iso(post.valid_until), channels=post.channels,

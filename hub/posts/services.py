@@ -19,7 +19,7 @@ from hub.db import utcnow
 from hub.deliveries.models import PostReach
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
 from hub.media.models import Media
-from hub.posts import workflow
+from hub.posts import rendering, workflow
 from hub.posts.models import CONTENT_FIELDS, Post, PostRevision
 from hub.posts.workflow import Action, Actor, InvalidTransition, NotPermitted, State
 from hub.users.models import User
@@ -107,6 +107,8 @@ def _apply_content(db: Session, post: Post, changes: dict) -> None:
         changes["push_down"] = _normalise_push_down(db, account, changes["push_down"])
     for name, value in changes.items():
         setattr(post, name, value)
+    if "body" in changes:
+        rendering.render_body(post)
     if post.valid_from and post.valid_until and post.valid_until <= post.valid_from:
         raise BadRequest("有效期结束时间必须晚于开始时间", field="valid_until")
 

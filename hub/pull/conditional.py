@@ -24,10 +24,18 @@ JSON = "application/json; charset=utf-8"
 
 
 def matches(header: str | None, tag: str) -> bool:
-    """Whether an If-None-Match header names `tag` (or `*`)."""
+    """Whether an If-None-Match header names `tag` (or `*`), by weak comparison as RFC 9110
+    asks for If-None-Match: a proxy that compresses turns our tags into W/"…", and the
+    client's copy is still the one we sent."""
     if not header:
         return False
-    return any(part.strip() in (tag, "*") for part in header.split(","))
+    wanted = _opaque(tag)
+    return any(part.strip() == "*" or _opaque(part) == wanted for part in header.split(","))
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
 
 
 def root_of(environ) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from content.markdown import (
+    MarkdownTooCostly,
     image_sources,
     link_targets,
     plain_text,
+    render_bounded,
     render_markdown,
     sanitize_html,
     summarize,
+    summarize_html,
 )
 
 
@@ -159,3 +162,23 @@ def test_summarize_is_one_line():
 def test_summarize_rejects_a_non_positive_limit():
     with pytest.raises(ValueError):
         summarize("字", max_chars=0)
+
+
+@pytest.mark.parametrize("body", ["[" * 190_000, "*_" * 10_001, "a\n" * 20_001,
+                                  "[" + "-" * 20_000])
+def test_bodies_with_too_much_costly_markup_are_refused_before_rendering(body):
+    with pytest.raises(MarkdownTooCostly) as refused:
+        render_bounded(body, budget_seconds=60)
+    assert "最多 20000 个" in refused.value.reason
+
+
+def test_a_body_within_the_bounds_renders_as_render_markdown_does():
+    body = "# 标题\n\n" + "正文，[链接](https://example.cn/a-b?c=d&e=f)。\n\n" * 500
+    assert render_bounded(body, budget_seconds=60) == render_markdown(body)
+
+
+def test_summaries_from_stored_html_match_those_from_markdown():
+    body = "# 标题\n\n第一段 **粗体**\n\n| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n\n" + "长" * 200
+    html = render_markdown(body)
+    assert summarize_html(html) == summarize(body)
+    assert summarize_html(html, 10) == summarize(body, 10)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import os
 
+import pytest
 from PIL import Image
+
+from hub.media import names, sizes
 
 
 def _png(width=64, height=32, color=(200, 16, 46)) -> bytes:
@@ -78,22 +81,56 @@ def test_upload_outside_grants_is_403(client, token_for):
 
 def test_renditions_have_the_exact_size_and_are_cached(client, token_for, app):
     media = _upload(client, token_for("dg-editor"), _png(640, 480)).get_json()
-    for size, mode in (("768x384", "crop"), ("128x64", "fit"), ("1080x1920", "crop")):
+    for size, mode in (("900x383", "crop"), ("224x168", "fit"), ("1080x1920", "crop")):
         response = client.get(f"{media['url']}/{size}.jpg?mode={mode}")
         assert response.status_code == 200
         width, height = (int(n) for n in size.split("x"))
         assert Image.open(io.BytesIO(response.data)).size == (width, height)
     cached = list((app.config["HUB"].var_dir / "renditions").rglob("*.jpg"))
     assert len(cached) == 3
-    again = client.get(f"{media['url']}/768x384.jpg")
-    assert again.data == client.get(f"{media['url']}/768x384.jpg?mode=crop").data
+    again = client.get(f"{media['url']}/900x383.jpg")
+    assert again.data == client.get(f"{media['url']}/900x383.jpg?mode=crop").data
 
 
 def test_bad_rendition_requests_are_4xx(client, token_for):
     media = _upload(client, token_for("dg-editor"), _png()).get_json()
-    assert client.get(f"{media['url']}/0x10.jpg").status_code == 400
-    assert client.get(f"{media['url']}/99999x10.jpg").status_code == 400
-    assert client.get(f"{media['url']}/10x10.gif").status_code == 400
-    assert client.get(f"{media['url']}/10x10.jpg?mode=stretch").status_code == 400
-    wrong = media["url"].rsplit("/", 1)[0] + "/deadbeefdeadbeef/10x10.jpg"
+    assert client.get(f"{media['url']}/224x168.gif").status_code == 400
+    assert client.get(f"{media['url']}/224x168.jpg?mode=stretch").status_code == 400
+    wrong = media["url"].rsplit("/", 1)[0] + "/deadbeefdeadbeef/224x168.jpg"
     assert client.get(wrong).status_code == 404
+
+
+def test_only_the_hubs_own_rendition_sizes_are_made(client, token_for, app):
+    media = _upload(client, token_for("dg-editor"), _png(640, 480)).get_json()
+    for size in ("4096x4096", "768x384", "225x168", "0x10", "99999x10", "1x1"):
+        answer = client.get(f"{media['url']}/{size}.jpg")
+        assert answer.status_code == 404 and answer.is_json, size
+    assert not list((app.config["HUB"].var_dir / "renditions").rglob("*.jpg"))
+    for width, height in sizes.RENDITION_SIZES:
+        assert client.get(f"{media['url']}/{width}x{height}.png").status_code == 200
+
+
+def test_media_and_screen_files_are_served_with_nosniff(client, token_for):
+    media = _upload(client, token_for("dg-editor"), _png()).get_json()
+    for url in (media["url"], f"{media['url']}/224x168.jpg", f"{media['url']}/1x1.jpg"):
+        assert client.get(url).headers["X-Content-Type-Options"] == "nosniff", url
+    led = client.get("/led/v1/files/" + "0" * 64 + ".png")
+    assert led.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_uploaded_file_names_are_kept_as_safe_display_names(client, token_for):
+    sent = "..\\..\\C:\\temp/evil\u202egnp.exe" + "长" * 300 + ".png"
+    media = _upload(client, token_for("dg-editor"), _png(), filename=sent).get_json()
+    name = media["filename"]
+    assert "/" not in name and "\\" not in name and "\u202e" not in name
+    assert name.startswith("evilgnp.exe长") and name.endswith("长.png") and len(name) == 100
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("../../etc/passwd", "passwd"), ("C:\\Users\\王\\照片.jpg", "照片.jpg"),
+    ("a\nb\r\x00c.png", "abc.png"), ("\u202egnp.exe", "gnp.exe"), ("  ", "upload"),
+    ("..", "upload"), (None, "upload"), ("活动  海报 .png", "活动 海报 .png"),
+    ("x" * 150, "x" * 100), ("y" * 120 + ".jpeg", "y" * 95 + ".jpeg"),
+])
+def test_display_names(sent, kept):
+    assert names.display_name(sent) == kept

@@ -93,10 +93,11 @@ def test_a_database_that_cannot_be_reached_raises_unavailable(tmp_path):
 # -- conditional answers --------------------------------------------------------------------
 
 @pytest.mark.parametrize(("header", "expected"), [
-    ('"a"', True), ('"b", "a"', True), ("*", True), ('W/"a"', False), ('"b"', False),
-    ("", False), (None, False)])
-def test_if_none_match_names_the_tag(header, expected):
+    ('"a"', True), ('"b", "a"', True), ("*", True), ('W/"a"', True), ('"b", W/"a"', True),
+    ('W/"b"', False), ('"b"', False), ('W/"ab"', False), ("", False), (None, False)])
+def test_if_none_match_names_the_tag_by_weak_comparison(header, expected):
     assert conditional.matches(header, '"a"') is expected
+    assert conditional.matches(header, 'W/"a"') is expected
 
 
 def test_the_root_is_the_address_the_client_used():

@@ -29,7 +29,7 @@ def parse_wechat_json(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
         data = json.loads(_keep_unicode_escapes_literal(text))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise WeChatError(47001) from exc
     if not isinstance(data, dict):
         raise WeChatError(47001)

@@ -22,6 +22,8 @@ def test_promotion_reaches_dongguan_screens_and_splash_within_one_poll(
     etags = {code: r.headers["ETag"] for code, r in before.items()}
     # Unchanged: a poll costs a 304.
     assert all(poll(client, tokens[c], etags[c]).status_code == 304 for c in tokens)
+    # A compressing proxy turns the tag weak (W/"…"): still the controller's copy, still 304.
+    assert all(poll(client, tokens[c], f"W/{etags[c]}").status_code == 304 for c in tokens)
     manifest = client.get("/splash/v1/manifest?region=441900&account=dg-humen")
     assert manifest.status_code == 200 and manifest.get_json()["current"] is None
 

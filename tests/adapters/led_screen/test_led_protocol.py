@@ -94,6 +94,10 @@ def test_heartbeat_and_polls_make_a_screen_online(client, db, device_token, toke
                        json={"playlist_etag": tag, "status": {"temperature": 41}})
     assert beat.status_code == 200
     assert beat.get_json()["playlist_changed"] is False
+    weak = client.post("/led/v1/heartbeat", headers=_bearer(token),
+                       json={"playlist_etag": f"W/{tag}",  # as a compressing proxy gave it
+                             "status": {"temperature": 41}})
+    assert weak.get_json()["playlist_changed"] is False
     listing = client.get("/api/v1/led/screens?account=dongguan", headers=editor).get_json()
     guomao = next(s for s in listing["screens"] if s["code"] == "dg-guomao")
     assert guomao["online"] is True and guomao["last_poll_at"] is not None

@@ -3,6 +3,7 @@ cursor pagination, and changes since a time (withdrawals included)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
@@ -138,6 +139,9 @@ def test_bad_cursors_and_parameters_are_named(client, key_for):
     assert too_many.status_code == 400 and "limit" in too_many.get_json()["fields"]
     odd = client.get(API, headers=headers, query_string={"since": "yesterday"})
     assert odd.status_code == 400 and "since" in odd.get_json()["fields"]
+    deep = base64.urlsafe_b64encode(b"[" * 100_000).decode()  # json.loads recursed
+    nested = client.get(API, headers=headers, query_string={"cursor": deep})
+    assert nested.status_code == 400 and "cursor" in nested.get_json()["fields"]
 
 
 def test_the_api_is_in_the_openapi_document(client):

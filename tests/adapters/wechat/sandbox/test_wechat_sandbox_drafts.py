@@ -136,6 +136,9 @@ def test_unknown_draft_and_broken_json(app, token):
     broken = requests.post(f"{app.base_url}/cgi-bin/draft/add", data=b"{not json",
                            params={"access_token": token}, timeout=HTTP_TIMEOUT).json()
     assert broken["errcode"] == 47001
+    deep = requests.post(f"{app.base_url}/cgi-bin/draft/add", data=b"[" * 100_000,
+                         params={"access_token": token}, timeout=HTTP_TIMEOUT).json()
+    assert deep["errcode"] == 47001
 
 
 def test_a_mass_sent_draft_leaves_the_draft_box(app, token):
