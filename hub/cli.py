@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from hub.config import Config
+from hub.config import Config, ConfigError
 
 
 def _engine_and_sessions(config: Config):
@@ -36,7 +36,11 @@ def main() -> None:
     from hub.campaigns.cli import merchant
 
     cli.add_command(merchant)
-    channels.load_registry(Config.from_env().channels)
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:  # a bad HUB_* value: say which, not a traceback
+        _fail(exc)
+    channels.load_registry(config.channels)
     for channel in channels.all_channels():
         for command in getattr(channel, "cli_commands", lambda: [])():
             cli.add_command(command)
