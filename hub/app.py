@@ -14,6 +14,7 @@ from hub import api, campaigns, channels
 from hub.config import Config
 from hub.db import make_engine, make_session_factory
 from hub.errors import HubError
+from hub.ratelimits import init_rate_limits
 
 log = logging.getLogger("hub")
 
@@ -40,6 +41,7 @@ def create_app(config: Config | None = None) -> Flask:
 
         bootstrap.prepare_database(engine, config)
 
+    init_rate_limits(app, config)  # before the blueprints: their set-up uses it
     _install_sessions(app)
     _install_error_handlers(app)
     _register_blueprints(app)
