@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from hub.errors import BadRequest, HubError
+from hub.ratelimits import RateLimits as RateLimits  # for adapters, which import hub.api
+from hub.ratelimits import rate_limits as rate_limits
 
 OPERATIONS: list[Operation] = []
 

@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from hub import api, bootstrap, campaigns, channels, inputs
 from hub.config import Config
 from hub.errors import HubError
+from hub.ratelimits import init_rate_limits
 
 log = logging.getLogger("hub")
 
@@ -37,6 +38,7 @@ def create_app(config: Config | None = None) -> Flask:
     if config.auto_migrate:
         bootstrap.prepare_database(wiring.engine, config)
 
+    init_rate_limits(app, config)  # before the blueprints: their set-up uses it
     _install_sessions(app)
     _install_input_checks(app)
     _install_answer_headers(app)

@@ -8,7 +8,7 @@ import logging
 import click
 
 from hub import cli_support
-from hub.config import Config
+from hub.config import Config, ConfigError
 
 _fail = cli_support.fail
 
@@ -26,7 +26,10 @@ def main() -> None:
     from hub.campaigns.cli import merchant
 
     cli.add_command(merchant)
-    cli_support.wiring()  # the configured adapters, attached: their commands join `hub`
+    try:
+        cli_support.wiring()  # the configured adapters, attached: their commands join `hub`
+    except ConfigError as exc:  # a bad HUB_* value: say which, not a traceback
+        _fail(exc)
     for channel in channels.all_channels():
         for command in channel.cli():
             cli.add_command(command)

@@ -1,13 +1,24 @@
-"""Configuration of the hub, read from HUB_* environment variables in this one place."""
+"""Configuration of the hub, read from HUB_* environment variables in this one place.
+
+`Config.from_env()` reads the environment (what `hub run`, `hub worker` and gunicorn do);
+`Config(var_dir=..., database_url=...)` takes only what it is given (tests, benches). Each
+setting's default is written once, below; its variable is HUB_ and its name in capitals,
+except HUB_DEMO (load_demo).
+"""
 
 from __future__ import annotations
 
-import os
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
 ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "HUB_"
 DEFAULT_CHANNELS = ("adapters.loopback:LoopbackChannel", "adapters.webhook:WebhookChannel",
                     "adapters.web:WebChannel",
                     "adapters.led_screen:LedScreenChannel",
@@ -16,20 +27,16 @@ DEFAULT_CHANNELS = ("adapters.loopback:LoopbackChannel", "adapters.webhook:Webho
                     "adapters.wechat:SubscribeChannel")
 
 
-def _default_database_url(var_dir: Path) -> str:
-    return f"sqlite:///{var_dir / 'hub.sqlite3'}"
+class ConfigError(ValueError):
+    """A HUB_* variable holds something the hub cannot use; the message names it."""
 
 
-def _normalise_database_url(url: str) -> str:
-    # People paste plain postgresql:// URLs; SQLAlchemy would pick psycopg2, which we do not ship.
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True,
+                                      validate_by_name=True, extra="forbid")
 
-
-@dataclass
-class Config:
     var_dir: Path = ROOT / "var"
+    # Empty: a SQLite file under var_dir. postgresql:// URLs are given the psycopg driver.
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
@@ -38,15 +45,17 @@ class Config:
     timezone: str = "Asia/Shanghai"
     # embedded: the web process runs the dispatcher and scheduler; external: `hub worker` does.
     run_workers: bool = True
-    load_demo: bool = True
+    load_demo: bool = Field(default=True, validation_alias="HUB_DEMO")
     # Migrate (and load the demo into an empty database) when the app is created.
     auto_migrate: bool = True
-    public_url: str = "http://127.0.0.1:5000"
+    # Empty: http://127.0.0.1:<port>.
+    public_url: str = ""
     # Outlet adapters, "module:attribute"; the hub imports none of them by name.
-    channels: list[str] = field(default_factory=lambda: list(DEFAULT_CHANNELS))
+    channels: Annotated[list[str], NoDecode] = list(DEFAULT_CHANNELS)
     # Delivery workers: threads per process, per-channel and per-lane bounds, leases, retries.
     worker_threads: int = 32
-    channel_concurrency: dict[str, int] = field(default_factory=dict)
+    # "wechat=8,loopback=50": threads per channel where the default does not suit.
+    channel_concurrency: Annotated[dict[str, int], NoDecode] = {}
     lane_concurrency: int = 4
     lease_seconds: float = 60.0
     max_attempts: int = 8
@@ -57,34 +66,37 @@ class Config:
     redis_url: str | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Config:
-        env = dict(os.environ if env is None else env)
-        var_dir = Path(env.get("HUB_VAR_DIR", ROOT / "var"))
-        return cls(
-            var_dir=var_dir,
-            database_url=_normalise_database_url(
-                env.get("HUB_DATABASE_URL") or _default_database_url(var_dir)
-            ),
-            host=env.get("HUB_HOST", "127.0.0.1"),
-            port=int(env.get("HUB_PORT", "5000")),
-            secret_key=env.get("HUB_SECRET_KEY", ""),
-            max_upload_bytes=int(env.get("HUB_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
-            run_workers=env.get("HUB_RUN_WORKERS", "1") not in ("0", "false", "no"),
-            load_demo=env.get("HUB_DEMO", "1") not in ("0", "false", "no"),
-            auto_migrate=env.get("HUB_AUTO_MIGRATE", "1") not in ("0", "false", "no"),
-            public_url=env.get("HUB_PUBLIC_URL", "").rstrip("/")
-            or f"http://127.0.0.1:{env.get('HUB_PORT', '5000')}",
-            channels=_list(env.get("HUB_CHANNELS")) or list(DEFAULT_CHANNELS),
-            worker_threads=int(env.get("HUB_WORKER_THREADS", "32")),
-            channel_concurrency=_limits(env.get("HUB_CHANNEL_CONCURRENCY", "")),
-            lane_concurrency=int(env.get("HUB_LANE_CONCURRENCY", "4")),
-            lease_seconds=float(env.get("HUB_LEASE_SECONDS", "60")),
-            max_attempts=int(env.get("HUB_MAX_ATTEMPTS", "8")),
-            retry_base_seconds=float(env.get("HUB_RETRY_BASE_SECONDS", "2")),
-            retry_cap_seconds=float(env.get("HUB_RETRY_CAP_SECONDS", "600")),
-            poll_seconds=float(env.get("HUB_POLL_SECONDS", "0.5")),
-            redis_url=env.get("HUB_REDIS_URL") or None,
-        )
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        # Only what the caller passes: from_env passes what it read from the environment.
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        """The configuration the environment (or `env`, for tests) describes; a value that
+        does not parse is a ConfigError naming its variable."""
+        values = _EnvironmentSource(cls, env)()
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc)) from None
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _comma_list(cls, value):
+        return _list(value) or list(DEFAULT_CHANNELS) if isinstance(value, str) else value
+
+    @field_validator("channel_concurrency", mode="before")
+    @classmethod
+    def _named_numbers(cls, value):
+        return _limits(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _derived_defaults(self) -> Config:
+        self.database_url = _normalise_database_url(
+            self.database_url or f"sqlite:///{self.var_dir / 'hub.sqlite3'}")
+        self.public_url = self.public_url.rstrip("/") or f"http://127.0.0.1:{self.port}"
+        return self
 
     def secret(self) -> str:
         """HUB_SECRET_KEY, or one generated per installation under var/ and kept there."""
@@ -106,6 +118,42 @@ class Config:
         return self.database_url.startswith("sqlite")
 
 
+class _EnvironmentSource(EnvSettingsSource):
+    """pydantic-settings' reading of HUB_* variables, from `env` when one is given."""
+
+    def __init__(self, settings_cls, env: Mapping[str, str] | None):
+        self._given = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self):
+        if self._given is None:
+            return super()._load_env_vars()
+        return parse_env_vars(self._given, self.case_sensitive, self.env_ignore_empty,
+                              self.env_parse_none_str)
+
+
+def variable_of(field: str) -> str:
+    """The environment variable a Config field is read from."""
+    alias = Config.model_fields[field].validation_alias if field in Config.model_fields else None
+    return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
+
+
+def _explain(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = field if field.startswith(ENV_PREFIX) else variable_of(field) if field else ""
+        problems.append(f"{name}={error.get('input')!r} 无法使用：{error['msg']}")
+    return "; ".join(problems) or str(exc)
+
+
+def _normalise_database_url(url: str) -> str:
+    # People paste plain postgresql:// URLs; SQLAlchemy would pick psycopg2, which we do not ship.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
@@ -115,5 +163,7 @@ def _limits(value: str) -> dict[str, int]:
     limits = {}
     for item in _list(value):
         name, _, number = item.partition("=")
+        if not number.strip().isdigit():
+            raise ValueError(f"应为 名称=数字，收到 {item!r}")
         limits[name.strip()] = int(number)
     return limits

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
-import time
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, g, request
@@ -36,30 +34,15 @@ class TooManyRequests(HubError):
     status, code = 429, "too_many_requests"
 
 
-class _PollClock:
-    """When each screen last polled this process. Per process: with N web processes a
-    controller may get N polls through within its interval before the 429s start (a
-    shared limiter, e.g. in Redis, would be exact; this one costs nothing)."""
-
-    def __init__(self):
-        self._last: dict[int, float] = {}
-        self._lock = threading.Lock()
-
-    def wait_needed(self, screen_id: int, min_seconds: int) -> float:
-        now = time.monotonic()
-        with self._lock:
-            last = self._last.get(screen_id)
-            if last is not None and min_seconds > 0 and now - last < min_seconds:
-                return min_seconds - (now - last)
-            self._last[screen_id] = now
-            return 0.0
-
-    def forget(self) -> None:
-        with self._lock:
-            self._last.clear()
-
-
-POLLS = _PollClock()
+def _poll_wait(limits: api.RateLimits, screen_id: int, min_seconds: int) -> float:
+    """Seconds the screen must wait before its next poll; 0 counts this one. On the app's
+    rate limits, so with HUB_REDIS_URL every web process sees the screen's last poll."""
+    if min_seconds <= 0:
+        return 0.0
+    rule = f"1 per {min_seconds} seconds"
+    if limits.hit(rule, "led-poll", str(screen_id)):
+        return 0.0
+    return float(limits.wait(rule, "led-poll", str(screen_id)))
 
 
 def _hash_of_bearer(header: str | None) -> str | None:
@@ -96,7 +79,7 @@ class Poll:
     tag: str
 
 
-def read_poll(environ, engine) -> Poll | None:
+def read_poll(environ, engine, limits: api.RateLimits) -> Poll | None:
     """Authenticate and version a poll with one indexed read; None: no or unknown token."""
     token_hash = _hash_of_bearer(environ.get("HTTP_AUTHORIZATION"))
     if token_hash is None:
@@ -105,7 +88,7 @@ def read_poll(environ, engine) -> Poll | None:
     if row is None:
         return None
     screen_id, version, min_poll_seconds = row
-    wait = POLLS.wait_needed(screen_id, min_poll_seconds)
+    wait = _poll_wait(limits, screen_id, min_poll_seconds)
     now = utcnow()
     if not wait:
         LIVENESS.note(engine, screen_id, now)
@@ -114,15 +97,20 @@ def read_poll(environ, engine) -> Poll | None:
     return Poll(screen_id, token_hash, wait, now, root, tag)
 
 
-def shortcut(environ, engine):
+def shortcut(environ, engine, limits: api.RateLimits):
     """The poll answered before Flask when it is a 304 or an already built 200."""
-    poll = environ[POLL_KEY] = read_poll(environ, engine)
+    poll = environ[POLL_KEY] = read_poll(environ, engine, limits)
     if poll is None or poll.wait:
         return None
     return conditional.early_answer(environ, poll.tag, playlist.CACHE)
 
 
-conditional.install_shortcut(bp, "/led/v1/playlist", shortcut)
+@bp.record_once
+def _install_shortcut(state) -> None:
+    """The shortcut in front of each app, with that app's engine and rate limits."""
+    engine, limits = state.app.extensions["hub.engine"], api.rate_limits(state.app)
+    state.app.wsgi_app = conditional.ConditionalShortcut(
+        state.app.wsgi_app, "/led/v1/playlist", lambda environ: shortcut(environ, engine, limits))
 
 
 @bp.get("/led/v1/playlist")
@@ -130,7 +118,7 @@ def get_playlist():
     environ = request.environ
     try:
         poll = environ[POLL_KEY] if POLL_KEY in environ else \
-            read_poll(environ, current_app.extensions["hub.engine"])
+            read_poll(environ, current_app.extensions["hub.engine"], api.rate_limits())
     except Unavailable:
         # The controller keeps playing from its cache; it should come back a bit later.
         return conditional.retry_later("数据库暂时不可用，请稍后再拉取节目单", 30)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from hub.console import security
 from hub.errors import HubError
+from hub.ratelimits import rate_limits
 from hub.users.models import User
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -21,7 +22,7 @@ PUBLIC_ENDPOINTS = {"console.login", "console.static"}
 def _configure(state) -> None:
     app = state.app
     security.configure_session_cookie(app)
-    app.extensions["hub.console.throttle"] = security.LoginThrottle()
+    app.extensions["hub.console.throttle"] = security.LoginThrottle(rate_limits(app))
 
 
 @bp.app_template_global()

@@ -1,10 +1,10 @@
 """The console's guards: session cookies, CSRF tokens, login throttling, response headers.
 
-Login throttling is kept in memory, per process: a sliding window of failed attempts per
-username and per client address. With several web processes (gunicorn -w N) each counts on
-its own, so the effective limit is N times the one below; put the counts in Redis (or the
-database) before relying on it across processes. Behind a reverse proxy, `remote_addr` is
-the proxy's unless the app is wrapped in werkzeug's ProxyFix.
+Login throttling counts failed attempts per username and per client address in a sliding
+window, on the app's rate limits (hub/ratelimits.py): shared by every web process when
+HUB_REDIS_URL is set; without it each of N processes (gunicorn -w N) counts on its own, so
+the effective limit is N times the one below. Behind a reverse proxy, `remote_addr` is the
+proxy's unless the app is wrapped in werkzeug's ProxyFix.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from urllib.parse import urlsplit
 
 from flask import abort, request, session
+
+from hub.ratelimits import RateLimits
 
 CSRF_FIELD = "csrf_token"
 SESSION_HOURS = 12
@@ -76,39 +75,23 @@ def console_headers(response):
 
 
 class LoginThrottle:
-    """Refuses further attempts after too many failures in a window (see module note)."""
+    """Refuses further attempts after too many failures in a window, per username and per
+    client address; a success clears the username's failures."""
 
-    def __init__(self, *, per_user: int = 5, per_address: int = 20, window: float = 900.0):
-        self.limits = {"user": per_user, "address": per_address}
-        self.window = window
-        self.failures: dict[tuple[str, str], deque[float]] = {}
-        self.lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self.failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    def __init__(self, limits: RateLimits, *, per_user: int = 5, per_address: int = 20,
+                 window_minutes: int = 15):
+        self.limits = limits
+        self.rules = {"user": f"{per_user} per {window_minutes} minutes",
+                      "address": f"{per_address} per {window_minutes} minutes"}
 
     def retry_after(self, username: str, address: str) -> int:
         """Seconds until an attempt is allowed again; 0 if it is allowed now."""
-        now = time.monotonic()
-        wait = 0.0
-        with self.lock:
-            for kind, value in (("user", username), ("address", address)):
-                times = self._recent((kind, value), now)
-                if len(times) >= self.limits[kind]:
-                    wait = max(wait, times[0] + self.window - now)
-        return int(wait) + 1 if wait else 0
+        return max(self.limits.wait(self.rules["user"], "login", "user", username),
+                   self.limits.wait(self.rules["address"], "login", "address", address))
 
     def failed(self, username: str, address: str) -> None:
-        now = time.monotonic()
-        with self.lock:
-            if len(self.failures) > 100_000:  # names are chosen by clients: stay bounded
-                self.failures.clear()
-            for key in (("user", username), ("address", address)):
-                self._recent(key, now).append(now)
+        self.limits.hit(self.rules["user"], "login", "user", username)
+        self.limits.hit(self.rules["address"], "login", "address", address)
 
     def succeeded(self, username: str) -> None:
-        with self.lock:
-            self.failures.pop(("user", username), None)
+        self.limits.clear(self.rules["user"], "login", "user", username)

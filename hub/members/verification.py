@@ -6,9 +6,12 @@ phone, when one is given and the roll has one) makes the person a verified membe
 grassroots union and has them follow it and its chain up to the province.
 
 Attempts are limited per identity, per openid and unionid, and per ID number tried (by its
-hash), counting failures in a sliding window, in the database (one limit for every web
-process). A failure says the same thing whatever was wrong, and does the same work whether or
-not the number is on a roll, so it tells nobody which field was wrong or whether an ID exists.
+hash), counting failures in a sliding window on the app's rate limits (hub/ratelimits.py: in
+Redis, one limit for every web process, when HUB_REDIS_URL is set; else per process). Every
+attempt is also recorded in member_verification_attempts (when, under which keys, whether it
+matched), for answering a member who asks why they are locked out. A failure says the same
+thing whatever was wrong, and does the same work whether or not the number is on a roll, so
+it tells nobody which field was wrong or whether an ID exists.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import logging
 import zlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,12 +30,15 @@ from hub.db import utcnow
 from hub.errors import BadRequest, HubError
 from hub.members import follows, identity
 from hub.members.models import Member, MemberIdentity, MemberState, VerificationAttempt
+from hub.ratelimits import RateLimits
 
 log = logging.getLogger("hub.members.verification")
 
 WINDOW = dt.timedelta(hours=24)
 MAX_FAILURES_PER_PERSON = 5  # per identity, openid or unionid in WINDOW
 MAX_FAILURES_PER_ID = 10  # per ID number tried, whoever tries it
+PERSON_RULE = f"{MAX_FAILURES_PER_PERSON} per 24 hours"
+ID_RULE = f"{MAX_FAILURES_PER_ID} per 24 hours"
 MISMATCH = "实名信息与会员名册不一致，请核对后重试；如仍有问题请联系所属工会"
 
 
@@ -99,28 +105,21 @@ def _register_by_phone(db: Session, phone: str) -> None:
         member.state = MemberState.registered
 
 
-def _limit_keys(person: MemberIdentity) -> list[tuple[str, int]]:
-    keys = [(f"identity:{person.id}", MAX_FAILURES_PER_PERSON),
-            (f"openid:{person.openid}", MAX_FAILURES_PER_PERSON)]
+def _limit_keys(person: MemberIdentity) -> list[tuple[str, str]]:
+    """(key, rule) for the person; verify adds the ID number's."""
+    keys = [(f"identity:{person.id}", PERSON_RULE), (f"openid:{person.openid}", PERSON_RULE)]
     if person.unionid:
-        keys.append((f"unionid:{person.unionid}", MAX_FAILURES_PER_PERSON))
+        keys.append((f"unionid:{person.unionid}", PERSON_RULE))
     return keys
 
 
 def _serialise(db: Session, key: str) -> None:
-    """Concurrent attempts by one person take turns, so none slips past the count (SQLite's
-    BEGIN IMMEDIATE already lets one writer in at a time)."""
+    """Concurrent attempts by one person take turns (until the transaction ends), so none
+    slips past the count between its check and its failure being counted (SQLite's BEGIN
+    IMMEDIATE already lets one writer in at a time)."""
     if db.bind.dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(:k)"),
                    {"k": zlib.crc32(key.encode()) + (0x6D656D << 32)})
-
-
-def _failures(db: Session, keys: list[str], since: dt.datetime) -> dict[str, int]:
-    rows = db.execute(select(VerificationAttempt.key, func.count())
-                      .where(VerificationAttempt.key.in_(keys), VerificationAttempt.at >= since,
-                             VerificationAttempt.ok.is_(False))
-                      .group_by(VerificationAttempt.key))
-    return dict(rows.all())
 
 
 def _record(db: Session, keys: list[str], ok: bool) -> None:
@@ -140,39 +139,42 @@ def _matches(member: Member | None, name: str, phone: str | None) -> bool:
 
 
 def verify(db: Session, member_identity: MemberIdentity, name: str, id_number: str,
-           phone: str | None = None, *, keys: identity.IdKeys | None = None) -> Outcome:
-    """Check name, ID number (and phone) against the rolls for a signed-in identity.
+           phone: str | None = None, *, limits: RateLimits,
+           keys: identity.IdKeys | None = None) -> Outcome:
+    """Check name, ID number (and phone) against the rolls for a signed-in identity; a
+    failure counts on `limits` (the app's: `hub.ratelimits.rate_limits()`).
 
     Records the attempt in `db` without committing: the caller commits, then calls
-    `outcome.raise_for_failure()` (or use `verify_and_commit`), so failures are counted even
+    `outcome.raise_for_failure()` (or use `verify_and_commit`), so the record stays even
     though the request ends in an error."""
     keys = keys or identity.current_keys()
     person = member_identity
     name = (name or "").strip()
     number = identity.normalise(id_number or "")
     digest = keys.digest(number)  # any string hashes: a malformed number costs the same
-    limits = _limit_keys(person) + [(f"id:{digest}", MAX_FAILURES_PER_ID)]
-    _serialise(db, limits[0][0])
-    counted = _failures(db, [key for key, _ in limits], utcnow() - WINDOW)
-    if any(counted.get(key, 0) >= cap for key, cap in limits):
+    counted = _limit_keys(person) + [(f"id:{digest}", ID_RULE)]
+    _serialise(db, counted[0][0])
+    if any(limits.wait(rule, "verification", key) for key, rule in counted):
         return Outcome(False, error=TooManyAttempts("尝试次数过多，请 24 小时后再试"))
     member = db.scalar(select(Member).where(Member.id_hash == digest))
     taken = member is not None and member.openid not in (None, person.openid)
     if not name or taken or not _matches(member, name, phone):
-        _record(db, [key for key, _ in limits], ok=False)
+        _record(db, [key for key, _ in counted], ok=False)
+        for key, rule in counted:
+            limits.hit(rule, "verification", key)
         log.info("verification failed for identity %s", person.id)
         return Outcome(False, error=VerificationFailed(MISMATCH))
-    _record(db, [key for key, _ in limits[:-1]], ok=True)
+    _record(db, [key for key, _ in counted[:-1]], ok=True)
     _mark_verified(db, person, member)
     log.info("identity %s verified as member %s", person.id, member.id)
     return Outcome(True, member=member)
 
 
 def verify_and_commit(db: Session, member_identity: MemberIdentity, name: str, id_number: str,
-                      phone: str | None = None, *,
+                      phone: str | None = None, *, limits: RateLimits,
                       keys: identity.IdKeys | None = None) -> Member:
-    """`verify`, commit (the attempt counts either way), and raise when it failed."""
-    outcome = verify(db, member_identity, name, id_number, phone, keys=keys)
+    """`verify`, commit (the attempt is recorded either way), and raise when it failed."""
+    outcome = verify(db, member_identity, name, id_number, phone, limits=limits, keys=keys)
     db.commit()
     return outcome.raise_for_failure()
 

@@ -25,6 +25,7 @@ from hub.members import identity as ids
 from hub.members.models import MemberFollow, MemberIdentity, MemberSubscription
 from hub.mp.profiles import account_json, feed_item_json, profile
 from hub.posts.models import Post
+from hub.ratelimits import rate_limits
 
 bp = Blueprint("mp_api", __name__, url_prefix="/mp/v1")
 TAG = "mini-program"
@@ -94,7 +95,7 @@ def me():
 def verify(body: VerificationIn):
     person = _me()
     verification.verify_and_commit(g.db, person, body.name, body.id_number, person.phone,
-                                   keys=_keys())
+                                   limits=rate_limits(), keys=_keys())
     return {"profile": profile(g.db, person, _keys())}
 
 

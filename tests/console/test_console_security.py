@@ -3,10 +3,18 @@ headers and who may see what."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from console_support import csrf_of, login
 from sqlalchemy import func, select
 
+from hub.app import create_app
+from hub.config import Config
 from hub.posts.models import Post
+
+# A Redis database of the login-limit test's own: it is emptied before and after.
+LIMITS_REDIS = os.environ.get("HUB_TEST_LIMITS_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def test_login_page_and_redirect_for_strangers(client, demo):
@@ -99,6 +107,39 @@ def test_login_attempts_are_limited_per_address(client, demo):
     for number in range(20):
         assert login(client, f"guess-{number}", "wrong-password").status_code == 401
     assert login(client, "mz-editor").status_code == 429
+
+
+@pytest.fixture
+def limits_redis():
+    import redis
+
+    connection = redis.Redis.from_url(LIMITS_REDIS)
+    try:
+        connection.flushdb()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {LIMITS_REDIS}")
+    yield LIMITS_REDIS
+    connection.flushdb()
+    connection.close()
+
+
+def test_two_web_processes_share_the_login_limit_through_redis(config, demo, limits_redis,
+                                                               monkeypatch):
+    monkeypatch.setenv("HUB_REDIS_URL", limits_redis)
+    config.redis_url = Config.from_env().redis_url
+    first, second = create_app(config), create_app(config)
+    try:
+        one, other = first.test_client(), second.test_client()
+        for _ in range(3):
+            assert login(one, "dg-editor", "wrong-password").status_code == 401
+        for _ in range(2):
+            assert login(other, "dg-editor", "wrong-password").status_code == 401
+        # Three failures here and two there: each process alone would still let it in.
+        assert login(one, "dg-editor").status_code == 429
+        assert login(other, "dg-editor").status_code == 429
+    finally:
+        for app in (first, second):
+            app.extensions["hub.engine"].dispose()
 
 
 def test_a_success_clears_the_username_count(client, demo):

@@ -10,6 +10,7 @@ from hub.accounts.services import get_account
 from hub.members import demo as members_demo
 from hub.members import feed, follows, identity, stats, verification
 from hub.members.models import Member, MemberStatsDay, RollImport
+from hub.ratelimits import RateLimits
 
 
 def _count(db, model) -> int:
@@ -47,7 +48,8 @@ def test_the_walk_through(db, demo, config, publish):
     name, number, mobile, _ = members_demo.DEMO_MEMBER
     person = verification.sign_in(db, "o-sandbox-test-user", phone=mobile)
     keys = identity.IdKeys.from_config(config)
-    member = verification.verify_and_commit(db, person, name, number, keys=keys)
+    member = verification.verify_and_commit(db, person, name, number,
+                                            limits=RateLimits.in_memory(), keys=keys)
     assert db.get(Account, member.account_id).code == "dg-humen-garment"
     own = [a.code for a, is_own in follows.followed(db, person) if is_own]
     assert "dg-humen" in own

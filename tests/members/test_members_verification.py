@@ -10,8 +10,14 @@ from sqlalchemy import func, select
 from hub.accounts.services import get_account
 from hub.members import follows, rolls, verification
 from hub.members.models import Member, MemberIdentity, VerificationAttempt
+from hub.ratelimits import RateLimits, rate_limits
 
 NUMBER = make_number(501)
+
+
+@pytest.fixture
+def limits() -> RateLimits:
+    return RateLimits.in_memory()
 
 
 @pytest.fixture
@@ -29,16 +35,16 @@ def _person(db, openid="o-test-1", **kw) -> MemberIdentity:
     return person
 
 
-def _attempt(db, person, name, number, keys, phone=None):
-    outcome = verification.verify(db, person, name, number, phone, keys=keys)
+def _attempt(db, person, name, number, keys, phone=None, *, limits):
+    outcome = verification.verify(db, person, name, number, phone, limits=limits, keys=keys)
     db.commit()
     return outcome
 
 
-def test_a_match_verifies_and_follows_the_chain(roll, keys):
+def test_a_match_verifies_and_follows_the_chain(roll, keys, limits):
     db = roll
     person = _person(db)
-    outcome = _attempt(db, person, "黄小明", NUMBER.lower(), keys)
+    outcome = _attempt(db, person, "黄小明", NUMBER.lower(), keys, limits=limits)
     assert outcome.ok and outcome.error is None
     member = db.scalar(select(Member).where(Member.id == outcome.member.id))
     assert member.state == "verified" and member.verified_at and member.registered_at
@@ -47,10 +53,10 @@ def test_a_match_verifies_and_follows_the_chain(roll, keys):
     assert chain == [("guangdong", True), ("dongguan", True), ("dg-humen", True),
                      ("dg-humen-garment", True)]
     # Verifying again is harmless.
-    assert _attempt(db, person, "黄小明", NUMBER, keys).ok
+    assert _attempt(db, person, "黄小明", NUMBER, keys, limits=limits).ok
 
 
-def test_failures_look_the_same_whatever_was_wrong(roll, keys):
+def test_failures_look_the_same_whatever_was_wrong(roll, keys, limits):
     db = roll
     person = _person(db)
     answers = []
@@ -59,7 +65,7 @@ def test_failures_look_the_same_whatever_was_wrong(roll, keys):
                                 ("黄小明", NUMBER, "13900000000"),  # wrong phone
                                 ("黄小明", "123", None),  # not even a number
                                 ("", NUMBER, None)]:
-        outcome = _attempt(db, person, name, number, keys, phone)
+        outcome = _attempt(db, person, name, number, keys, phone, limits=limits)
         assert not outcome.ok
         answers.append((type(outcome.error).__name__, outcome.error.status,
                         outcome.error.to_json()))
@@ -68,56 +74,61 @@ def test_failures_look_the_same_whatever_was_wrong(roll, keys):
     assert db.scalar(select(Member.state).where(Member.name == "黄小明")) == "imported"
 
 
-def test_five_failures_lock_the_identity_even_with_the_right_answer(roll, keys):
+def test_five_failures_lock_the_identity_even_with_the_right_answer(roll, keys, limits):
     db = roll
     person = _person(db)
     for _ in range(verification.MAX_FAILURES_PER_PERSON):
-        assert _attempt(db, person, "错误", NUMBER, keys).error.status == 400
-    locked = _attempt(db, person, "黄小明", NUMBER, keys)
+        assert _attempt(db, person, "错误", NUMBER, keys, limits=limits).error.status == 400
+    locked = _attempt(db, person, "黄小明", NUMBER, keys, limits=limits)
     assert not locked.ok and locked.error.status == 429
     # The lock is on the person, not the roll entry: someone else may still verify.
     other = _person(db, "o-test-2")
-    assert _attempt(db, other, "黄小明", NUMBER, keys).ok
+    assert _attempt(db, other, "黄小明", NUMBER, keys, limits=limits).ok
 
 
-def test_the_openid_is_limited_across_identities(roll, keys):
+def test_the_openid_is_limited_across_identities(roll, keys, limits):
     db = roll
     person = _person(db, "o-shared", unionid="u-1")
     for _ in range(verification.MAX_FAILURES_PER_PERSON):
-        _attempt(db, person, "错误", NUMBER, keys)
+        _attempt(db, person, "错误", NUMBER, keys, limits=limits)
     # A second identity row with the same unionid (another app of the same person).
     twin = MemberIdentity(openid="o-other-app", unionid="u-1")
     db.add(twin)
     db.commit()
-    assert _attempt(db, twin, "黄小明", NUMBER, keys).error.status == 429
+    assert _attempt(db, twin, "黄小明", NUMBER, keys, limits=limits).error.status == 429
 
 
-def test_one_id_number_tried_from_many_identities_is_limited(roll, keys):
+def test_one_id_number_tried_from_many_identities_is_limited(roll, keys, limits):
     db = roll
     for i in range(verification.MAX_FAILURES_PER_ID):
-        _attempt(db, _person(db, f"o-guess-{i}"), f"猜{i}", NUMBER, keys)
-    late = _attempt(db, _person(db, "o-real"), "黄小明", NUMBER, keys)
+        _attempt(db, _person(db, f"o-guess-{i}"), f"猜{i}", NUMBER, keys, limits=limits)
+    late = _attempt(db, _person(db, "o-real"), "黄小明", NUMBER, keys, limits=limits)
     assert late.error.status == 429
     # Unknown numbers are limited the same way, so the limit says nothing about existence.
     unknown = make_number(998)
     for i in range(verification.MAX_FAILURES_PER_ID):
-        _attempt(db, _person(db, f"o-guess-b{i}"), "某人", unknown, keys)
-    assert _attempt(db, _person(db, "o-last"), "某人", unknown, keys).error.status == 429
+        _attempt(db, _person(db, f"o-guess-b{i}"), "某人", unknown, keys, limits=limits)
+    last = _attempt(db, _person(db, "o-last"), "某人", unknown, keys, limits=limits)
+    assert last.error.status == 429
 
 
 def test_attempts_survive_the_failed_request(app, roll, keys):
     db = roll
     person = _person(db)
     with app.test_request_context(), pytest.raises(verification.VerificationFailed):
-        verification.verify_and_commit(db, person, "错误", NUMBER)
+        verification.verify_and_commit(db, person, "错误", NUMBER, limits=rate_limits(app))
     db.rollback()  # what a failing request does after the error
     assert db.scalar(select(func.count()).select_from(VerificationAttempt)) == 3
+    # The failure counts on the app's limits too: four more and the person is locked out.
+    for _ in range(verification.MAX_FAILURES_PER_PERSON - 1):
+        _attempt(db, person, "错误", NUMBER, keys, limits=rate_limits(app))
+    assert _attempt(db, person, "黄小明", NUMBER, keys, limits=rate_limits(app)).error.status == 429
 
 
-def test_a_member_verified_by_someone_else_cannot_be_taken(roll, keys):
+def test_a_member_verified_by_someone_else_cannot_be_taken(roll, keys, limits):
     db = roll
-    assert _attempt(db, _person(db, "o-first"), "黄小明", NUMBER, keys).ok
-    second = _attempt(db, _person(db, "o-second"), "黄小明", NUMBER, keys)
+    assert _attempt(db, _person(db, "o-first"), "黄小明", NUMBER, keys, limits=limits).ok
+    second = _attempt(db, _person(db, "o-second"), "黄小明", NUMBER, keys, limits=limits)
     assert second.error.status == 400
     assert second.error.message == verification.MISMATCH
 
@@ -132,12 +143,12 @@ def test_signing_in_with_the_rolls_phone_registers(roll):
         verification.sign_in(db, "")
 
 
-def test_unfollowing_ones_own_union_is_refused(roll, keys):
+def test_unfollowing_ones_own_union_is_refused(roll, keys, limits):
     from hub.errors import Conflict
 
     db = roll
     person = _person(db)
-    _attempt(db, person, "黄小明", NUMBER, keys)
+    _attempt(db, person, "黄小明", NUMBER, keys, limits=limits)
     meizhou = get_account(db, "meizhou")
     assert follows.follow(db, person, meizhou) and not follows.follow(db, person, meizhou)
     with pytest.raises(Conflict):
@@ -147,12 +158,12 @@ def test_unfollowing_ones_own_union_is_refused(roll, keys):
     assert "meizhou" not in [a.code for a, _ in follows.followed(db, person)]
 
 
-def test_old_attempts_are_pruned(roll, keys):
+def test_old_attempts_are_pruned(roll, keys, limits):
     import datetime as dt
 
     db = roll
     person = _person(db)
-    _attempt(db, person, "错误", NUMBER, keys)
+    _attempt(db, person, "错误", NUMBER, keys, limits=limits)
     old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     db.add(VerificationAttempt(key="identity:0", at=old, ok=False))
     db.commit()

@@ -12,12 +12,12 @@ CHANNELS = ["adapters.loopback:LoopbackChannel", "adapters.webhook:WebhookChanne
 
 
 def forget_process_state() -> None:
-    """Caches and poll clocks are per process; each test starts from a new database."""
+    """Caches are per process; each test starts from a new database (poll intervals are
+    counted on each app's own rate limits)."""
     from adapters.app_splash import manifest
     from adapters.led_screen import playlist, protocol
 
     playlist.CACHE.clear()
-    protocol.POLLS.forget()
     protocol.LIVENESS.forget()
     for cache in (manifest.ENTRIES, manifest.BODIES, manifest.LINEAGES, manifest.CHOICES):
         cache.clear()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from adapters.led_screen import protocol, services
 from adapters.led_screen.models import LedItem, LedPlayBatch, LedPlayHour, Screen
+from hub import api
 
 
 def _bearer(token: str) -> dict:
@@ -60,7 +61,7 @@ def test_etag_is_strong_and_moves_with_the_screen(client, db, device_token, toke
     assert nulled.status_code == 400 and "width" in nulled.get_json()["fields"]
 
 
-def test_polling_too_fast_gets_429_with_retry_after(client, db, device_token):
+def test_polling_too_fast_gets_429_with_retry_after(app, client, db, device_token):
     token = device_token("dg-guomao")
     db.execute(update(Screen).where(Screen.code == "dg-guomao").values(min_poll_seconds=30))
     db.commit()
@@ -69,7 +70,7 @@ def test_polling_too_fast_gets_429_with_retry_after(client, db, device_token):
     assert too_fast.status_code == 429
     assert 1 <= int(too_fast.headers["Retry-After"]) <= 30
     assert too_fast.get_json()["error"] == "too_many_requests"
-    protocol.POLLS.forget()  # as if the interval had passed
+    api.rate_limits(app).forget_all()  # as if the interval had passed
     assert poll(client, token, None).status_code == 200
 
 

@@ -1,0 +1,75 @@
+"""Rate limits: console logins, LED screens' polls, real-name verification.
+
+`init_rate_limits` (called by the app factory) keeps the counts in Redis when HUB_REDIS_URL
+is set, so every web process counts the same attempts; otherwise in the process's memory,
+where each of N processes counts on its own and a restart forgets.
+
+The counting is the `limits` library's moving window, the engine Flask-Limiter runs on. The
+Flask-Limiter extension itself is not used: none of the three limits is a route decorator's
+(failed logins only, a success clearing the name's count; polls per screen at the screen's
+own interval, before Flask has the request; failed verifications per person and per ID
+number, inside the members module), and its before-request hook costs about 0.15 ms on
+every request even with no limit declared. The campaign claim gate keeps its own Redis
+scripts (hub/campaigns/gate.py).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, current_app
+from limits import parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
+
+from hub.config import Config
+
+EXTENSION = "hub.rate_limits"
+NAMESPACE = "hub"  # first part of every key, so the hub's counts are told apart in a shared Redis
+
+
+class RateLimits:
+    """Counts under rules such as "5 per 15 minutes", one count per key (a tuple of strings)."""
+
+    def __init__(self, limiter: RateLimiter, storage):
+        self._limiter = limiter
+        self._storage = storage
+
+    @classmethod
+    def in_memory(cls) -> RateLimits:
+        """Counts of their own, outside any app: the demo loader, tests of a module alone."""
+        storage = MemoryStorage()
+        return cls(MovingWindowRateLimiter(storage), storage)
+
+    def wait(self, rule: str, *key: str) -> int:
+        """Whole seconds until one more count under `rule` is allowed for `key`; 0: now."""
+        item = parse(rule)
+        if self._limiter.test(item, NAMESPACE, *key):
+            return 0
+        reset_at = self._limiter.get_window_stats(item, NAMESPACE, *key).reset_time
+        return max(1, math.ceil(reset_at - time.time()))
+
+    def hit(self, rule: str, *key: str) -> bool:
+        """Count one for `key`; False (and nothing counted) when `rule` allows no more."""
+        return self._limiter.hit(parse(rule), NAMESPACE, *key)
+
+    def clear(self, rule: str, *key: str) -> None:
+        self._limiter.clear(parse(rule), NAMESPACE, *key)
+
+    def forget_all(self) -> None:
+        """Drop every count in the storage (tests; never on a shared Redis in production)."""
+        self._storage.reset()
+
+
+def init_rate_limits(app: Flask, config: Config) -> RateLimits:
+    """The rate limits of `app`, counting in HUB_REDIS_URL's Redis or in memory."""
+    storage = storage_from_string(config.redis_url or "memory://")
+    limits = RateLimits(MovingWindowRateLimiter(storage), storage)
+    app.extensions[EXTENSION] = limits
+    return limits
+
+
+def rate_limits(app: Flask | None = None) -> RateLimits:
+    """The rate limits of `app` (default: the current app)."""
+    return (app or current_app).extensions[EXTENSION]
