@@ -65,24 +65,24 @@ def run(host: str | None, port: int | None) -> None:
 @click.option("--threads", type=int, default=None, help="default HUB_WORKER_THREADS")
 @click.option("--id", "worker_id", default=None, help="name in delivery records")
 def worker(threads: int | None, worker_id: str | None) -> None:
-    """Deliver posts and run the scheduler (scale-out: run as many as needed)."""
+    """Deliver posts and run the scheduled jobs (scale-out: run as many as needed)."""
     import signal
 
-    from hub import channels, scheduler
-    from hub.deliveries.worker import Dispatcher
+    from hub import channels
+    from hub.runtime import Workers
 
     config = Config.from_env()
     if threads:
         config.worker_threads = threads
     sessions = cli_support.sessions()
-    dispatcher = Dispatcher(config, sessions, worker_id=worker_id)
-    signal.signal(signal.SIGTERM, lambda *_: dispatcher.stop(wait=False))
-    click.echo(f"worker {dispatcher.worker_id}: channels {', '.join(channels.channel_names())}")
+    workers = Workers(config, sessions, worker_id=worker_id)
+    signal.signal(signal.SIGTERM, lambda *_: workers.dispatcher.stop(wait=False))
+    click.echo(f"worker {workers.dispatcher.worker_id}: channels "
+               f"{', '.join(channels.channel_names())}")
     try:
-        dispatcher.run_forever(every_few_seconds=lambda: scheduler.tick(sessions),
-                               period=scheduler.TICK_SECONDS)
+        workers.run()
     except KeyboardInterrupt:
-        dispatcher.stop(wait=False)
+        workers.stop()
 
 
 @cli.group()

@@ -1,13 +1,17 @@
-"""Background work of a hub process: the delivery dispatcher and the scheduler.
+"""Background work of a hub process: the delivery dispatcher beside the scheduled jobs.
 
-Embedded mode (`hub run`): one dispatcher thread and one APScheduler in the web process.
-Scale-out (`hub worker`): each worker runs a dispatcher and the scheduler tick; both take
-their rows with SKIP LOCKED, so running several is safe. The app factory starts none of this,
-so gunicorn's web workers never each run their own.
+The jobs are defined once (`scheduled_jobs`) and run by APScheduler in both modes:
+- embedded (`hub run`): the scheduler and a dispatcher thread inside the web process;
+- scale-out (`hub worker`): each worker runs the scheduler beside its dispatcher, which holds
+  the main thread. Any number of workers run the same jobs at once without doing one twice:
+  each job takes its rows with SKIP LOCKED (due posts, due draws; see hub.scheduler), and
+  SQLite lets one writer in at a time.
+The app factory starts none of this, so gunicorn's web workers never each run their own.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
@@ -15,34 +19,69 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub import scheduler
 from hub.config import Config
-from hub.deliveries.worker import Dispatcher
+from hub.deliveries.worker import DB_ERRORS, Dispatcher
 
 log = logging.getLogger("hub.runtime")
+# APScheduler logs every run of every job at INFO: one line each five seconds says nothing.
+logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
 
-class EmbeddedWorkers:
-    def __init__(self, config: Config, sessions):
-        self.sessions = sessions
-        self.dispatcher = Dispatcher(config, sessions)
-        self.scheduler = BackgroundScheduler(timezone="UTC")
-        self.scheduler.add_job(scheduler.tick, "interval", args=[sessions],
-                               seconds=scheduler.TICK_SECONDS, id="due-posts", max_instances=1,
-                               coalesce=True)
+def scheduled_jobs(sessions) -> BackgroundScheduler:
+    """The hub's periodic jobs, not yet started. The tick's first run is at once: whatever
+    fell due while no process ran goes out now."""
+    jobs = BackgroundScheduler(timezone="UTC")
+    jobs.add_job(_tick, "interval", args=[sessions], seconds=scheduler.TICK_SECONDS,
+                 id="tick", max_instances=1, coalesce=True,
+                 next_run_time=dt.datetime.now(dt.UTC))
+    return jobs
+
+
+def _tick(sessions) -> None:
+    """The scheduler's tick; a database that stops answering is waited out, not a traceback
+    every few seconds (the next tick tries again)."""
+    try:
+        scheduler.tick(sessions)
+    except DB_ERRORS as exc:
+        log.warning("scheduler: database unavailable (%s); next tick in %ss",
+                    type(exc).__name__, scheduler.TICK_SECONDS)
+
+
+class Workers:
+    """A dispatcher and the scheduled jobs, for one process."""
+
+    def __init__(self, config: Config, sessions, *, worker_id: str | None = None):
+        self.dispatcher = Dispatcher(config, sessions, worker_id=worker_id)
+        self.jobs = scheduled_jobs(sessions)
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> Workers:
+        """Both in the background (embedded mode)."""
+        self.jobs.start()
         self.thread = threading.Thread(target=self.dispatcher.run_forever, name="dispatcher",
                                        daemon=True)
-
-    def start(self) -> EmbeddedWorkers:
-        scheduler.tick(self.sessions)  # whatever fell due while the hub was down goes now
-        self.scheduler.start()
         self.thread.start()
         return self
 
+    def run(self) -> None:
+        """The jobs in the background, the dispatcher in this thread until `stop()`
+        (`hub worker`)."""
+        self.jobs.start()
+        try:
+            self.dispatcher.run_forever()
+        finally:
+            self._stop_jobs()
+
     def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        self._stop_jobs()
         self.dispatcher.stop(wait=False)
-        self.thread.join(timeout=5)
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def _stop_jobs(self) -> None:
+        if self.jobs.running:
+            self.jobs.shutdown(wait=False)
 
 
-def start_embedded_workers(app) -> EmbeddedWorkers:
+def start_embedded_workers(app) -> Workers:
     config = app.config["HUB"]
-    return EmbeddedWorkers(config, app.extensions["hub.sessions"]).start()
+    return Workers(config, app.extensions["hub.sessions"]).start()

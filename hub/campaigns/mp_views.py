@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g
 from sqlalchemy import select
 
 from hub.api import route
-from hub.campaigns import claims, errors, limits, services
+from hub.campaigns import claim_rules, claims, errors, limits, services, waitlist
 from hub.campaigns.gate import Gate
 from hub.campaigns.models import Campaign, CampaignState, Claim, ClaimStatus, Slot
 from hub.campaigns.schemas import ClaimAnswer, ClaimBody
@@ -72,8 +72,8 @@ def campaign_for_member(campaign_id: int):
         raise NotFound(f"没有编号为 {campaign_id} 的活动", field="campaign")
     claimant = claims.load_claimant(g.db, g.member.identity_id, g.member.openid)
     body = services.describe(g.db, campaign, for_editor=False)
-    refusal = claims.refusal(campaign.state, campaign,
-                             services.allowed_paths(g.db, campaign), claimant, utcnow())
+    refusal = claim_rules.refusal(campaign.state, campaign,
+                                  services.allowed_paths(g.db, campaign), claimant, utcnow())
     mine = my_claims(g.db, campaign, claimant.member_id) if claimant.member_id else []
     active = [c for c in mine if c["status"] != ClaimStatus.cancelled]
     if refusal is None and len(active) >= campaign.per_member_limit:
@@ -93,8 +93,8 @@ def my_claims(db, campaign: Campaign, member_id: int) -> list[dict]:
         Claim.campaign_id == campaign.id, Claim.member_id == member_id).order_by(Claim.id))
     found = []
     for record, slot in rows:
-        answer = claims.answer_for(campaign, record, slot, _public_url(),
-                                   position=claims.waitlist_position(db, record))
+        answer = claim_rules.answer_for(campaign, record, slot, _public_url(),
+                                        position=waitlist.waitlist_position(db, record))
         answer["claimed_at"] = local_iso(record.created_at)
         if slot is not None and slot.code:
             answer["redeemed"] = slot.redeemed_at is not None
@@ -126,8 +126,8 @@ def claim(campaign_id: int, body: ClaimBody):
        tag=TAG, auth="member", errors=(409, 429))
 def cancel(campaign_id: int):
     _limit_rate()
-    return claims.cancel(g.db, campaign_id, g.member.identity_id, g.member.openid,
-                         public_url=_public_url())
+    return waitlist.cancel(g.db, campaign_id, g.member.identity_id, g.member.openid,
+                           public_url=_public_url())
 
 
 @route(bp, "/me/welfare", "GET", summary="我的福利：红包、券码、课程名额、奖品", tag=TAG,
@@ -143,8 +143,8 @@ def my_welfare():
         .order_by(Claim.id.desc()).limit(200))
     items = []
     for record, slot, campaign in rows:
-        answer = claims.answer_for(campaign, record, slot, _public_url(),
-                                   position=claims.waitlist_position(g.db, record))
+        answer = claim_rules.answer_for(campaign, record, slot, _public_url(),
+                                        position=waitlist.waitlist_position(g.db, record))
         answer.update(title=campaign.title, claimed_at=local_iso(record.created_at),
                       face_value_fen=campaign.face_value_fen)
         if slot is not None and slot.code:

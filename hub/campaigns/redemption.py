@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from hub.accounts.models import Account
 from hub.campaigns.errors import RedeemRefused
 from hub.campaigns.models import Campaign, Merchant, Slot
-from hub.campaigns.services import normalise_code, pretty_code
+from hub.campaigns.rules import pretty_code
+from hub.campaigns.services import normalise_code
 from hub.clock import local_iso
 from hub.db import utcnow
 from hub.errors import BadRequest, NotFound, Unauthorized

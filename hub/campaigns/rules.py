@@ -47,6 +47,11 @@ def split_red_packets(budget_fen: int, count: int, rng: random.Random) -> list[i
     return amounts
 
 
+def pretty_code(code: str) -> str:
+    """A voucher or ticket code as members read it, in groups of four."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
 # --- windows and eligibility -------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -184,10 +184,6 @@ def normalise_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
-def pretty_code(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
-
-
 # --- reading ---------------------------------------------------------------------------
 
 def get_campaign(db: Session, campaign_id: int) -> Campaign:

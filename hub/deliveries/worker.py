@@ -88,16 +88,11 @@ class Dispatcher:
             taken_total += len(jobs)
         return taken_total
 
-    def run_forever(self, *, every_few_seconds=None, period: float = 5.0) -> None:
-        """Loop until stopped; a database that stops answering is waited out, not fatal.
-        `every_few_seconds`: a callable also run every `period` (a worker's scheduler tick)."""
+    def run_forever(self) -> None:
+        """Loop until stopped; a database that stops answering is waited out, not fatal."""
         backoff = self.config.poll_seconds
-        next_tick = 0.0
         while not self.stop_event.is_set():
             try:
-                if every_few_seconds is not None and time.monotonic() >= next_tick:
-                    every_few_seconds()
-                    next_tick = time.monotonic() + period
                 taken = self.run_once()
                 backoff = self.config.poll_seconds
             except DB_ERRORS as exc:

@@ -27,7 +27,7 @@ MAX_BLANK_RUN = 10_000
 
 
 class UnreadableRow(list):
-    """Stands for a record that could not be read: `rolls.parse_row` rejects it."""
+    """Stands for a record that could not be read: `roll_parsing.parse_row` rejects it."""
 
     def __init__(self, code: str, reason: str):
         super().__init__(["?"])  # not blank, so it reaches validation and is reported

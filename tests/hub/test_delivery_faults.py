@@ -1,5 +1,6 @@
 """Faults that lose nothing: real `hub worker` processes killed, crowded, cut off from the
-database, or simply not running when a post falls due."""
+database, or simply not running when a post falls due; and running workers' scheduled jobs
+publishing a post once when it falls due."""
 
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ class Workers:
                                    stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
+
+    def log(self, name: str) -> str:
+        return (self.tmp_path / f"{name}.log").read_text(errors="replace")
 
     def stop_all(self) -> None:
         for process in self.processes:
@@ -235,4 +239,29 @@ def test_a_post_that_fell_due_while_nothing_ran_goes_out_at_next_start(
     _wait(lambda: _states(db) == {"delivered": 3}, 60, "the scheduled post's deliveries")
     assert client.get(f"/api/v1/posts/{post['id']}", headers=headers).get_json()["state"] == \
         "published"
+    _each_target_holds_the_post_once(receiver, 3)
+
+
+def test_running_workers_publish_a_scheduled_post_once_when_it_falls_due(
+        client, token_for, db, config, receiver, workers):
+    """Every worker runs the scheduled jobs (APScheduler beside its dispatcher); two running
+    them at once publish the post once."""
+    _bind_targets(db, config, receiver, 3)
+    names = ("early", "late")
+    for name in names:
+        workers.start(name)
+    _wait(lambda: all("Scheduler started" in workers.log(name) for name in names), 60,
+          "both workers' scheduler to start")
+    headers = token_for("mz-editor")
+    post = client.post("/api/v1/posts", headers=headers,
+                       json={"account": "meizhou", "title": "定时稿", "body": "x"}).get_json()
+    at = (utcnow() + dt.timedelta(seconds=2)).isoformat()
+    scheduled = client.post(f"/api/v1/posts/{post['id']}/publish", headers=headers,
+                            json={"at": at}).get_json()
+    assert scheduled["state"] == "scheduled"
+    _wait(lambda: _states(db) == {"delivered": 3}, 60, "the scheduled post's deliveries")
+    assert client.get(f"/api/v1/posts/{post['id']}", headers=headers).get_json()["state"] == \
+        "published"
+    went_live = f"scheduler: post {post['id']} go_live"
+    assert sum(workers.log(name).count(went_live) for name in names) == 1
     _each_target_holds_the_post_once(receiver, 3)

@@ -10,7 +10,7 @@ from members_helpers import numbers
 from sqlalchemy import func, select
 
 from hub.accounts.services import get_account
-from hub.members import rolls
+from hub.members import roll_parsing, rolls
 from hub.members.models import Member
 
 UNIONS = ("dg-humen-garment", "dg-humen-port")
@@ -74,7 +74,7 @@ def test_memory_stays_flat_as_the_roll_grows(db, demo, keys, monkeypatch):
 
 def test_the_generated_roll_is_read_lazily():
     roll = GeneratedRoll(1_000_000)
-    lines = rolls.csv_rows(rolls.text_lines(io.BufferedReader(roll)))
+    lines = roll_parsing.csv_rows(roll_parsing.text_lines(io.BufferedReader(roll)))
     for _ in range(3):
         next(lines)
     assert roll.produced < 256 * 1024  # a million rows would be about 60 MB
