@@ -100,12 +100,12 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Migrate the database to the newest schema."""
+    """Migrate the database to the newest schema (the hub's and every configured adapter's)."""
     from hub import migrate
 
     config = Config.from_env()
     engine, _ = _engine_and_sessions(config)
-    migrate.upgrade(engine, config.var_dir)
+    migrate.upgrade(engine, config.var_dir, migrate.locations_of(config.channels))
     click.echo("database is at the newest schema")
 
 
@@ -118,7 +118,7 @@ def demo() -> None:
     config = Config.from_env()
     channels.load_registry(config.channels)
     engine, sessions = _engine_and_sessions(config)
-    migrate.upgrade(engine, config.var_dir)
+    migrate.upgrade(engine, config.var_dir, migrate.locations_of(config.channels))
     with sessions() as session:
         demo_data.load(session, config)
         session.commit()

@@ -31,6 +31,7 @@ def _blueprint() -> Blueprint:
 
 class AppSplashChannel:
     name = "splash"
+    migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "App 开屏"
     max_concurrency = 4
     updates_in_place = True

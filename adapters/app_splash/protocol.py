@@ -14,7 +14,6 @@ from adapters.app_splash import manifest
 from adapters.app_splash.models import (
     SplashDailyCount,
     SplashEventBatch,
-    SplashFile,
     SplashItem,
     SplashMemberDay,
 )
@@ -23,6 +22,7 @@ from hub import api
 from hub.api import route
 from hub.db import utcnow
 from hub.errors import BadRequest, NotFound
+from hub.media import blobs
 from hub.pull import batches, conditional
 from hub.pull.lean import Unavailable
 
@@ -99,7 +99,7 @@ api.OPERATIONS.append(api.Operation(
 
 @bp.get("/splash/v1/files/<sha256>.jpg")
 def get_file(sha256: str):
-    return conditional.immutable_file(g.db.get(SplashFile, sha256))
+    return conditional.immutable_file(sha256, blobs.get(g.db, sha256))
 
 
 api.OPERATIONS.append(api.Operation(

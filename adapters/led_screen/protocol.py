@@ -19,13 +19,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from adapters.led_screen import fastpath, playlist, services
-from adapters.led_screen.models import LedFile, LedItem, LedPlayBatch, LedPlayHour, Screen
+from adapters.led_screen.models import LedItem, LedPlayBatch, LedPlayHour, Screen
 from adapters.led_screen.store import attach_from_app
 from hub import api
 from hub.api import route
 from hub.clock import local_iso
 from hub.db import utcnow
 from hub.errors import HubError, Unauthorized
+from hub.media import blobs
 from hub.pull import batches, conditional
 from hub.pull.lean import Unavailable, raw_query
 
@@ -251,7 +252,7 @@ def _add_hour(db, screen_id, item_id, post_id, hour, count, seconds) -> None:
 
 @bp.get("/led/v1/files/<sha256>.<extension>")
 def get_file(sha256: str, extension: str):
-    return conditional.immutable_file(g.db.get(LedFile, sha256))
+    return conditional.immutable_file(sha256, blobs.get(g.db, sha256))
 
 
 api.OPERATIONS.append(api.Operation(

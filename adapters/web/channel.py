@@ -31,6 +31,7 @@ DEMO_LOOKS = {
 
 class WebChannel:
     name = "web"
+    migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "网站"
     max_concurrency = 8
     # A new version is a new delivery and the old one's withdrawal: each entry remembers

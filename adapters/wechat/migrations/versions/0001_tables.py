@@ -1,9 +1,18 @@
-"""WeChat official accounts: shared access tokens, publications, rationed call counts,
-followers per union account, callbacks already handled
+"""wechat: the adapter's tables (access tokens, publications, rationed calls, followers, callbacks handled, subscribe notices sent)
 
-Revision ID: 0003_wechat
-Revises: 0002
-Create Date: 2026-11-24 00:56:18.479518
+Depends on the hub's deliveries, posts and accounts (0002 and before) and on the members' identities (0006_members), which its tables reference.
+
+Adopting, not re-creating: until this branch existed, the hub's own revisions (0003 to 0005
+and 0007, ids now gone from the hub's history) made these same tables, and a database
+migrated then is stamped with the hub's 0008_campaigns, which Alembic still knows. For such
+a database this revision finds each table already there, exactly as this file would make
+it, and leaves it and its rows alone; Alembic then records this branch as applied. On a
+fresh database it creates them.
+
+Revision ID: wechat_0001
+Revises:
+Depends on: 0002, 0006_members
+Create Date: 2026-12-07 12:00:00
 """
 
 from __future__ import annotations
@@ -13,13 +22,13 @@ from alembic import op
 
 import hub.db
 
-revision = '0003_wechat'
-down_revision = '0002'
-branch_labels = None
-depends_on = None
+revision = 'wechat_0001'
+down_revision = None
+branch_labels = ('wechat',)
+depends_on = ('0002', '0006_members')
 
 
-def upgrade() -> None:
+def _create_wechat_access_tokens() -> None:
     op.create_table('wechat_access_tokens',
     sa.Column('appid', sa.String(length=32), nullable=False),
     sa.Column('token_encrypted', sa.Text(), nullable=True),
@@ -31,6 +40,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('appid', name=op.f('pk_wechat_access_tokens'))
     )
 
+
+def _create_wechat_call_usage() -> None:
     op.create_table('wechat_call_usage',
     sa.Column('appid', sa.String(length=32), nullable=False),
     sa.Column('day', sa.String(length=10), nullable=False),
@@ -39,6 +50,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('appid', 'day', 'api', name=op.f('pk_wechat_call_usage'))
     )
 
+
+def _create_wechat_inbound() -> None:
     op.create_table('wechat_inbound',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('appid', sa.String(length=32), nullable=False),
@@ -52,6 +65,8 @@ def upgrade() -> None:
     with op.batch_alter_table('wechat_inbound', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_wechat_inbound_received_at'), ['received_at'], unique=False)
 
+
+def _create_wechat_followers() -> None:
     op.create_table('wechat_followers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('appid', sa.String(length=32), nullable=False),
@@ -70,6 +85,8 @@ def upgrade() -> None:
     with op.batch_alter_table('wechat_followers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_wechat_followers_account_id'), ['account_id'], unique=False)
 
+
+def _create_wechat_publications() -> None:
     op.create_table('wechat_publications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=128), nullable=False),
@@ -105,25 +122,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_wechat_publications_publish_id'), ['publish_id'], unique=False)
 
 
+def _create_wechat_subscribe_notices() -> None:
+    op.create_table('wechat_subscribe_notices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('template', sa.String(length=32), nullable=False),
+    sa.Column('identity_id', sa.Integer(), nullable=False),
+    sa.Column('delivery_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('msgid', sa.String(length=32), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('at', hub.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.id'], name=op.f('fk_wechat_subscribe_notices_delivery_id_deliveries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['identity_id'], ['member_identities.id'], name=op.f('fk_wechat_subscribe_notices_identity_id_member_identities'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_wechat_subscribe_notices_post_id_posts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wechat_subscribe_notices')),
+    sa.UniqueConstraint('post_id', 'identity_id', 'template', name=op.f('uq_wechat_subscribe_notices_post_id_identity_id_template'))
+    )
+    with op.batch_alter_table('wechat_subscribe_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wechat_subscribe_notices_delivery_id'), ['delivery_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wechat_subscribe_notices_identity_id'), ['identity_id'], unique=False)
+
+
+TABLES = [
+    ('wechat_access_tokens', _create_wechat_access_tokens),
+    ('wechat_call_usage', _create_wechat_call_usage),
+    ('wechat_inbound', _create_wechat_inbound),
+    ('wechat_followers', _create_wechat_followers),
+    ('wechat_publications', _create_wechat_publications),
+    ('wechat_subscribe_notices', _create_wechat_subscribe_notices),
+]
+
+
+def upgrade() -> None:
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    for name, create in TABLES:
+        if name not in existing:  # made by the hub's old revisions: adopted as it is
+            create()
+
+
 def downgrade() -> None:
-    with op.batch_alter_table('wechat_publications', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_wechat_publications_publish_id'))
-        batch_op.drop_index(batch_op.f('ix_wechat_publications_post_id'))
-        batch_op.drop_index(batch_op.f('ix_wechat_publications_delivery_id'))
-        batch_op.drop_index(batch_op.f('ix_wechat_publications_appid'))
-
-    op.drop_table('wechat_publications')
-
-    with op.batch_alter_table('wechat_followers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_wechat_followers_account_id'))
-
-    op.drop_table('wechat_followers')
-
-    with op.batch_alter_table('wechat_inbound', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_wechat_inbound_received_at'))
-
-    op.drop_table('wechat_inbound')
-
-    op.drop_table('wechat_call_usage')
-
-    op.drop_table('wechat_access_tokens')
+    for name, _ in reversed(TABLES):
+        op.drop_table(name)
