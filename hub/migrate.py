@@ -87,9 +87,9 @@ def _migration_lock(engine: Engine, var_dir: Path):
 
 
 def is_current(engine: Engine, locations: list[str]) -> bool:
-    # Several heads: the hub's and one per adapter branch.
+    """Whether every head (the hub's and one per adapter branch) is applied. Alembic records
+    only the heads nothing applied depends on, so a head may be applied as an ancestor."""
     script = ScriptDirectory.from_config(alembic_config(locations))
-    heads = set(script.get_heads())
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     unknown = sorted(r for r in current if not _known(script, r))
@@ -97,7 +97,25 @@ def is_current(engine: Engine, locations: list[str]) -> bool:
         raise UnknownRevision(
             f"the database holds migrations {', '.join(unknown)} that no configured channel "
             "provides: add the adapter that made them back to HUB_CHANNELS")
-    return current == heads
+    return set(script.get_heads()) <= _applied(script, current)
+
+
+def _applied(script: ScriptDirectory, current: set[str]) -> set[str]:
+    """The recorded revisions and everything they come after or depend on."""
+    seen: set[str] = set()
+    todo = list(current)
+    while todo:
+        revision = script.get_revision(todo.pop())
+        if revision.revision not in seen:
+            seen.add(revision.revision)
+            todo += [*_ids(revision.down_revision), *_ids(revision.dependencies)]
+    return seen
+
+
+def _ids(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
