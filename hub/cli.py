@@ -109,6 +109,22 @@ def db_upgrade() -> None:
     click.echo("database is at the newest schema")
 
 
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration does")
+@click.option("--branch", default="hub", show_default=True,
+              help="the hub's, or the branch label of an adapter's migrations")
+def db_revision(message: str, branch: str) -> None:
+    """Write a migration from what the models and the database (at the newest schema)
+    disagree on, into the branch's own folder (for developers)."""
+    from alembic import command
+
+    from hub import migrate
+
+    config = Config.from_env()
+    cfg = migrate.alembic_config(migrate.locations_of(config.channels), config.database_url)
+    command.revision(cfg, message=message, autogenerate=True, head=f"{branch}@head")
+
+
 @cli.command()
 def demo() -> None:
     """Load the demo data (accounts, editors, posts); running it twice changes nothing."""
