@@ -88,16 +88,21 @@ def _migration_lock(engine: Engine, var_dir: Path):
 
 def is_current(engine: Engine, locations: list[str]) -> bool:
     """Whether every head (the hub's and one per adapter branch) is applied. Alembic records
-    only the heads nothing applied depends on, so a head may be applied as an ancestor."""
+    only the heads nothing applied depends on, so a head may be applied as an ancestor.
+    Raises UnknownRevision when an upgrade is due but the database holds revisions of an
+    adapter no longer configured."""
     script = ScriptDirectory.from_config(alembic_config(locations))
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     unknown = sorted(r for r in current if not _known(script, r))
+    if set(script.get_heads()) <= _applied(script, current - set(unknown)):
+        return True  # an adapter taken out of HUB_CHANNELS leaves its tables, harmlessly
     if unknown:
+        # Alembic cannot upgrade past revisions it cannot find.
         raise UnknownRevision(
             f"the database holds migrations {', '.join(unknown)} that no configured channel "
-            "provides: add the adapter that made them back to HUB_CHANNELS")
-    return set(script.get_heads()) <= _applied(script, current)
+            "provides: add the adapter that made them back to HUB_CHANNELS to upgrade")
+    return False
 
 
 def _applied(script: ScriptDirectory, current: set[str]) -> set[str]:
