@@ -33,5 +33,5 @@ def test_each_adapter_with_tables_has_its_own_branch():
         "web", "led_screen", "app_splash", "wechat"]
     script = migrate.ScriptDirectory.from_config(migrate.alembic_config(locations))
     labels = {label for revision in script.walk_revisions() for label in revision.branch_labels}
-    assert labels == {"wechat", "web", "led_screen", "app_splash"}
+    assert labels == {"hub", "wechat", "web", "led_screen", "app_splash"}
     assert len(script.get_heads()) == 5  # the hub's and one per adapter
