@@ -172,7 +172,7 @@ def main() -> None:
         channels.load_registry(["adapters.loopback:LoopbackChannel"])
         channels.register(InstantChannel())
         engine = make_engine(url)
-        migrate.upgrade(engine, workdir)
+        migrate.upgrade(engine, workdir, migrate.locations_of(config.channels))
         sessions = make_session_factory(engine)
         for channel in ("instant", "loopback"):
             prepare(config, sessions, channel, args.targets, f"http://127.0.0.1:{port}")

@@ -44,6 +44,7 @@ import polling_load  # noqa: E402
 from benchkit import HOST  # noqa: E402
 
 from hub import demo, migrate  # noqa: E402
+from hub.config import DEFAULT_CHANNELS  # noqa: E402
 from hub.db import make_engine, make_session_factory  # noqa: E402
 from hub.members import feed, follows, sessions  # noqa: E402
 
@@ -275,7 +276,7 @@ def main() -> None:
     try:
         engine = make_engine(url)
         if not args.reuse:
-            migrate.upgrade(engine, Path("/tmp"))
+            migrate.upgrade(engine, Path("/tmp"), migrate.locations_of(DEFAULT_CHANNELS))
             started = time.perf_counter()
             print("seeding:")
             seed(engine, args)

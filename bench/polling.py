@@ -47,7 +47,6 @@ from benchkit import HOST  # noqa: E402
 from adapters.app_splash.models import SplashImage, SplashItem, SplashSlot  # noqa: E402
 from adapters.led_screen import forms, playlist  # noqa: E402
 from adapters.led_screen.models import (  # noqa: E402
-    LedFile,
     LedGroupScreen,
     LedItem,
     LedRendition,
@@ -58,6 +57,7 @@ from hub import bootstrap, demo, migrate  # noqa: E402
 from hub.accounts.models import Account  # noqa: E402
 from hub.config import Config  # noqa: E402
 from hub.db import utcnow  # noqa: E402
+from hub.media import blobs  # noqa: E402
 from hub.outlets.models import Outlet  # noqa: E402
 
 SIZES = [(1920, 1080), (768, 384), (580, 256), (128, 64), (1280, 512)]
@@ -69,18 +69,15 @@ def token_of(number: int) -> str:
     return f"led_bench_{number:05d}_" + hashlib.sha256(str(number).encode()).hexdigest()[:24]
 
 
-def _files(db) -> dict[tuple[int, int], str]:
+def _files(db) -> dict[tuple[int, int], dict]:
     """One drawn picture per canvas size, shared by every item (drawing 10,000 is not
-    what this measures)."""
-    shas = {}
+    what this measures): the rendition columns that name it."""
+    files = {}
     for width, height in SIZES:
         data, mime = forms.draw(forms.Card(width, height, "职工运动会报名", "报名截至月底"))
-        sha = hashlib.sha256(data).hexdigest()
-        if db.get(LedFile, sha) is None:
-            db.add(LedFile(sha256=sha, mime_type=mime, byte_size=len(data), data=data))
-        shas[(width, height)] = sha
-    db.flush()
-    return shas
+        files[(width, height)] = {"file_sha256": blobs.put(db, data, mime), "mime_type": mime,
+                                  "byte_size": len(data)}
+    return files
 
 
 def seed(sessions, config: Config, screens: int, items: int) -> None:
@@ -127,7 +124,7 @@ def seed(sessions, config: Config, screens: int, items: int) -> None:
         item_rows = db.execute(select(LedItem.id, LedItem.outlet_id).where(
             LedItem.outlet_id.in_(outlet_ids))).all()
         db.execute(insert(LedRendition), [
-            {"item_id": item_id, "width": w, "height": h, "file_sha256": files[(w, h)]}
+            {"item_id": item_id, "width": w, "height": h} | files[(w, h)]
             for item_id, _ in item_rows for (w, h) in SIZES])
         _seed_splash(db, now)
         db.commit()
@@ -136,7 +133,8 @@ def seed(sessions, config: Config, screens: int, items: int) -> None:
 def _seed_splash(db, now: dt.datetime) -> None:
     slot = db.scalar(select(SplashSlot).where(SplashSlot.code == "app-launch"))
     default = db.scalar(select(SplashItem).where(SplashItem.slot_id == slot.id))
-    files = {(i.width, i.height): i.file_sha256 for i in default.images}
+    files = {(i.width, i.height): (i.file_sha256, i.mime_type, i.byte_size)
+             for i in default.images}
     regions = ["441900", "441400", "4419", "440000"]
     for n in range(30):
         item = SplashItem(slot_id=slot.id, outlet_id=None, post_id=None, is_default=False,
@@ -148,8 +146,9 @@ def _seed_splash(db, now: dt.datetime) -> None:
                                  "skip_after_seconds": 3, "tap_area": "button",
                                  "shake_trigger": False})
         db.add(item)
-        for (width, height), sha in files.items():
-            item.images.append(SplashImage(width=width, height=height, file_sha256=sha))
+        for (width, height), (sha, mime_type, byte_size) in files.items():
+            item.images.append(SplashImage(width=width, height=height, file_sha256=sha,
+                                           mime_type=mime_type, byte_size=byte_size))
     slot.version += 1
 
 
@@ -270,7 +269,7 @@ def main() -> None:
         config = Config(var_dir=workdir, database_url=url, secret_key="bench")
         wiring = bootstrap.build(config)
         engine, sessions = wiring.engine, wiring.sessions
-        migrate.upgrade(engine, workdir)
+        migrate.upgrade(engine, workdir, migrate.locations_of(config.channels))
         started = time.perf_counter()
         seed(sessions, config, args.screens, args.items)
         if not args.database:

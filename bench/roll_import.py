@@ -153,7 +153,7 @@ def main() -> None:
             config = Config(var_dir=workdir / "var", database_url=url,
                             secret_key="bench-secret", load_demo=False)
             engine = make_engine(url)
-            migrate.upgrade(engine, config.var_dir)
+            migrate.upgrade(engine, config.var_dir, migrate.locations_of(config.channels))
             sessions = make_session_factory(engine)
             unions = seed_unions(sessions)
             path = workdir / "roll.csv"

@@ -47,6 +47,7 @@ from hub.campaigns import services as campaigns  # noqa: E402
 from hub.campaigns.gate import Gate  # noqa: E402
 from hub.campaigns.models import Claim, Slot  # noqa: E402
 from hub.campaigns.schemas import CampaignCreate  # noqa: E402
+from hub.config import DEFAULT_CHANNELS  # noqa: E402
 from hub.db import make_engine, make_session_factory, utcnow  # noqa: E402
 from hub.members import sessions  # noqa: E402
 from hub.members.models import Member, MemberIdentity  # noqa: E402
@@ -180,7 +181,7 @@ def scenario(name: str, url: str | None, redis_url: str | None, args, workdir: P
     database, drop = benchkit.scratch_database(url, NAME, workdir / "rush.sqlite3")
     engine = make_engine(database)
     try:
-        migrate.upgrade(engine, workdir)
+        migrate.upgrade(engine, workdir, migrate.locations_of(DEFAULT_CHANNELS))
         sessions_ = make_session_factory(engine)
         campaign_id, people = seed(sessions_, args.members or int(args.packets * 1.2),
                                    args.packets, args.budget_yuan * 100)

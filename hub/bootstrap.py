@@ -46,7 +46,9 @@ def build(config: Config) -> Wiring:
 
 
 def prepare_database(engine: Engine, config: Config) -> None:
-    migrate.upgrade(engine, config.var_dir)
+    """Migrate the hub's tables and those of the configured channels, then load the demo
+    when asked and the database is empty."""
+    migrate.upgrade(engine, config.var_dir, migrate.locations_of(config.channels))
     if config.load_demo:
         load_demo_if_empty(engine, config)
 

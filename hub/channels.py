@@ -142,7 +142,8 @@ class Channel:
     preview_frame: str = "card"
     # URL prefixes of this outlet's routes whose errors are answered as JSON (machines poll).
     json_prefixes: tuple[str, ...] = ()
-    # The folder of this outlet's Alembic migrations (its own branch), or None: no tables.
+    # The folder of this outlet's Alembic migrations (its own branch), relative to the
+    # adapter's module unless absolute; None: no tables (see hub.migrate).
     migrations: str | None = None
 
     def __init__(self) -> None:
@@ -239,11 +240,6 @@ def attach(context: ChannelContext) -> None:
 
 def json_prefixes() -> tuple[str, ...]:
     return tuple(prefix for channel in all_channels() for prefix in channel.json_prefixes)
-
-
-def migration_folders() -> list[str]:
-    """Each adapter's Alembic branch (channels of one adapter may share a folder)."""
-    return sorted({channel.migrations for channel in all_channels() if channel.migrations})
 
 
 def problems(targets: list[tuple[PostSnapshot, OutletInfo]], *, shown: int = 3) -> list[str]:

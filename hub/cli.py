@@ -92,13 +92,29 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Migrate the database to the newest schema."""
+    """Migrate the database to the newest schema (the hub's and every configured adapter's)."""
     from hub import migrate
 
     config = Config.from_env()
     engine = cli_support.wiring().engine
-    migrate.upgrade(engine, config.var_dir)
+    migrate.upgrade(engine, config.var_dir, migrate.locations_of(config.channels))
     click.echo("database is at the newest schema")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration does")
+@click.option("--branch", default="hub", show_default=True,
+              help="the hub's, or the branch label of an adapter's migrations")
+def db_revision(message: str, branch: str) -> None:
+    """Write a migration from what the models and the database (at the newest schema)
+    disagree on, into the branch's own folder (for developers)."""
+    from alembic import command
+
+    from hub import migrate
+
+    config = Config.from_env()
+    cfg = migrate.alembic_config(migrate.locations_of(config.channels), config.database_url)
+    command.revision(cfg, message=message, autogenerate=True, head=f"{branch}@head")
 
 
 @cli.command()
@@ -109,7 +125,7 @@ def demo() -> None:
 
     config = Config.from_env()
     engine, sessions = cli_support.wiring().engine, cli_support.sessions()
-    migrate.upgrade(engine, config.var_dir)
+    migrate.upgrade(engine, config.var_dir, migrate.locations_of(config.channels))
     with sessions() as session:
         demo_data.load(session, config)
         session.commit()

@@ -26,6 +26,7 @@ from hub.audit.services import record as _record
 from hub.channels import MediaRef, OutletInfo, PostSnapshot
 from hub.db import Base, UTCDateTime, utcnow  # noqa: F401  (adapters declare tables with these)
 from hub.errors import NotFound
+from hub.media import blobs  # noqa: F401  (content-addressed bytes: screen and splash files)
 from hub.media.models import Media as _Media
 from hub.outbound import send  # noqa: F401  (calling an outlet over HTTP, failures classified)
 from hub.outlets import services as _outlets

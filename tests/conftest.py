@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from hub import migrate
 from hub.app import create_app
-from hub.config import Config, _normalise_database_url
+from hub.config import DEFAULT_CHANNELS, Config, _normalise_database_url
 from hub.db import Base, make_engine, make_session_factory
 from hub.users import services as user_services
 
@@ -37,7 +37,7 @@ def _drop_everything(engine) -> None:
 def engine(database_url, tmp_path_factory):
     engine = make_engine(database_url)
     _drop_everything(engine)
-    migrate.upgrade(engine, tmp_path_factory.mktemp("var"))
+    migrate.upgrade(engine, tmp_path_factory.mktemp("var"), migrate.locations_of(DEFAULT_CHANNELS))
     yield engine
     engine.dispose()
 

@@ -39,6 +39,7 @@ def _blueprint() -> Blueprint:
 
 class AppSplashChannel(Channel):
     name = "splash"
+    migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "App 开屏"
     max_concurrency = 4
     updates_in_place = True

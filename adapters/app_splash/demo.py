@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select
 
 from adapters.app_splash import services
-from adapters.app_splash.models import SplashImage, SplashItem, SplashSlot
+from adapters.app_splash.models import SplashItem, SplashSlot
 from hub import ports
 
 SLOT = ("app-launch", "粤工惠 App 启动开屏", "guangdong")
@@ -47,9 +47,7 @@ def _default_splash(db, slot: SplashSlot) -> None:
                 link={"type": "page", "path": "/pages/home/index"}, rules=SAFE_RULES)
     db.add(item)
     for picture in services.draw(_brand_picture(), slot.sizes, "crop"):
-        services.store_file(db, picture)
-        item.images.append(SplashImage(width=picture.width, height=picture.height,
-                                 file_sha256=picture.sha256))
+        item.images.append(services.store_file(db, picture))
     db.flush()
     services.bump(db, slot.id)
 

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from adapters.app_splash.models import SplashImage, SplashItem, SplashMemberDay, SplashSlot
+from adapters.app_splash.models import SplashItem, SplashMemberDay, SplashSlot
 from hub import ports
 from hub.clock import SHANGHAI, local_iso
 from hub.ports import LruCache, raw_query
@@ -90,7 +90,7 @@ def entries(db: Session, slot_id: int, version: int, created_at: dt.datetime) ->
     if cached is None:
         items = db.scalars(select(SplashItem).where(SplashItem.slot_id == slot_id,
                                               SplashItem.withdrawn_at.is_(None))
-                           .options(selectinload(SplashItem.images).selectinload(SplashImage.file))
+                           .options(selectinload(SplashItem.images))
                            .order_by(SplashItem.id))
         cached = [_entry(item) for item in items if item.images]
         ENTRIES.put(key, cached)
@@ -105,8 +105,8 @@ def _entry(item: SplashItem) -> Entry:
         "rules": item.rules or {}, "is_default": item.is_default,
         "images": [{"width": image.width, "height": image.height,
                     "path": f"splash/v1/files/{image.file_sha256}.jpg",
-                    "sha256": image.file_sha256, "byte_size": image.file.byte_size,
-                    "mime_type": image.file.mime_type} for image in item.images],
+                    "sha256": image.file_sha256, "byte_size": image.byte_size,
+                    "mime_type": image.mime_type} for image in item.images],
     }
     return Entry(item.id, item.is_default, item.priority, item.starts_at, item.ends_at,
                  item.daily_cap, tuple(item.regions or ()), frozenset(item.accounts or ()),

@@ -11,11 +11,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.ports import Base, UTCDateTime, utcnow
 
@@ -89,20 +88,12 @@ class SplashImage(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("splash_items.id", ondelete="CASCADE"))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    file_sha256: Mapped[str] = mapped_column(ForeignKey("splash_files.sha256"))
-
-    item: Mapped[SplashItem] = relationship(back_populates="images")
-    file: Mapped[SplashFile] = relationship()
-
-
-class SplashFile(Base):
-    __tablename__ = "splash_files"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))  # the hub's bytes
+    # Copied from the stored file, so a playlist or manifest never reads the blobs.
     mime_type: Mapped[str] = mapped_column(String(40))
     byte_size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[SplashItem] = relationship(back_populates="images")
 
 
 class SplashEventBatch(Base):

@@ -14,14 +14,13 @@ from adapters.app_splash import manifest
 from adapters.app_splash.models import (
     SplashDailyCount,
     SplashEventBatch,
-    SplashFile,
     SplashItem,
     SplashMemberDay,
 )
 from hub import api
 from hub.api import route
 from hub.errors import BadRequest, NotFound
-from hub.ports import Unavailable, batches, conditional, utcnow
+from hub.ports import Unavailable, batches, blobs, conditional, utcnow
 
 bp = Blueprint("splash_protocol", __name__)
 TAG = "splash-app"
@@ -95,7 +94,7 @@ api.OPERATIONS.append(api.Operation(
 
 @bp.get("/splash/v1/files/<sha256>.jpg")
 def get_file(sha256: str):
-    return conditional.immutable_file(g.db.get(SplashFile, sha256))
+    return conditional.immutable_file(sha256, blobs.get(g.db, sha256))
 
 
 api.OPERATIONS.append(api.Operation(

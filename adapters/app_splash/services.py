@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from adapters.app_splash import rules
 from adapters.app_splash.models import (
-    SplashFile,
     SplashImage,
     SplashItem,
     SplashPostOptions,
@@ -23,7 +22,7 @@ from hub import ports
 from hub.channels import PermanentError, PostSnapshot
 from hub.clock import as_utc
 from hub.errors import NotFound
-from hub.ports import AccountInfo, utcnow
+from hub.ports import AccountInfo, blobs, utcnow
 
 CHANNEL = "splash"
 MAX_IMAGE_BYTES = 600 * 1024  # the app preloads these over mobile data
@@ -114,11 +113,15 @@ def draw(cover: bytes, sizes: list[list[int]], fit: str) -> list[Drawn]:
     return drawn
 
 
-def store_file(db: Session, picture: Drawn, mime_type: str = "image/jpeg") -> None:
-    if db.get(SplashFile, picture.sha256) is None:
-        db.add(SplashFile(sha256=picture.sha256, mime_type=mime_type, byte_size=len(picture.data),
-                    data=picture.data))
-        db.flush()
+def store_file(db: Session, picture: Drawn, image: SplashImage | None = None,
+               mime_type: str = "image/jpeg") -> SplashImage:
+    """Keep the picture's bytes in the hub's blobs; the image (a new one unless given) names
+    them, with their type and size for the manifest."""
+    blobs.put(db, picture.data, mime_type)
+    image = image or SplashImage(width=picture.width, height=picture.height)
+    image.file_sha256, image.mime_type, image.byte_size = (picture.sha256, mime_type,
+                                                           len(picture.data))
+    return image
 
 
 def _instant(value: str | None) -> dt.datetime | None:
@@ -151,16 +154,15 @@ def record(db: Session, slot: SplashSlot, outlet_id: int, outlet_account: Accoun
     item.link = _link(settings, post)
     item.rules = settings.app_rules()
     item.withdrawn_at, item.updated_at = None, utcnow()
-    for picture in drawn:
-        store_file(db, picture)
-    wanted = {(d.width, d.height): d.sha256 for d in drawn}
+    wanted = {(d.width, d.height): d for d in drawn}
     for image in list(item.images):
-        if (image.width, image.height) in wanted:
-            image.file_sha256 = wanted.pop((image.width, image.height))
-        else:
+        picture = wanted.pop((image.width, image.height), None)
+        if picture is None:
             item.images.remove(image)
-    for (width, height), sha256 in wanted.items():
-        item.images.append(SplashImage(width=width, height=height, file_sha256=sha256))
+        else:
+            store_file(db, picture, image)
+    for picture in wanted.values():
+        item.images.append(store_file(db, picture))
     db.flush()
     bump(db, slot.id)
     return item

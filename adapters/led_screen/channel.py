@@ -38,6 +38,7 @@ def _blueprint() -> Blueprint:
 
 class LedScreenChannel(Channel):
     name = "led"
+    migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "LED 大屏"
     # Drawing is CPU work in the worker's process: a few at a time is plenty.
     max_concurrency = 4

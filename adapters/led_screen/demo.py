@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from adapters.led_screen import publishing, services
-from adapters.led_screen.models import LedItem, LedRendition, Screen, ScreenGroup
+from adapters.led_screen.models import LedItem, Screen, ScreenGroup
 from hub import ports
 from hub.channels import OutletInfo
 
@@ -73,9 +73,7 @@ def _default_program(db, outlet: OutletInfo, group: ScreenGroup, title: str, tex
     screens = [publishing.screen_info(s) for s in group.screens]
     source = publishing.default_source(title, text)
     for picture in publishing.draw_sizes(source, screens):
-        publishing.store_file(db, picture.data, picture.mime_type, picture.sha256)
-        item.renditions.append(LedRendition(width=picture.width, height=picture.height,
-                                         file_sha256=picture.sha256))
+        item.renditions.append(publishing.store_file(db, picture))
     item.text_style = source.settings.text_style.model_dump()
     db.flush()
     services.bump(db, [s.id for s in screens])

@@ -10,12 +10,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.ports import Base, UTCDateTime, utcnow
 
@@ -152,22 +151,12 @@ class LedRendition(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("led_items.id", ondelete="CASCADE"))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    file_sha256: Mapped[str] = mapped_column(ForeignKey("led_files.sha256"))
-
-    item: Mapped[LedItem] = relationship(back_populates="renditions")
-    file: Mapped[LedFile] = relationship()
-
-
-class LedFile(Base):
-    """Bytes a controller downloads, named by their sha256 (so a URL never changes meaning)."""
-
-    __tablename__ = "led_files"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))  # the hub's bytes
+    # Copied from the stored file, so a playlist or manifest never reads the blobs.
     mime_type: Mapped[str] = mapped_column(String(40))
     byte_size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[LedItem] = relationship(back_populates="renditions")
 
 
 class LedPlayBatch(Base):

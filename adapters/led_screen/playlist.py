@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from adapters.led_screen import services
-from adapters.led_screen.models import LedFile, LedItem, LedRendition, Screen
+from adapters.led_screen.models import LedItem, LedRendition, Screen
 from adapters.led_screen.publishing import kind_of, screen_info
 from hub.clock import SHANGHAI, local_iso
 from hub.ports import LruCache
@@ -96,17 +96,16 @@ def build(db: Session, screen: Screen, root: str, now: dt.datetime) -> dict:
     }
 
 
-def _files_for(db: Session, items: list[LedItem], screen: Screen) -> dict[int, LedFile]:
+def _files_for(db: Session, items: list[LedItem], screen: Screen) -> dict[int, LedRendition]:
     if not items:
         return {}
-    rows = db.execute(select(LedRendition.item_id, LedFile).join(
-        LedFile, LedFile.sha256 == LedRendition.file_sha256).where(
+    renditions = db.scalars(select(LedRendition).where(
         LedRendition.item_id.in_([i.id for i in items]), LedRendition.width == screen.width,
         LedRendition.height == screen.height))
-    return {item_id: file for item_id, file in rows}
+    return {rendition.item_id: rendition for rendition in renditions}
 
 
-def _entry(item: LedItem, screen, files: dict[int, LedFile], root: str) -> dict | None:
+def _entry(item: LedItem, screen, files: dict[int, LedRendition], root: str) -> dict | None:
     entry = {"id": item.id, "post_id": item.post_id, "role": item.role, "title": item.title,
              "duration_seconds": item.duration_seconds, "priority": item.priority,
              "share_of_voice": item.share_of_voice, "schedule": item.schedule or [],
@@ -130,8 +129,8 @@ def _entry(item: LedItem, screen, files: dict[int, LedFile], root: str) -> dict 
         return None  # not drawn at this size (yet): better absent than a broken picture
     extension = "png" if file.mime_type == "image/png" else "jpg"
     entry["type"] = "image"
-    entry["file"] = {"url": f"{root}led/v1/files/{file.sha256}.{extension}",
-                     "sha256": file.sha256, "byte_size": file.byte_size,
+    entry["file"] = {"url": f"{root}led/v1/files/{file.file_sha256}.{extension}",
+                     "sha256": file.file_sha256, "byte_size": file.byte_size,
                      "mime_type": file.mime_type, "width": screen.width,
                      "height": screen.height}
     return entry

@@ -17,12 +17,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from adapters.led_screen import fastpath, playlist, services
-from adapters.led_screen.models import LedFile, LedItem, LedPlayBatch, LedPlayHour, Screen
+from adapters.led_screen.models import LedItem, LedPlayBatch, LedPlayHour, Screen
 from hub import api
 from hub.api import route
 from hub.clock import local_iso
 from hub.errors import HubError, Unauthorized
-from hub.ports import Unavailable, batches, conditional, raw_query, utcnow
+from hub.ports import Unavailable, batches, blobs, conditional, raw_query, utcnow
 
 bp = Blueprint("led_protocol", __name__)
 TAG = "led-controller"
@@ -236,7 +236,7 @@ def _add_hour(db, screen_id, item_id, post_id, hour, count, seconds) -> None:
 
 @bp.get("/led/v1/files/<sha256>.<extension>")
 def get_file(sha256: str, extension: str):
-    return conditional.immutable_file(g.db.get(LedFile, sha256))
+    return conditional.immutable_file(sha256, blobs.get(g.db, sha256))
 
 
 api.OPERATIONS.append(api.Operation(

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.led_screen import controllers, forms, options, services
-from adapters.led_screen.models import LedFile, LedItem, LedPostOptions, LedRendition, Screen
+from adapters.led_screen.models import LedItem, LedPostOptions, LedRendition, Screen
 from hub import ports
 from hub.channels import PermanentError, PostSnapshot
 from hub.clock import as_utc
-from hub.ports import utcnow
+from hub.ports import blobs, utcnow
 
 CHANNEL = services.CHANNEL
 
@@ -168,10 +168,14 @@ def _bytes_problems(drawn: list[Drawn], screens: list[ScreenInfo]) -> dict[str, 
 
 # -- recording -----------------------------------------------------------------------------
 
-def store_file(db: Session, data: bytes, mime_type: str, sha256: str) -> None:
-    if db.get(LedFile, sha256) is None:
-        db.add(LedFile(sha256=sha256, mime_type=mime_type, byte_size=len(data), data=data))
-        db.flush()
+def store_file(db: Session, picture: Drawn, rendition: LedRendition | None = None) -> LedRendition:
+    """Keep the picture's bytes in the hub's blobs; the rendition (a new one unless given)
+    names them, with their type and size for the playlist."""
+    blobs.put(db, picture.data, picture.mime_type)
+    rendition = rendition or LedRendition(width=picture.width, height=picture.height)
+    rendition.file_sha256, rendition.mime_type = picture.sha256, picture.mime_type
+    rendition.byte_size = len(picture.data)
+    return rendition
 
 
 def upsert_item(db: Session, outlet_id: int, source: Source, skipped: dict[str, str],
@@ -198,16 +202,15 @@ def upsert_item(db: Session, outlet_id: int, source: Source, skipped: dict[str, 
     item.skipped = skipped
     item.withdrawn_at = None
     item.updated_at = utcnow()
-    for picture in drawn:
-        store_file(db, picture.data, picture.mime_type, picture.sha256)
-    wanted = {(d.width, d.height): d.sha256 for d in drawn}
+    wanted = {(d.width, d.height): d for d in drawn}
     for rendition in list(item.renditions):
-        if (rendition.width, rendition.height) not in wanted:
+        picture = wanted.pop((rendition.width, rendition.height), None)
+        if picture is None:
             item.renditions.remove(rendition)
         else:
-            rendition.file_sha256 = wanted.pop((rendition.width, rendition.height))
-    for (width, height), sha256 in wanted.items():
-        item.renditions.append(LedRendition(width=width, height=height, file_sha256=sha256))
+            store_file(db, picture, rendition)
+    for picture in wanted.values():
+        item.renditions.append(store_file(db, picture))
     db.flush()
     return item
 
@@ -265,9 +268,7 @@ def redraw_for_screen(db: Session, screen: Screen) -> int:
         if kind_for(source, info) != "image" or screen_problems(source, info):
             continue
         for picture in draw_sizes(source, [info]):
-            store_file(db, picture.data, picture.mime_type, picture.sha256)
-            item.renditions.append(LedRendition(width=picture.width, height=picture.height,
-                                             file_sha256=picture.sha256))
+            item.renditions.append(store_file(db, picture))
             drawn_count += 1
     db.flush()
     return drawn_count

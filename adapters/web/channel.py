@@ -37,6 +37,7 @@ DEMO_LOOKS = {
 
 class WebChannel(Channel):
     name = "web"
+    migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "网站"
     max_concurrency = 8
     # A new version is a new delivery and the old one's withdrawal: each entry remembers

@@ -64,6 +64,7 @@ class Message:
 
 class SubscribeChannel(Channel):
     name = "mp_subscribe"
+    migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "小程序订阅消息"
     max_concurrency = 4
     updates_in_place = True  # an edited post sends nothing new

@@ -1,4 +1,4 @@
-"""Tables for media metadata and their bytes."""
+"""Tables for media metadata and their bytes, and the content-addressed blobs."""
 
 from __future__ import annotations
 
@@ -24,5 +24,19 @@ class Media(Base):
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
     # Bytes live in the row so scale-out processes on other machines need no shared disk.
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Blob(Base):
+    """Bytes named by their sha256, stored once whoever needs them (an LED screen's drawn
+    card, a splash image): a URL built from the hash never changes meaning. Read and write
+    them through hub.media.blobs."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    byte_size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,11 +1,15 @@
-"""Alembic environment: runs migrations on the connection hub.migrate hands over (or the URL)."""
+"""Alembic environment: runs migrations on the connection hub.migrate hands over (or the URL).
+
+The hub's models are imported here; an adapter's join `Base.metadata` when the registry
+imports its channel. Run from the alembic command line (autogenerate), the configured
+channels are loaded so their tables are compared too.
+"""
 
 from __future__ import annotations
 
 from alembic import context
 
-import adapters.models  # noqa: F401  (the adapters' own tables; the one place hub names them)
-import hub.models  # noqa: F401  (registers every table on Base.metadata)
+import hub.models  # noqa: F401  (registers every hub table on Base.metadata)
 from hub.db import Base, make_engine
 
 config = context.config
@@ -17,6 +21,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
+    from hub import channels
+    from hub.config import Config
+
+    channels.load_registry(Config.from_env().channels)
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as conn:
         _run(conn)

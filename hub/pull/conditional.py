@@ -108,14 +108,15 @@ def retry_later(message: str, seconds: int, status: int = 503,
     return response
 
 
-def immutable_file(file) -> Response:
-    """A stored file named by its sha256 (`data`, `mime_type`, `sha256`), or 404 when None.
-    The bytes behind such a URL never change, so caches may keep them for good."""
-    if file is None:
+def immutable_file(sha256: str, stored: tuple[bytes, str] | None) -> Response:
+    """Bytes named by their sha256 ((data, content type) as hub.media.blobs.get gives them),
+    or 404 when None. The bytes behind such a URL never change, so caches keep them for good."""
+    if stored is None:
         raise NotFound("没有这个文件", field="file")
-    response = Response(file.data, mimetype=file.mime_type)
+    data, content_type = stored
+    response = Response(data, mimetype=content_type)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.headers["ETag"] = f'"{file.sha256}"'
+    response.headers["ETag"] = f'"{sha256}"'
     return response
 
 

@@ -203,15 +203,12 @@ def test_retry_later_names_the_error_and_when_to_come_back():
 
 
 def test_a_file_named_by_its_hash_is_immutable_and_a_missing_one_is_404():
-    class File:
-        data, mime_type, sha256 = b"\xff\xd8", "image/jpeg", "ab" * 32
-
-    response = conditional.immutable_file(File())
+    response = conditional.immutable_file("ab" * 32, (b"\xff\xd8", "image/jpeg"))
     assert response.get_data() == b"\xff\xd8" and response.mimetype == "image/jpeg"
     assert response.headers["ETag"] == f'"{"ab" * 32}"'
     assert "immutable" in response.headers["Cache-Control"]
     with pytest.raises(NotFound) as raised:
-        conditional.immutable_file(None)
+        conditional.immutable_file("ab" * 32, None)
     assert raised.value.fields == {"file": "没有这个文件"}
 
 

@@ -10,10 +10,11 @@ from alembic import command
 
 from hub import migrate
 from hub.accounts.models import Account
-from hub.deliveries.queue import snapshot
+from hub.config import DEFAULT_CHANNELS
 from hub.members import sessions
 from hub.posts import rendering
 from hub.posts.models import Post
+from hub.publication import snapshot
 
 STORED_HTML = "<p>保存时排好的正文</p>"
 STORED_SUMMARY = "保存时算好的摘要"
@@ -84,7 +85,7 @@ def test_no_read_renders_the_body_again(app, client, token_for, publish, db, con
 
 def test_the_migration_renders_the_posts_already_written(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-    cfg = migrate.alembic_config()
+    cfg = migrate.alembic_config(migrate.locations_of(DEFAULT_CHANNELS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0008_campaigns")

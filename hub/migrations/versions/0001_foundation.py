@@ -14,7 +14,7 @@ import hub.db
 
 revision = '0001'
 down_revision = None
-branch_labels = None
+branch_labels = ('hub',)
 depends_on = None
 
 

@@ -2,7 +2,10 @@
 attempts, roll imports and their rejected rows, daily stats; the feed's partial index on posts
 
 Revision ID: 0006_members
-Revises: 0005_pull
+Revises: 0002
+
+(It once came after revisions 0003 to 0005, which made outlets' tables; those tables now
+belong to the adapters' own branches, which adopt them in a database made before.)
 Create Date: 2026-11-24 01:01:56.171200
 """
 
@@ -14,7 +17,7 @@ from alembic import op
 import hub.db
 
 revision = '0006_members'
-down_revision = '0005_pull'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

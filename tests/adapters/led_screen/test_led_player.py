@@ -17,8 +17,9 @@ from led_helpers import CHANNELS, create_post, publish, upload
 from sqlalchemy import func, select, update
 from werkzeug.serving import make_server
 
-from adapters.led_screen.models import LedFile, LedPlayHour, Screen
+from adapters.led_screen.models import LedPlayHour, Screen
 from adapters.led_screen.player import Player
+from hub.media.models import Blob
 
 NOON = dt.datetime(2026, 11, 24, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai: screens are on
 
@@ -123,7 +124,7 @@ def test_a_file_that_does_not_match_its_hash_is_not_used(
     good = Player(hub.url, token, tmp_path / "good")
     assert good.sync() == "updated"
     victim = good.playlist["files"][0]["sha256"]
-    db.execute(update(LedFile).where(LedFile.sha256 == victim).values(data=b"tampered"))
+    db.execute(update(Blob).where(Blob.sha256 == victim).values(data=b"tampered"))
     db.commit()
     fresh = Player(hub.url, token, tmp_path / "fresh")
     assert fresh.sync() == "offline"

@@ -1,7 +1,7 @@
 """rendered bodies: posts keep their Markdown rendered once (body_html, body_summary)
 
-Revision ID: 0009_rendered_bodies
-Revises: 0008_campaigns
+Revision ID: 0010_rendered_bodies
+Revises: 0009_blobs
 Create Date: 2026-11-30 10:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from content.markdown import render_markdown, summarize_html
 
-revision = '0009_rendered_bodies'
-down_revision = '0008_campaigns'
+revision = '0010_rendered_bodies'
+down_revision = '0009_blobs'
 branch_labels = None
 depends_on = None
 
