@@ -138,7 +138,10 @@ def error_response(exc: HubError):
 
 
 # Flask's URL converters, as the JSON Schema of what they accept.
-_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
+INTEGER_PARAMETER = {"type": "integer", "minimum": 0}
+_CONVERTER_SCHEMAS = {"int": INTEGER_PARAMETER, "float": {"type": "number"}}
+# Files named by their content's hash.
+SHA256_PARAMETER = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 
 
 def _openapi_path(rule: str) -> str:

@@ -427,6 +427,10 @@ def preview(post_id: int):
                        .model_dump(mode="json"), outlets=outlets)
 
 
+class PreviewImageQuery(BaseModel):
+    screen: str = Field(description="屏幕代码")
+
+
 @bp.get("/posts/<int:post_id>/preview.img")
 def preview_image(post_id: int):
     """The picture a screen would get for the post (editors' bearer token)."""
@@ -452,7 +456,9 @@ def preview_image(post_id: int):
 
 api.OPERATIONS.append(api.Operation(
     "get", "/api/v1/led/posts/{post_id}/preview.img", "The picture one screen would get for "
-    "the post (query: screen), at its exact canvas size", TAG, errors=(404,)))
+    "the post (query: screen), at its exact canvas size", TAG, errors=(404,),
+    query=PreviewImageQuery, media_type="image/png",
+    path_types={"post_id": api.INTEGER_PARAMETER}))
 
 
 class ItemOut(BaseModel):

@@ -12,7 +12,7 @@ from hub.errors import Unauthorized
 from hub.members import identity as ids
 from hub.members import sessions, verification
 from hub.members.models import MemberIdentity
-from hub.mp.profiles import profile
+from hub.mp.profiles import ProfileOut, profile
 
 bp = Blueprint("wechat_mp", __name__, url_prefix="/mp/v1")
 TAG = "mini-program"
@@ -20,6 +20,17 @@ TAG = "mini-program"
 
 class CodeIn(BaseModel):
     code: str = Field(min_length=1, max_length=128, description="wx.login / getPhoneNumber 的 code")
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="Authorization: Member <token>")
+    expires_in: int
+    profile: ProfileOut
+    subscribe_templates: dict[str, str | None]
+
+
+class PhoneOut(BaseModel):
+    profile: ProfileOut
 
 
 def _miniprogram():
@@ -31,7 +42,7 @@ def _keys() -> ids.IdKeys:
 
 
 @route(bp, "/session", "POST", summary="小程序登录：wx.login 的 code 换会员登录凭证", tag=TAG,
-       body=CodeIn, auth=None, errors=(429, 503))
+       body=CodeIn, response=SessionOut, auth=None, errors=(429, 503))
 def open_session(body: CodeIn):
     openid, unionid = _miniprogram().sign_in(body.code)  # before any database work, as below
     person = verification.sign_in(g.db, openid, unionid=unionid)
@@ -45,7 +56,7 @@ def open_session(body: CodeIn):
 
 
 @route(bp, "/phone", "POST", summary="手机号授权：getPhoneNumber 的 code 换手机号", tag=TAG,
-       body=CodeIn, auth="member", errors=(429, 503))
+       body=CodeIn, response=PhoneOut, auth="member", errors=(429, 503))
 def share_phone(body: CodeIn):
     # WeChat first: the request's transaction (on SQLite, the write lock) starts only after.
     phone = _miniprogram().phone(body.code)
