@@ -62,7 +62,9 @@ def _signed(token: str) -> bool:
     args = request.args
     given = args.get("signature", "")
     expected = signature(token, args.get("timestamp", ""), args.get("nonce", ""))
-    return bool(given) and hmac.compare_digest(given, expected)
+    # Compared as bytes: compare_digest refuses a str with non-ASCII characters (a TypeError,
+    # so a 500) and a forged signature may have them.
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _outlet(appid: str) -> tuple[Outlet, credentials.Credentials] | None:

@@ -83,7 +83,7 @@ def _csrf_ok(data: dict) -> bool:
     origin = request.headers.get("Origin")
     if origin and origin != "null" and origin.split("://", 1)[-1] != request.host:
         return False
-    return bool(sent) and secrets.compare_digest(sent, data["csrf"])
+    return bool(sent) and secrets.compare_digest(sent.encode(), data["csrf"].encode())
 
 
 @bp.get("/")
