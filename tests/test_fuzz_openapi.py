@@ -2,7 +2,8 @@
 one API group (tag) per test, and sends them in-process (WSGI) to the real app on the demo
 data, with real credentials (an admin's bearer token, a member's session, a screen's device
 token, a merchant's and a partner's key) so they get past the 401s. No request may be
-answered with a server error.
+answered with a server error, and every answer must match the document's schema for its
+status.
 
 The number of examples is bounded and the generation derandomized, so a run costs the same
 every time and a failure repeats; each failure is a bug in the hub, not in this file.
@@ -15,6 +16,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import select
 
 from hub import channels
@@ -178,7 +180,8 @@ def test_every_group_is_fuzzed(client):
 
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("group", GROUPS)
-def test_no_request_makes_a_server_error(group, fuzz_app, credentials, known):
+def test_no_request_makes_a_server_error_or_an_undocumented_answer(group, fuzz_app,
+                                                                   credentials, known):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app).include(tag=group)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, f"no operation tagged {group}"
@@ -199,5 +202,53 @@ def _fuzz(operation, headers: dict, known: dict) -> None:
         assert response.status_code < 500 or response.status_code in NOT_OURS, (
             f"{case.method} {case.formatted_path} answered {response.status_code}: "
             f"{response.text[:300]}\n{case.as_curl_command()}")
+        # And what came back is what the document says comes back with that status.
+        case.validate_response(response, checks=[response_schema_conformance])
 
     no_server_error()
+
+
+def test_the_fuzzing_fails_on_a_server_error():
+    """The harness itself: an operation that answers 500 for some input fails the run."""
+    from flask import Flask, jsonify, request
+
+    tiny = Flask("tiny")
+
+    @tiny.get("/openapi.json")
+    def document():
+        return jsonify({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
+            "/boom": {"get": {"tags": ["t"], "parameters": [
+                {"name": "n", "in": "query", "required": True,
+                 "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "OK"}}}}}})
+
+    @tiny.get("/boom")
+    def boom():
+        return ("", 500) if int(request.args["n"]) > 3 else ("", 200)
+
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", tiny)
+    operation = next(schema.get_all_operations()).ok()
+    with pytest.raises(AssertionError, match="answered 500"):
+        _fuzz(operation, {}, {})
+
+
+def test_the_fuzzing_fails_on_an_answer_the_document_does_not_describe():
+    from flask import Flask, jsonify
+
+    tiny = Flask("tiny")
+
+    @tiny.get("/openapi.json")
+    def document():
+        return jsonify({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {
+            "/list": {"get": {"tags": ["t"], "responses": {"200": {
+                "description": "OK", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["items"]}}}}}}}}})
+
+    @tiny.get("/list")
+    def listing():
+        return jsonify([])
+
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", tiny)
+    with pytest.raises(BaseExceptionGroup) as failed:
+        _fuzz(next(schema.get_all_operations()).ok(), {}, {})
+    assert "Response violates schema" in str(failed.value.exceptions[0])
