@@ -114,6 +114,7 @@ def credentials(fuzz_app, wechat_sandbox) -> dict[str, dict]:
 def known(fuzz_app) -> dict:
     """Real names and numbers of the demo, which random ones would never hit: half the
     examples of each operation use them, so requests get past the 404s too."""
+    from adapters.app_splash.models import SplashSlot
     from adapters.led_screen.models import LedItem, ScreenGroup
     from adapters.wechat.credentials import parse
     from hub import crypto
@@ -133,6 +134,7 @@ def known(fuzz_app) -> dict:
             "campaign_id": db.scalar(select(Campaign.id).order_by(Campaign.id)),
             "item_id": db.scalar(select(LedItem.id).order_by(LedItem.id)),
             "screen": "dg-guomao",
+            "slot": db.scalar(select(SplashSlot.code).order_by(SplashSlot.id)),
             "group": db.scalar(select(ScreenGroup.code).order_by(ScreenGroup.id)),
             "appid": parse(crypto.decrypt(secret, wechat.secret_encrypted), wechat.key).appid,
         }
@@ -155,7 +157,7 @@ def _with_known(case, known: dict):
             case.path_parameters[name] = value
     for where in (case.query, case.body):
         if isinstance(where, dict):
-            for name in ("account", "parent", "screen", "post_id", "campaign_id"):
+            for name in ("account", "parent", "screen", "slot", "post_id", "campaign_id"):
                 if name in where and known.get(name) is not None:
                     where[name] = known[name]
     return case
