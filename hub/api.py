@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from hub.errors import BadRequest, HubError
 from hub.ratelimits import RateLimits as RateLimits  # for adapters, which import hub.api
@@ -36,6 +36,10 @@ class Operation:
     auth: str | None = "bearer"
     multipart: dict[str, str] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
+    # What a success is, when not JSON: "image/png", "text/plain", ... (described as such).
+    media_type: str = "application/json"
+    # Path parameters' schemas by name; a parameter not named here is a plain string.
+    path_types: dict[str, dict] = field(default_factory=dict)
 
 
 def _validation_fields(exc: ValidationError) -> dict[str, str]:
@@ -86,7 +90,8 @@ def route(
         prefix = bp.url_prefix or ""
         OPERATIONS.append(
             Operation(method.lower(), _openapi_path(prefix + rule), summary, tag, body, query,
-                      response, status, auth, dict(multipart or {}), errors)
+                      response, status, auth, dict(multipart or {}), errors,
+                      path_types=_converter_types(rule))
         )
 
         @functools.wraps(view)
@@ -134,30 +139,99 @@ def error_response(exc: HubError):
     return jsonify(exc.to_json()), exc.status
 
 
+# Flask's URL converters, as the JSON Schema of what they accept.
+INTEGER_PARAMETER = {"type": "integer", "minimum": 0}
+_CONVERTER_SCHEMAS = {"int": INTEGER_PARAMETER, "float": {"type": "number"}}
+# Files named by their content's hash.
+SHA256_PARAMETER = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+
 def _openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return re.sub(r"<(?:[a-z]+:)?([a-z_0-9]+)>", r"{\1}", rule)
 
 
-def _parameters(op: Operation) -> list[dict]:
+def _converter_types(rule: str) -> dict[str, dict]:
+    """`<int:post_id>` -> {"post_id": integer}: what the rule's converters really accept."""
+    return {name: _CONVERTER_SCHEMAS[converter]
+            for converter, name in re.findall(r"<([a-z]+):([a-z_0-9]+)>", rule)
+            if converter in _CONVERTER_SCHEMAS}
+
+
+class _QualifiedNames(GenerateJsonSchema):
+    """Schema names: a model's own name, or where two modules use one name (the LED and the
+    splash editors' `ItemOut`), qualified by its package: `LedScreenItemOut`."""
+
+    def normalize_name(self, name: str) -> str:
+        *modules, own = re.sub(r"[^a-zA-Z0-9.\-_]", "_", name).split(".")
+        if len(modules) < 2:
+            return super().normalize_name(name)
+        package = "".join(word.capitalize() for word in modules[1].split("_"))
+        return package + own
+
+
+class _Schemas:
+    """Every model's JSON Schema under components, and the `$ref` that names each."""
+
+    def __init__(self, operations: list[Operation]):
+        pairs = {(m, "validation") for op in operations for m in (op.body, op.query) if m}
+        pairs |= {(op.response, "serialization") for op in operations if op.response}
+        refs, defs = models_json_schema(
+            sorted(pairs, key=lambda pair: (pair[0].__module__, pair[0].__name__, pair[1])),
+            ref_template="#/components/schemas/{model}", schema_generator=_QualifiedNames)
+        self.refs = refs
+        self.components = defs.get("$defs", {})
+
+    def ref(self, model: type[BaseModel], mode: str = "validation") -> dict:
+        return self.refs[(model, mode)]
+
+    def of(self, model: type[BaseModel]) -> dict:
+        return self.components[self.ref(model)["$ref"].rsplit("/", 1)[1]]
+
+
+def _query_schema(prop: dict) -> dict:
+    """A query parameter's schema: a missing parameter is how a query says null."""
+    options = [o for o in prop.get("anyOf", []) if o.get("type") != "null"]
+    if len(options) == 1:
+        prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **options[0]}
+    return {k: v for k, v in prop.items()
+            if k not in ("title", "description") and not (k == "default" and v is None)}
+
+
+def _parameters(op: Operation, schemas: _Schemas) -> list[dict]:
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{([a-z_]+)}", op.path)
+        {"name": name, "in": "path", "required": True,
+         "schema": op.path_types.get(name, {"type": "string"})}
+        for name in re.findall(r"{([a-z_0-9]+)}", op.path)
     ]
     if op.query is not None:
-        for name, info in op.query.model_fields.items():
-            params.append({"name": name, "in": "query", "required": info.is_required(),
-                           "description": info.description or "", "schema": {"type": "string"}})
+        model = schemas.of(op.query)
+        for name, prop in model.get("properties", {}).items():
+            params.append({"name": name, "in": "query",
+                           "required": name in model.get("required", []),
+                           "description": prop.get("description", ""),
+                           "schema": _query_schema(prop)})
     return params
 
 
-def _operation_spec(op: Operation) -> dict:
+def _success(op: Operation, schemas: _Schemas) -> dict:
+    ok: dict[str, Any] = {"description": "OK"}
+    if op.response is not None:
+        ok["content"] = {op.media_type: {"schema": schemas.ref(op.response, "serialization")}}
+    elif op.media_type.startswith("text/") or op.media_type.endswith("/xml"):
+        ok["content"] = {op.media_type: {"schema": {"type": "string"}}}
+    elif op.media_type != "application/json":
+        ok["content"] = {op.media_type: {"schema": {"type": "string", "format": "binary"}}}
+    return ok
+
+
+def _operation_spec(op: Operation, schemas: _Schemas) -> dict:
     spec: dict[str, Any] = {"summary": op.summary, "tags": [op.tag],
-                            "parameters": _parameters(op), "responses": {}}
+                            "parameters": _parameters(op, schemas), "responses": {}}
     if op.auth:
         spec["security"] = [{op.auth: []}]
     if op.body is not None:
         spec["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
+            "schema": schemas.ref(op.body)}}}
     if op.multipart:
         props = {name: {"type": "string", "format": "binary" if kind == "file" else None,
                         "description": kind} for name, kind in op.multipart.items()}
@@ -166,11 +240,7 @@ def _operation_spec(op: Operation) -> dict:
                 del prop["format"]
         spec["requestBody"] = {"required": True, "content": {"multipart/form-data": {
             "schema": {"type": "object", "properties": props}}}}
-    ok: dict[str, Any] = {"description": "OK"}
-    if op.response is not None:
-        ok["content"] = {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{op.response.__name__}"}}}
-    spec["responses"][str(op.status)] = ok
+    spec["responses"][str(op.status)] = _success(op, schemas)
     for code in sorted({400, 401, 403, 404, *op.errors} if op.auth else {400, *op.errors}):
         spec["responses"][str(code)] = {"description": "error",
                                         "content": {"application/json": {
@@ -179,20 +249,18 @@ def _operation_spec(op: Operation) -> dict:
 
 
 def openapi_document() -> dict:
-    models = {m for op in OPERATIONS for m in (op.body, op.query, op.response) if m is not None}
-    pairs = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
-    _, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
-    schemas = defs.get("$defs", {})
-    schemas["Error"] = {"type": "object", "required": ["error", "message"], "properties": {
+    schemas = _Schemas(OPERATIONS)
+    components = dict(schemas.components)
+    components["Error"] = {"type": "object", "required": ["error", "message"], "properties": {
         "error": {"type": "string"}, "message": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
     paths: dict[str, dict] = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = _operation_spec(op)
+        paths.setdefault(op.path, {})[op.method] = _operation_spec(op, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "粤工惠内容与活动中枢 API", "version": "1"},
-        "components": {"schemas": schemas, "securitySchemes": {
+        "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "member": {"type": "apiKey", "in": "header", "name": "Authorization",
                        "description": "Member <token> from POST /mp/v1/session"}}},

@@ -28,6 +28,7 @@ from hub.db import Base, UTCDateTime, utcnow  # noqa: F401  (adapters declare ta
 from hub.errors import NotFound
 from hub.media import blobs  # noqa: F401  (content-addressed bytes: screen and splash files)
 from hub.media.models import Media as _Media
+from hub.mp.profiles import ProfileOut as MemberProfileOut  # noqa: F401  (its OpenAPI shape)
 from hub.outbound import send  # noqa: F401  (calling an outlet over HTTP, failures classified)
 from hub.outlets import services as _outlets
 from hub.outlets.models import Outlet as _Outlet

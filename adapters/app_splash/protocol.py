@@ -85,11 +85,30 @@ def get_manifest():
                               lambda: manifest.document(slot, choice, root))
 
 
+class ManifestQuery(BaseModel):
+    """What the manifest reads from its query (parsed by hand in the shortcut and the view)."""
+    slot: str = Field(description="开屏位代码")
+    region: str | None = Field(default=None, description="App 所在地区代码")
+    account: str | None = Field(default=None, description="会员所属工会账号代码")
+    member: str | None = Field(default=None, min_length=1, max_length=128,
+                               description="App 的会员匿名标识，用于每日频次")
+
+
+class ManifestOut(BaseModel):
+    slot: dict
+    version: int
+    cache_seconds: int
+    rules: dict
+    current: dict | None
+    upcoming: list[dict]
+    default: dict | None
+
+
 api.OPERATIONS.append(api.Operation(
     "get", "/splash/v1/manifest", "The splash to show now, the ones to preload with their "
-    "validity windows, the default, and the rules the app must follow. Query: slot, region, "
-    "account, member (opaque, for daily caps). Strong ETag; If-None-Match gives 304", TAG,
-    auth=None, errors=(404,)))
+    "validity windows, the default, and the rules the app must follow. Strong ETag; "
+    "If-None-Match gives 304", TAG, query=ManifestQuery, response=ManifestOut, auth=None,
+    errors=(404,)))
 
 
 @bp.get("/splash/v1/files/<sha256>.jpg")
@@ -99,7 +118,8 @@ def get_file(sha256: str):
 
 api.OPERATIONS.append(api.Operation(
     "get", "/splash/v1/files/{sha256}.jpg", "A splash image, named by its sha256 (immutable)",
-    TAG, auth=None, errors=(404,)))
+    TAG, auth=None, errors=(404,), media_type="image/jpeg",
+    path_types={"sha256": api.SHA256_PARAMETER}))
 
 
 class EventIn(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -137,12 +137,15 @@ def preview(post_id: int):
     return PostPreview(post_id=post.id, outlets=listed, manifest_entry=entry)
 
 
-def _stats(where) -> StatsOut:
-    since = request.args.get("since")
+class StatsQuery(BaseModel):
+    since: dt.date | None = Field(default=None, description="从这一天起（YYYY-MM-DD，北京时间）")
+
+
+def _stats(where, since: dt.date | None) -> StatsOut:
     query = select(SplashDailyCount).where(where).order_by(SplashDailyCount.day,
                                                            SplashDailyCount.item_id)
     if since:
-        query = query.where(SplashDailyCount.day >= dt.date.fromisoformat(since))
+        query = query.where(SplashDailyCount.day >= since)
     rows = [DayRow(item_id=r.item_id, post_id=r.post_id, day=r.day.isoformat(),
                    impressions=r.impressions, clicks=r.clicks, skips=r.skips)
             for r in g.db.scalars(query)]
@@ -154,10 +157,10 @@ def _stats(where) -> StatsOut:
 
 
 @route(bp, "/posts/<int:post_id>/stats", "GET", summary="Impressions, clicks and skips of a "
-       "promotion's splash, per item per day", tag=TAG, response=StatsOut)
-def post_stats(post_id: int):
+       "promotion's splash, per item per day", tag=TAG, query=StatsQuery, response=StatsOut)
+def post_stats(post_id: int, query: StatsQuery):
     post = _post_for(post_id)
-    return _stats(SplashDailyCount.post_id == post.id)
+    return _stats(SplashDailyCount.post_id == post.id, query.since)
 
 
 class ItemOut(BaseModel):
@@ -180,8 +183,8 @@ class ItemOut(BaseModel):
 
 
 @route(bp, "/items/<int:item_id>", "GET", summary="One splash item and its counts", tag=TAG,
-       response=ItemOut)
-def get_item(item_id: int):
+       query=StatsQuery, response=ItemOut)
+def get_item(item_id: int, query: StatsQuery):
     item = g.db.get(SplashItem, item_id)
     if item is None:
         raise NotFound(f"没有编号为 {item_id} 的开屏", field="item")
@@ -196,5 +199,5 @@ def get_item(item_id: int):
                    link=item.link or {}, rules=item.rules or {}, is_default=item.is_default,
                    live=item.withdrawn_at is None,
                    sizes=[f"{i.width}x{i.height}" for i in item.images],
-                   stats=_stats(SplashDailyCount.item_id == item.id))
+                   stats=_stats(SplashDailyCount.item_id == item.id, query.since))
 

@@ -144,11 +144,23 @@ def screen_from_token(db) -> Screen:
     return screen
 
 
+class PlaylistOut(BaseModel):
+    screen: dict
+    version: int
+    day: str
+    covers_until: str
+    poll_seconds: int
+    power: dict
+    brightness: list
+    items: list[dict]
+    files: list[dict]
+
+
 api.OPERATIONS.append(api.Operation(
     "get", "/led/v1/playlist", "The screen's playlist (device token): each file's URL, size and "
     "sha256, schedule windows, covering the next days. Strong ETag; If-None-Match gives 304; "
     "429 with Retry-After when polled faster than min_poll_seconds", TAG, auth="bearer",
-    errors=(401, 429)))
+    response=PlaylistOut, errors=(401, 429)))
 
 
 class HeartbeatIn(BaseModel):
@@ -241,7 +253,8 @@ def get_file(sha256: str, extension: str):
 
 api.OPERATIONS.append(api.Operation(
     "get", "/led/v1/files/{sha256}.{extension}", "A playlist file, named by its sha256 "
-    "(immutable)", TAG, auth=None, errors=(404,)))
+    "(immutable)", TAG, auth=None, errors=(404,), media_type="application/octet-stream",
+    path_types={"sha256": api.SHA256_PARAMETER}))
 
 
 class PairingOut(BaseModel):

@@ -19,6 +19,7 @@ from xml.parsers.expat import ExpatError
 
 import xmltodict
 from flask import Blueprint, Response, current_app, g, request
+from pydantic import BaseModel, Field
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
@@ -26,7 +27,7 @@ from wechatpy.replies import TextReply
 from adapters.wechat import credentials, inbox, qrcodes
 from adapters.wechat.menu import MenuOut, push_menu
 from adapters.wechat.qrcodes import QrCodeOut
-from hub import channels, ports
+from hub import api, channels, ports
 from hub.api import route
 from hub.channels import OutletInfo
 
@@ -50,7 +51,9 @@ def _signed(token: str) -> bool:
     args = request.args
     given = args.get("signature", "")
     expected = signature(token, args.get("timestamp", ""), args.get("nonce", ""))
-    return bool(given) and hmac.compare_digest(given, expected)
+    # Compared as bytes: compare_digest refuses a str with non-ASCII characters (a TypeError,
+    # so a 500) and a forged signature may have them.
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _outlet(appid: str) -> tuple[OutletInfo, credentials.Credentials] | None:
@@ -67,6 +70,26 @@ def _outlet(appid: str) -> tuple[OutletInfo, credentials.Credentials] | None:
     except (ValueError, credentials.CredentialsInvalid):
         return None
     return found[0], creds
+
+
+class CallbackQuery(BaseModel):
+    """What WeChat puts in a callback's URL (the signature is checked before anything else)."""
+    signature: str
+    timestamp: str
+    nonce: str
+    echostr: str | None = Field(default=None, description="GET only: echoed once signed")
+    encrypt_type: str | None = Field(default=None, description="aes in safe mode")
+    msg_signature: str | None = Field(default=None, description="safe mode's signature")
+    openid: str | None = None
+
+
+api.OPERATIONS.append(api.Operation(
+    "get", "/wechat/callback/{appid}", "WeChat's check of the callback URL: answers echostr",
+    "wechat", query=CallbackQuery, auth=None, errors=(403, 404), media_type="text/plain"))
+api.OPERATIONS.append(api.Operation(
+    "post", "/wechat/callback/{appid}", "A push from WeChat (an event or message, XML, "
+    "encrypted in safe mode): answers success or a passive reply", "wechat",
+    query=CallbackQuery, auth=None, errors=(403, 404), media_type="application/xml"))
 
 
 @bp.route("/wechat/callback/<appid>", methods=["GET", "POST"])
@@ -150,6 +173,15 @@ def create_menu(code: str):
 def create_qrcode(code: str):
     ports.require_role(g.db, g.user, code, "author", "reviewer", "admin")
     return qrcodes.create_for(_channel(), g.db, ports.account(g.db, code))
+
+
+class QrImageQuery(BaseModel):
+    url: str = Field(description="二维码内容（qrcode 接口答复中的网址）")
+
+
+api.OPERATIONS.append(api.Operation(
+    "get", "/wechat/qrcode.png", "The QR image of a URL, drawn by the hub", "wechat",
+    query=QrImageQuery, auth=None, media_type="image/png"))
 
 
 @bp.get("/wechat/qrcode.png")

@@ -12,7 +12,16 @@ from hub.api import route
 from hub.audit.services import record
 from hub.campaigns import schedule, services, stats
 from hub.campaigns.models import Merchant
-from hub.campaigns.schemas import CampaignCreate, CampaignQuery
+from hub.campaigns.schemas import (
+    CampaignCreate,
+    CampaignListOut,
+    CampaignOut,
+    CampaignQuery,
+    CampaignStatsOut,
+    DrawOut,
+    MerchantListOut,
+    WelfareOut,
+)
 from hub.users.permissions import require_role
 
 bp = Blueprint("campaigns_api", __name__, url_prefix="/api/v1")
@@ -24,34 +33,38 @@ class AccountQuery(BaseModel):
 
 
 @route(bp, "/campaigns", "POST", summary="新建活动（草稿；所属推广稿件发布时开放）", tag=TAG,
-       body=CampaignCreate, status=201, errors=(409,))
+       body=CampaignCreate, response=CampaignOut, status=201, errors=(409,))
 def create(body: CampaignCreate):
     campaign = services.create_campaign(g.db, g.user, body)
     return services.describe(g.db, campaign, for_editor=True)
 
 
-@route(bp, "/campaigns", "GET", summary="本账号及下级账号的活动", tag=TAG, query=CampaignQuery)
+@route(bp, "/campaigns", "GET", summary="本账号及下级账号的活动", tag=TAG, query=CampaignQuery,
+       response=CampaignListOut)
 def list_for_account(query: CampaignQuery):
     account = get_account(g.db, query.account)
     found = services.list_campaigns(g.db, g.user, account)
     return {"items": [services.describe(g.db, c, for_editor=True) for c in found]}
 
 
-@route(bp, "/campaigns/<int:campaign_id>", "GET", summary="活动详情", tag=TAG)
+@route(bp, "/campaigns/<int:campaign_id>", "GET", summary="活动详情", tag=TAG,
+       response=CampaignOut)
 def get_one(campaign_id: int):
     campaign, _ = services.editable_campaign(g.db, g.user, campaign_id)
     return services.describe(g.db, campaign, for_editor=True)
 
 
 @route(bp, "/campaigns/<int:campaign_id>/stats", "GET",
-       summary="活动数据：剩余库存、每小时参与、核销率、中奖名单、福利价值", tag=TAG)
+       summary="活动数据：剩余库存、每小时参与、核销率、中奖名单、福利价值", tag=TAG,
+       response=CampaignStatsOut)
 def campaign_stats(campaign_id: int):
     campaign, _ = services.editable_campaign(g.db, g.user, campaign_id)
     return stats.campaign_stats(g.db, campaign)
 
 
 @route(bp, "/campaigns/<int:campaign_id>/draw", "POST",
-       summary="开奖（答题后抽奖；答题结束后即可，到点也会自动开奖）", tag=TAG, errors=(409,))
+       summary="开奖（答题后抽奖；答题结束后即可，到点也会自动开奖）", tag=TAG,
+       response=DrawOut, errors=(409,))
 def draw(campaign_id: int):
     campaign, account = services.editable_campaign(g.db, g.user, campaign_id,
                                                    roles=("author", "admin"))
@@ -67,7 +80,7 @@ def draw(campaign_id: int):
 
 
 @route(bp, "/welfare", "GET", summary="福利价值（按活动、按下级账号汇总）", tag=TAG,
-       query=AccountQuery)
+       query=AccountQuery, response=WelfareOut)
 def welfare(query: AccountQuery):
     account = get_account(g.db, query.account)
     require_role(g.db, g.user, account, *services.EDITOR_ROLES)
@@ -75,7 +88,7 @@ def welfare(query: AccountQuery):
 
 
 @route(bp, "/merchants", "GET", summary="可选的合作商户（本账号及上级账号的）", tag=TAG,
-       query=AccountQuery)
+       query=AccountQuery, response=MerchantListOut)
 def merchants(query: AccountQuery):
     account = get_account(g.db, query.account)
     require_role(g.db, g.user, account, *services.EDITOR_ROLES)

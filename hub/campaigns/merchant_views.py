@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from hub.api import route
 from hub.campaigns import redemption
 from hub.campaigns.models import Merchant
-from hub.campaigns.schemas import RedeemBody
+from hub.campaigns.schemas import ReceiptOut, RedeemBody
 from hub.errors import HubError
 
 bp = Blueprint("campaigns_merchant", __name__, url_prefix="/merchant",
@@ -29,7 +29,8 @@ PAGE_CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 's
 
 
 @route(bp, "/v1/redeem", "POST", summary="商户核销券码（Authorization: Merchant <密钥>）",
-       tag="商户核销", body=RedeemBody, auth=None, errors=(401, 403, 404, 409, 410))
+       tag="商户核销", body=RedeemBody, response=ReceiptOut, auth=None,
+       errors=(401, 403, 404, 409, 410))
 def redeem_api(body: RedeemBody):
     merchant = redemption.merchant_from_header(g.db, request.headers.get("Authorization", ""))
     return redemption.redeem(g.db, merchant, body.code)
@@ -82,7 +83,7 @@ def _csrf_ok(data: dict) -> bool:
     origin = request.headers.get("Origin")
     if origin and origin != "null" and origin.split("://", 1)[-1] != request.host:
         return False
-    return bool(sent) and secrets.compare_digest(sent, data["csrf"])
+    return bool(sent) and secrets.compare_digest(sent.encode(), data["csrf"].encode())
 
 
 @bp.get("/")

@@ -9,11 +9,18 @@ import re
 from flask import Blueprint, Response, current_app, g
 from sqlalchemy import select
 
+from hub import api
 from hub.api import route
 from hub.campaigns import claim_rules, claims, errors, limits, services, waitlist
 from hub.campaigns.gate import Gate
 from hub.campaigns.models import Campaign, CampaignState, Claim, ClaimStatus, Slot
-from hub.campaigns.schemas import ClaimAnswer, ClaimBody
+from hub.campaigns.schemas import (
+    CampaignForMemberOut,
+    CancelOut,
+    ClaimAnswer,
+    ClaimBody,
+    MyWelfareOut,
+)
 from hub.clock import local_iso
 from hub.db import utcnow
 from hub.errors import NotFound
@@ -65,7 +72,7 @@ def _reader():
 
 
 @route(bp, "/campaigns/<int:campaign_id>", "GET", summary="活动详情（含我的参与情况与资格）",
-       tag=TAG, auth="member")
+       tag=TAG, response=CampaignForMemberOut, auth="member")
 def campaign_for_member(campaign_id: int):
     campaign = services.get_campaign(g.db, campaign_id)
     if campaign.state == CampaignState.draft:
@@ -123,7 +130,7 @@ def claim(campaign_id: int, body: ClaimBody):
 
 
 @route(bp, "/campaigns/<int:campaign_id>/cancel", "POST", summary="取消课程报名或候补",
-       tag=TAG, auth="member", errors=(409, 429))
+       tag=TAG, response=CancelOut, auth="member", errors=(409, 429))
 def cancel(campaign_id: int):
     _limit_rate()
     return waitlist.cancel(g.db, campaign_id, g.member.identity_id, g.member.openid,
@@ -131,7 +138,7 @@ def cancel(campaign_id: int):
 
 
 @route(bp, "/me/welfare", "GET", summary="我的福利：红包、券码、课程名额、奖品", tag=TAG,
-       auth="member")
+       response=MyWelfareOut, auth="member")
 def my_welfare():
     claimant = claims.load_claimant(g.db, g.member.identity_id, g.member.openid)
     if claimant.member_id is None:
@@ -158,6 +165,11 @@ def my_welfare():
         items.append(answer)
     total = sum(item.get("amount_fen", 0) for item in items)
     return {"items": items, "total_fen": total}
+
+
+api.OPERATIONS.append(api.Operation(
+    "get", "/mp/v1/codes/{code}/qr.png", "券码的二维码图片（供小程序 <image> 使用，无需登录）",
+    TAG, auth=None, errors=(404,), media_type="image/png"))
 
 
 @bp.get("/codes/<code>/qr.png")

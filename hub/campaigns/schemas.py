@@ -103,3 +103,132 @@ class CancelBody(BaseModel):
 class RedeemBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=4, max_length=64, description="券码（可含空格或横线）或二维码内容")
+
+
+# What the campaign routes answer, for OpenAPI (the views build these shapes as dicts).
+class NamedRef(BaseModel):
+    code: str
+    name: str
+
+
+class CampaignOut(BaseModel):
+    """A campaign; besides these, the fields of its kind (budget_fen and count for red
+    packets; stock, merchant and validity for vouchers and tickets; seats and place for
+    courses; questions, prizes and draw times for quizzes) and, for editors, regions,
+    opened_at, win_chance and the seed once drawn."""
+    model_config = ConfigDict(extra="allow")
+    id: int
+    kind: str
+    title: str
+    description: str | None
+    state: str
+    account: NamedRef
+    post_id: int | None
+    starts_at: str | None
+    ends_at: str | None
+    per_member_limit: int
+    units: int
+    stock_left: int
+
+
+class CampaignListOut(BaseModel):
+    items: list[CampaignOut]
+
+
+class WinnerOut(BaseModel):
+    claim_id: int
+    name: str
+
+
+class HourClaimsOut(BaseModel):
+    hour: str
+    claims: int
+
+
+class CampaignStatsOut(BaseModel):
+    campaign_id: int
+    units: int
+    stock_left: int
+    taken: int
+    claims: dict[str, int] = Field(description="各状态的领取数")
+    claims_by_hour: list[HourClaimsOut]
+    given_fen: int
+    redeemed: int
+    redemption_rate: float | None
+    winners: list[WinnerOut]
+    welfare_value_fen: int
+
+
+class DrawOut(BaseModel):
+    campaign_id: int
+    winners: list[WinnerOut]
+    seed: str | None
+
+
+class ChildWelfareOut(BaseModel):
+    code: str
+    name: str
+    value_fen: int
+
+
+class CampaignWelfareOut(BaseModel):
+    id: int
+    title: str
+    kind: str
+    state: str
+    account: str
+    value_fen: int
+
+
+class WelfareOut(BaseModel):
+    account: NamedRef
+    total_fen: int
+    own_fen: int
+    children: list[ChildWelfareOut]
+    campaigns: list[CampaignWelfareOut]
+
+
+class MerchantOut(BaseModel):
+    id: int
+    name: str
+
+
+class MerchantListOut(BaseModel):
+    items: list[MerchantOut]
+
+
+class MyClaimOut(ClaimAnswer):
+    model_config = ConfigDict(extra="allow")
+    status: str
+    claimed_at: str | None = None
+    redeemed: bool | None = None
+
+
+class CampaignForMemberOut(CampaignOut):
+    eligible: bool
+    reason: str | None
+    reason_code: str | None
+    my_claims: list[MyClaimOut]
+
+
+class CancelOut(BaseModel):
+    status: Literal["cancelled"]
+    claim_id: int
+    campaign_id: int
+    seat_passed_to_waitlist: bool
+
+
+class MyWelfareOut(BaseModel):
+    items: list[MyClaimOut] = Field(description="每项另有 title、face_value_fen，券码另有"
+                                    "有效期与核销状态，课程另有开课时间与地点")
+    total_fen: int
+
+
+class ReceiptOut(BaseModel):
+    status: Literal["redeemed"]
+    code: str
+    campaign_id: int
+    title: str
+    face_value_fen: int | None
+    merchant: str
+    redeemed_at: str | None

@@ -57,7 +57,7 @@ def check_csrf() -> None:
         return
     expected = session.get("csrf")
     sent = request.form.get(CSRF_FIELD, "")
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
+    if not expected or not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
         abort(400, description="csrf")
     origin = request.headers.get("Origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.host:

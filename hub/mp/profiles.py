@@ -1,7 +1,9 @@
-"""The JSON shapes the mini-program reads: a member's profile, an account, a post."""
+"""The JSON shapes the mini-program reads: a member's profile, an account, a post (built as
+dicts below, described for OpenAPI by the models beside them)."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
@@ -9,6 +11,45 @@ from hub.members import identity as ids
 from hub.members import verification
 from hub.members.feed import FeedItem
 from hub.members.models import MemberIdentity, MemberState
+
+
+class AccountRef(BaseModel):
+    code: str
+    name: str
+
+
+class AccountOut(BaseModel):
+    code: str
+    name: str
+    level: str
+    short_name: str | None
+    logo_url: str | None
+    theme_color: str
+    intro: str
+    parent: AccountRef | None
+    followed: bool
+    own: bool
+
+
+class ProfileOut(BaseModel):
+    verified: bool
+    name_masked: str | None
+    id_masked: str | None
+    phone_masked: str | None
+    union: AccountOut | None
+
+
+class FeedItemOut(BaseModel):
+    id: int
+    title: str
+    summary: str
+    kind: str
+    published_at: str | None
+    account: AccountRef
+    cover_url: str | None
+    from_followed: bool
+    from_above: bool
+    campaign_id: int | None
 
 
 def account_json(account: Account, *, followed: bool = False, own: bool = False) -> dict:

@@ -23,7 +23,15 @@ from hub.errors import BadRequest, NotFound, Unauthorized
 from hub.members import feed, follows, verification
 from hub.members import identity as ids
 from hub.members.models import MemberFollow, MemberIdentity, MemberSubscription
-from hub.mp.profiles import account_json, feed_item_json, profile
+from hub.mp.profiles import (
+    AccountOut,
+    AccountRef,
+    FeedItemOut,
+    ProfileOut,
+    account_json,
+    feed_item_json,
+    profile,
+)
 from hub.posts.models import Post
 from hub.ratelimits import rate_limits
 
@@ -52,6 +60,43 @@ class VerificationIn(BaseModel):
 class SubscriptionIn(BaseModel):
     template: str = Field(description="news（新内容提醒）或 course_reminder（开课提醒）")
     accepted: int = Field(default=1, ge=1, le=10, description="本次同意的次数")
+
+
+class ProfileAnswer(BaseModel):
+    profile: ProfileOut
+
+
+class FeedPageOut(BaseModel):
+    items: list[FeedItemOut]
+    next_cursor: str | None
+
+
+class PostDetailOut(BaseModel):
+    id: int
+    title: str
+    summary: str
+    kind: str
+    account: AccountRef
+    published_at: str | None
+    html: str
+    campaign_id: int | None
+
+
+class AccountsOut(BaseModel):
+    accounts: list[AccountOut]
+
+
+class AccountPageOut(AccountOut):
+    children: list[AccountRef]
+
+
+class FollowOut(BaseModel):
+    followed: bool
+
+
+class SubscriptionOut(BaseModel):
+    template: str
+    allowances: int
 
 
 def _me() -> MemberIdentity:
@@ -85,13 +130,14 @@ def _accounts_json(person: MemberIdentity, accounts: list[Account]) -> list[dict
             for a in accounts]
 
 
-@route(bp, "/me", "GET", summary="我的资料（证件号、手机号已打码）", tag=TAG, auth=MEMBER)
+@route(bp, "/me", "GET", summary="我的资料（证件号、手机号已打码）", tag=TAG, auth=MEMBER,
+       response=ProfileOut)
 def me():
     return profile(g.db, _me(), _keys())
 
 
 @route(bp, "/verification", "POST", summary="实名认证：姓名与身份证号比对会员名册", tag=TAG,
-       body=VerificationIn, auth=MEMBER, errors=(429,))
+       body=VerificationIn, response=ProfileAnswer, auth=MEMBER, errors=(429,))
 def verify(body: VerificationIn):
     person = _me()
     verification.verify_and_commit(g.db, person, body.name, body.id_number, person.phone,
@@ -100,7 +146,7 @@ def verify(body: VerificationIn):
 
 
 @route(bp, "/feed", "GET", summary="关注动态：所关注工会号及其收到的下发内容，新的在前",
-       tag=TAG, query=CursorQuery, auth=MEMBER)
+       tag=TAG, query=CursorQuery, response=FeedPageOut, auth=MEMBER)
 def member_feed(query: CursorQuery):
     # The signed session names the identity: the feed needs no read of it first (the most
     # read page of all; an identity that no longer exists simply follows nothing).
@@ -108,7 +154,8 @@ def member_feed(query: CursorQuery):
                            limit=query.limit))
 
 
-@route(bp, "/posts/<int:post_id>", "GET", summary="一篇已发布的内容", tag=TAG, auth=MEMBER)
+@route(bp, "/posts/<int:post_id>", "GET", summary="一篇已发布的内容", tag=TAG, auth=MEMBER,
+       response=PostDetailOut)
 def post_detail(post_id: int):
     post = g.db.get(Post, post_id)
     if post is None or post.state != "published":
@@ -121,7 +168,7 @@ def post_detail(post_id: int):
 
 
 @route(bp, "/accounts", "GET", summary="按名称搜索工会号", tag=TAG, query=SearchQuery,
-       auth=MEMBER)
+       response=AccountsOut, auth=MEMBER)
 def search_accounts(query: SearchQuery):
     words = query.q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{words}%"
@@ -131,7 +178,8 @@ def search_accounts(query: SearchQuery):
     return {"accounts": _accounts_json(_me(), list(found))}
 
 
-@route(bp, "/accounts/<code>", "GET", summary="工会号主页", tag=TAG, auth=MEMBER)
+@route(bp, "/accounts/<code>", "GET", summary="工会号主页", tag=TAG, auth=MEMBER,
+       response=AccountPageOut)
 def account_page(code: str):
     account = get_account(g.db, code)
     children = g.db.scalars(select(Account).where(Account.parent_id == account.id)
@@ -142,33 +190,35 @@ def account_page(code: str):
 
 
 @route(bp, "/accounts/<code>/posts", "GET", summary="工会号的内容（含上级下发）", tag=TAG,
-       query=CursorQuery, auth=MEMBER)
+       query=CursorQuery, response=FeedPageOut, auth=MEMBER)
 def account_page_posts(code: str, query: CursorQuery):
     account = get_account(g.db, code)
     return _page(feed.account_posts(g.db, account, cursor=query.cursor, limit=query.limit))
 
 
 @route(bp, "/accounts/<code>/follow", "POST", summary="关注工会号（跨区域订阅）", tag=TAG,
-       auth=MEMBER)
+       response=FollowOut, auth=MEMBER)
 def follow(code: str):
     follows.follow(g.db, _me(), get_account(g.db, code))
     return {"followed": True}
 
 
 @route(bp, "/accounts/<code>/follow", "DELETE", summary="取消关注（所属工会链不可取消）",
-       tag=TAG, auth=MEMBER, errors=(409,))
+       tag=TAG, response=FollowOut, auth=MEMBER, errors=(409,))
 def unfollow(code: str):
     follows.unfollow(g.db, _me(), get_account(g.db, code))
     return {"followed": False}
 
 
-@route(bp, "/follows", "GET", summary="我关注的工会号", tag=TAG, auth=MEMBER)
+@route(bp, "/follows", "GET", summary="我关注的工会号", tag=TAG, auth=MEMBER,
+       response=AccountsOut)
 def my_follows():
     followed = follows.followed(g.db, _me())
     return {"accounts": [account_json(a, followed=True, own=own) for a, own in followed]}
 
 
-@route(bp, "/my-union", "GET", summary="一键直达所属工会", tag=TAG, auth=MEMBER)
+@route(bp, "/my-union", "GET", summary="一键直达所属工会", tag=TAG, auth=MEMBER,
+       response=AccountOut)
 def my_union():
     union = profile(g.db, _me(), _keys())["union"]
     if union is None:
@@ -177,7 +227,7 @@ def my_union():
 
 
 @route(bp, "/subscriptions", "POST", summary="记录会员同意接收的订阅消息次数", tag=TAG,
-       body=SubscriptionIn, auth=MEMBER)
+       body=SubscriptionIn, response=SubscriptionOut, auth=MEMBER)
 def allow_messages(body: SubscriptionIn):
     if body.template not in TEMPLATES:
         raise BadRequest(f"未知的订阅消息模板：{body.template}", field="template")

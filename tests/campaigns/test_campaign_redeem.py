@@ -124,6 +124,8 @@ def test_the_merchant_page_logs_in_with_the_key_and_redeems(client, people, camp
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     forged = client.post("/merchant/login", data={"key": key, "csrf_token": "nope"})
     assert forged.status_code == 400
+    not_ascii = client.post("/merchant/login", data={"key": key, "csrf_token": "令牌"})
+    assert not_ascii.status_code == 400  # was compare_digest's TypeError: a 500
     wrong = client.post("/merchant/login", data={"key": "mk_nope", "csrf_token": csrf})
     assert wrong.status_code == 401 and "商户密钥无效" in wrong.text
     signed_in = client.post("/merchant/login", data={"key": key, "csrf_token": csrf})

@@ -76,6 +76,9 @@ def test_forms_without_the_csrf_token_are_refused(console_as, db):
     forged = editor.post("/console/a/dongguan/compose",
                          data={"title": "伪造", "csrf_token": "guess"})
     assert forged.status_code == 400
+    not_ascii = editor.post("/console/a/dongguan/compose",  # compare_digest's TypeError: a 500
+                            data={"title": "伪造", "csrf_token": "令牌"})
+    assert not_ascii.status_code == 400
     page = editor.get("/console/a/dongguan/compose")
     elsewhere = editor.post("/console/a/dongguan/compose", headers={
         "Origin": "https://evil.example"}, data={"title": "跨站", "csrf_token": csrf_of(page)})

@@ -4,7 +4,7 @@ reach (the pictures the screens would get)."""
 from __future__ import annotations
 
 from flask import Response, g, request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from adapters.led_screen import options, publishing, services
 from adapters.led_screen.api.common import TAG, bp, post_for
@@ -107,8 +107,14 @@ def preview_image(post_id: int):
                     headers={"Cache-Control": "private, no-store"})
 
 
+class PreviewImageQuery(BaseModel):
+    screen: str = Field(description="屏幕代码")
+
+
 api.OPERATIONS.append(api.Operation(
     "get", "/api/v1/led/posts/{post_id}/preview.img", "The picture one screen would get for "
-    "the post (query: screen), at its exact canvas size", TAG, errors=(404,)))
+    "the post (query: screen), at its exact canvas size", TAG, errors=(404,),
+    query=PreviewImageQuery, media_type="image/png",
+    path_types={"post_id": api.INTEGER_PARAMETER}))
 
 

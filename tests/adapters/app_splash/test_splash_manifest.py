@@ -125,6 +125,15 @@ def test_daily_cap_per_member_and_counts(client, token_for, splash_demo, dispatc
     stats = client.get(f"/api/v1/splash/posts/{post['id']}/stats", headers=author).get_json()
     assert (stats["impressions"], stats["clicks"], stats["skips"]) == (2, 1, 1)
     assert stats["click_rate"] == 0.5
+    today = dt.date.today().isoformat()
+    since = client.get(f"/api/v1/splash/posts/{post['id']}/stats?since={today}", headers=author)
+    assert since.get_json()["impressions"] == 2
+    later = client.get(f"/api/v1/splash/posts/{post['id']}/stats?since=2099-01-01",
+                       headers=author)
+    assert later.get_json()["impressions"] == 0
+    for url in (f"/api/v1/splash/posts/{post['id']}/stats", f"/api/v1/splash/items/{item}"):
+        bad = client.get(f"{url}?since=yesterday", headers=author)  # was a 500
+        assert bad.status_code == 400 and "since" in bad.get_json()["fields"]
 
 
 def test_malformed_event_batches_store_nothing(client, db, splash_demo):

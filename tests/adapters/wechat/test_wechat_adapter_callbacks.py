@@ -67,6 +67,13 @@ def test_url_verification_echoes_and_forgery_is_refused(hub_server, humen):
                         params=_signed("x"), timeout=10).status_code == 404
 
 
+def test_a_signature_with_non_ascii_characters_is_refused_not_a_500(hub_server, humen):
+    # Found by the OpenAPI fuzzing: compare_digest raised TypeError on such a str.
+    url = f"{hub_server.url}/wechat/callback/{humen['appid']}"
+    forged = {**_signed(humen["token"], echostr="echo"), "signature": "\u0080签名"}
+    assert requests.get(url, params=forged, timeout=10).status_code == 403
+
+
 def test_a_forged_post_is_refused_and_nothing_is_processed(hub_server, humen, db):
     url = f"{hub_server.url}/wechat/callback/{humen['appid']}"
     answer = requests.post(url, params=_signed("forged"), timeout=10,
