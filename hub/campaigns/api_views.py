@@ -67,8 +67,7 @@ def update(campaign_id: int, body: CampaignUpdate):
        summary="审批通过活动（须为本账号或上级的审核员、管理员，且不是创建或修改者；"
                "超过账号上限须上级账号管理员）", tag=TAG, body=ApprovalBody, errors=(409,))
 def approve(campaign_id: int, body: ApprovalBody):
-    campaign, account = services.editable_campaign(g.db, g.user, campaign_id,
-                                                   roles=tuple(approval.APPROVERS))
+    campaign, account = services.editable_campaign(g.db, g.user, campaign_id)
     approval.approve(g.db, g.user, campaign, account, body.note)
     return services.describe(g.db, campaign, for_editor=True)
 
@@ -76,8 +75,7 @@ def approve(campaign_id: int, body: ApprovalBody):
 @route(bp, "/campaigns/<int:campaign_id>/reject", "POST", summary="退回活动（须写明理由）",
        tag=TAG, body=RejectBody, errors=(409,))
 def reject(campaign_id: int, body: RejectBody):
-    campaign, account = services.editable_campaign(g.db, g.user, campaign_id,
-                                                   roles=tuple(approval.APPROVERS))
+    campaign, account = services.editable_campaign(g.db, g.user, campaign_id)
     approval.reject(g.db, g.user, campaign, account, body.note)
     return services.describe(g.db, campaign, for_editor=True)
 

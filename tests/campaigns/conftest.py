@@ -67,7 +67,8 @@ def promotion(client, token_for):
 
     def make(account: str = "dongguan", *, publish: bool = True) -> int:
         author, reviewer = {"dongguan": ("dg-editor", "dg-reviewer"),
-                            "meizhou": ("mz-editor", None)}[account]
+                            "meizhou": ("mz-editor", None),
+                            "dg-humen": ("hm-editor", None)}[account]
         headers = token_for(author)
         post = client.post("/api/v1/posts", headers=headers, json={
             "account": account, "title": "会员福利活动", "body": "点击参加", "kind": "promotion"})
