@@ -145,6 +145,7 @@ def test_console_shows_welfare_with_an_svg_chart_and_no_inline_script(client, ca
     assert " style=" not in listing.text
     one = client.get(f"/console/campaigns/{made['id']}")
     assert one.status_code == 200 and "每小时参与人次" in one.text and "<svg" in one.text
+    assert "已审批" in one.text
     assert client.get("/console/campaigns/999999").status_code == 404
 
 
