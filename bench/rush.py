@@ -43,6 +43,7 @@ from benchkit import HOST  # noqa: E402
 
 from hub import demo, migrate  # noqa: E402
 from hub.accounts.models import Account  # noqa: E402
+from hub.campaigns import approval  # noqa: E402
 from hub.campaigns import services as campaigns  # noqa: E402
 from hub.campaigns.gate import Gate  # noqa: E402
 from hub.campaigns.models import Claim, Slot  # noqa: E402
@@ -93,6 +94,8 @@ def seed(sessions_, members: int, packets: int, budget_fen: int) -> tuple[int, l
             account="dongguan", post_id=post.id, kind="red_packet", title="压测红包雨",
             starts_at=now, ends_at=now.replace(year=now.year + 1), budget_fen=budget_fen,
             count=packets))
+        # Money opens only with a second person's approval (hub.campaigns.approval).
+        approval.approve(db, reviewer, campaign, dongguan, "压测")
         db.commit()
         return campaign.id, [tuple(p) for p in people]
 

@@ -1,25 +1,31 @@
-"""Campaigns in the editor API (`/api/v1/campaigns`): create drafts on promotion posts, read
-and list them, their figures, the draw, and the welfare value rolled up an account's tree."""
+"""Campaigns in the editor API (`/api/v1/campaigns`): create drafts on promotion posts, change
+them, approve or reject them (a second person), read and list them, their figures, the draw,
+each account's campaign ceiling, and the welfare value rolled up an account's tree."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, current_app, g
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hub.accounts.services import get_account
 from hub.api import route
 from hub.audit.services import record
-from hub.campaigns import schedule, services, stats
+from hub.campaigns import approval, schedule, services, stats
 from hub.campaigns.models import Merchant
 from hub.campaigns.schemas import (
+    ApprovalBody,
     CampaignCreate,
     CampaignListOut,
     CampaignOut,
     CampaignQuery,
     CampaignStatsOut,
+    CampaignUpdate,
+    CeilingBody,
+    CeilingOut,
     DrawOut,
     MerchantListOut,
+    RejectBody,
     WelfareOut,
 )
 from hub.users.permissions import require_role
@@ -32,7 +38,8 @@ class AccountQuery(BaseModel):
     account: str = Field(description="账号代码")
 
 
-@route(bp, "/campaigns", "POST", summary="新建活动（草稿；所属推广稿件发布时开放）", tag=TAG,
+@route(bp, "/campaigns", "POST",
+       summary="新建活动（草稿；经另一位审核员或管理员审批、且所属推广稿件发布后开放）", tag=TAG,
        body=CampaignCreate, response=CampaignOut, status=201, errors=(409,))
 def create(body: CampaignCreate):
     campaign = services.create_campaign(g.db, g.user, body)
@@ -52,6 +59,52 @@ def list_for_account(query: CampaignQuery):
 def get_one(campaign_id: int):
     campaign, _ = services.editable_campaign(g.db, g.user, campaign_id)
     return services.describe(g.db, campaign, for_editor=True)
+
+
+@route(bp, "/campaigns/<int:campaign_id>", "PATCH",
+       summary="修改活动（时间、范围、金额、数量等；修改后须重新审批，审批前暂停领取）", tag=TAG,
+       body=CampaignUpdate, response=CampaignOut, errors=(409,))
+def update(campaign_id: int, body: CampaignUpdate):
+    campaign, account = services.editable_campaign(g.db, g.user, campaign_id)
+    services.update_campaign(g.db, g.user, campaign, account, body)
+    # This process's claims read the terms afresh (other workers: see hub.campaigns.claims).
+    current_app.extensions.get("hub.campaigns.facts", {}).pop(campaign.id, None)
+    return services.describe(g.db, campaign, for_editor=True)
+
+
+@route(bp, "/campaigns/<int:campaign_id>/approve", "POST",
+       summary="审批通过活动（须为本账号或上级的审核员、管理员，且不是创建或修改者；"
+               "超过账号上限须上级账号管理员）", tag=TAG, body=ApprovalBody,
+       response=CampaignOut, errors=(409,))
+def approve(campaign_id: int, body: ApprovalBody):
+    campaign, account = services.editable_campaign(g.db, g.user, campaign_id)
+    approval.approve(g.db, g.user, campaign, account, body.note)
+    return services.describe(g.db, campaign, for_editor=True)
+
+
+@route(bp, "/campaigns/<int:campaign_id>/reject", "POST", summary="退回活动（须写明理由）",
+       tag=TAG, body=RejectBody, response=CampaignOut, errors=(409,))
+def reject(campaign_id: int, body: RejectBody):
+    campaign, account = services.editable_campaign(g.db, g.user, campaign_id)
+    approval.reject(g.db, g.user, campaign, account, body.note)
+    return services.describe(g.db, campaign, for_editor=True)
+
+
+@route(bp, "/accounts/<code>/campaign-ceiling", "GET", summary="账号的单个活动金额、数量上限",
+       tag=TAG, response=CeilingOut)
+def get_ceiling(code: str):
+    account = get_account(g.db, code)
+    require_role(g.db, g.user, account, *services.EDITOR_ROLES)
+    return approval.ceiling_json(g.db, account)
+
+
+@route(bp, "/accounts/<code>/campaign-ceiling", "PUT",
+       summary="设置账号的单个活动上限（本账号管理员；超过上限的活动须上级账号管理员审批）",
+       tag=TAG, body=CeilingBody, response=CeilingOut)
+def put_ceiling(code: str, body: CeilingBody):
+    account = get_account(g.db, code)
+    approval.set_ceiling(g.db, g.user, account, body.budget_fen, body.stock)
+    return approval.ceiling_json(g.db, account)
 
 
 @route(bp, "/campaigns/<int:campaign_id>/stats", "GET",

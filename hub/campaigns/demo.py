@@ -1,5 +1,6 @@
-"""Demo campaigns, each on a published promotion post: a 东莞 red-packet rain (10,000 yuan in
-2,000 packets), a 梅州 training course with 30 seats and a waitlist, and 东莞 cinema tickets
+"""Demo campaigns, each on a published promotion post and approved by a second demo user
+(campaigns open only then): a 东莞 red-packet rain (10,000 yuan in 2,000 packets), a 梅州
+training course with 30 seats and a waitlist, and 东莞 cinema tickets
 from a partner merchant (its key is never printed here: `hub merchant key <id>` issues one).
 
 The hub's demo calls `load(db, config)`; loading twice changes nothing (found by title).
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
-from hub.campaigns import services
-from hub.campaigns.models import Campaign, Merchant
+from hub.campaigns import approval, services
+from hub.campaigns.models import Approval, Campaign, Merchant
 from hub.campaigns.schemas import CampaignCreate
 from hub.db import utcnow
 from hub.posts import services as posts
@@ -63,10 +64,16 @@ def _merchant(db: Session) -> Merchant:
     return found
 
 
-def _campaign(db: Session, author: str, post: Post, **fields) -> None:
-    if db.scalar(select(Campaign.id).where(Campaign.title == fields["title"])) is not None:
-        return
-    services.create_campaign(db, _user(db, author), CampaignCreate(post_id=post.id, **fields))
+def _campaign(db: Session, author: str, approver: str, post: Post, **fields) -> None:
+    """Create the campaign as `author` and approve it as `approver`, a second person, as
+    every campaign must be before it opens."""
+    campaign = db.scalar(select(Campaign).where(Campaign.title == fields["title"]))
+    if campaign is None:
+        campaign = services.create_campaign(db, _user(db, author),
+                                            CampaignCreate(post_id=post.id, **fields))
+    if campaign.approval == Approval.pending:
+        approval.approve(db, _user(db, approver), campaign,
+                         db.get(Account, campaign.account_id), "演示活动")
 
 
 def load(db: Session, config=None) -> None:
@@ -76,20 +83,22 @@ def load(db: Session, config=None) -> None:
     now = utcnow()
     rain = _promotion(db, "dongguan", "dg-editor", "dg-reviewer", RAIN,
                       "一万元红包，两千个名额，认证会员在小程序里点一下就能抢。")
-    _campaign(db, "dg-editor", rain, account="dongguan", kind="red_packet", title=RAIN,
-              description="每位认证会员限领一个", starts_at=now - dt.timedelta(minutes=1),
-              ends_at=now + dt.timedelta(days=30), budget_fen=1_000_000, count=2_000)
+    _campaign(db, "dg-editor", "dg-reviewer", rain, account="dongguan", kind="red_packet",
+              title=RAIN, description="每位认证会员限领一个",
+              starts_at=now - dt.timedelta(minutes=1), ends_at=now + dt.timedelta(days=30),
+              budget_fen=1_000_000, count=2_000)
     course = _promotion(db, "meizhou", "mz-editor", None, COURSE,
                         "公益培训 30 个名额，额满可候补，有人取消即自动递补。")
-    _campaign(db, "mz-editor", course, account="meizhou", kind="course", title=COURSE,
-              starts_at=now - dt.timedelta(minutes=1), ends_at=now + dt.timedelta(days=13),
-              seats=30, course_starts_at=now + dt.timedelta(days=14), remind_minutes=24 * 60,
+    _campaign(db, "mz-editor", "gd-admin", course, account="meizhou", kind="course",
+              title=COURSE, starts_at=now - dt.timedelta(minutes=1),
+              ends_at=now + dt.timedelta(days=13), seats=30,
+              course_starts_at=now + dt.timedelta(days=14), remind_minutes=24 * 60,
               place="梅州市职工服务中心三楼培训室")
     merchant = _merchant(db)
     tickets = _promotion(db, "dongguan", "dg-editor", "dg-reviewer", TICKETS,
                          "认证会员免费领取电影票一张，凭券码到国贸影城前台核销。")
-    _campaign(db, "dg-editor", tickets, account="dongguan", kind="ticket", title=TICKETS,
-              starts_at=now - dt.timedelta(minutes=1), ends_at=now + dt.timedelta(days=30),
-              stock=200, face_value_fen=3_500, merchant_id=merchant.id,
-              valid_until=now + dt.timedelta(days=60))
+    _campaign(db, "dg-editor", "dg-reviewer", tickets, account="dongguan", kind="ticket",
+              title=TICKETS, starts_at=now - dt.timedelta(minutes=1),
+              ends_at=now + dt.timedelta(days=30), stock=200, face_value_fen=3_500,
+              merchant_id=merchant.id, valid_until=now + dt.timedelta(days=60))
     db.flush()

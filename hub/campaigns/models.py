@@ -49,6 +49,17 @@ class CampaignState:
     closed = "closed"  # the post was withdrawn or expired
 
 
+class Approval:
+    """A second person's decision on a campaign's terms (money, stock, window, eligibility):
+    until it is `approved` the campaign does not open, whatever its post's state."""
+
+    pending = "pending"  # awaiting a reviewer or admin who is not its creator or editor
+    approved = "approved"
+    rejected = "rejected"  # sent back with a note; an edit puts it back to pending
+
+    LABELS = {"pending": "待审批", "approved": "已审批", "rejected": "已退回"}
+
+
 class ClaimStatus:
     claimed = "claimed"  # a red packet, a voucher/ticket code, a course seat
     waitlisted = "waitlisted"  # a full course: waiting for a seat
@@ -114,8 +125,34 @@ class Campaign(Base):
     seed: Mapped[str] = mapped_column(String(64), default="")
     drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Four eyes on money: who approved the current terms, and who changed them since.
+    approval: Mapped[str] = mapped_column(String(16), default=Approval.pending,
+                                          server_default=Approval.pending)
+    approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    approval_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Users who changed the terms since the last approval (the creator is always excluded
+    # from approving besides them).
+    changed_by: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ceiling(Base):
+    """An account's ceiling on one campaign, set by its admin: above it, only an admin of
+    the parent account may approve. No row (or a None field) means no ceiling."""
+
+    __tablename__ = "campaign_ceilings"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    # The money a campaign gives: a red-packet budget, or face value × stock.
+    budget_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # Packets, codes, seats or prizes.
+    stock: Mapped[int | None] = mapped_column(Integer)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 FREE = text("claim_id IS NULL")

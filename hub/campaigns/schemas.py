@@ -61,6 +61,53 @@ class CampaignCreate(BaseModel):
         return as_utc(value) if value is not None else None
 
 
+class CampaignUpdate(BaseModel):
+    """The terms an editor may change; any change asks for approval again."""
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(default=None, min_length=1, max_length=100)
+    description: str = Field(default=None, max_length=2000)
+    starts_at: dt.datetime = None
+    ends_at: dt.datetime = None
+    per_member_limit: int = Field(default=None, ge=1, le=10)
+    regions: list[str] = Field(default=None, max_length=100)
+    budget_fen: int = Field(default=None, ge=1, le=10**10)
+    count: int = Field(default=None, ge=1, le=200_000)
+    stock: int = Field(default=None, ge=1, le=200_000)
+    face_value_fen: int = Field(default=None, ge=0, le=10**8)
+    valid_until: dt.datetime = None
+    seats: int = Field(default=None, ge=1, le=10_000)
+    prizes: int = Field(default=None, ge=1, le=100_000)
+
+    @field_validator("starts_at", "ends_at", "valid_until")
+    @classmethod
+    def _to_utc(cls, value):
+        return as_utc(value)
+
+
+class ApprovalBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=500, description="审批意见")
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=500, description="退回理由（必填）")
+
+
+class CeilingBody(BaseModel):
+    """An account's ceiling on one campaign; null: no ceiling."""
+    model_config = ConfigDict(extra="forbid")
+    budget_fen: int | None = Field(default=None, ge=0, le=10**12,
+                                   description="单个活动金额上限（分；红包总额或面值×数量）")
+    stock: int | None = Field(default=None, ge=0, le=10**7, description="单个活动数量上限")
+
+
+class CeilingOut(BaseModel):
+    account: str
+    budget_fen: int | None = Field(description="单个活动金额上限（分）；null：不设上限")
+    stock: int | None = Field(description="单个活动数量上限；null：不设上限")
+
+
 class CampaignQuery(BaseModel):
     account: str = Field(description="账号代码：列出本账号及下级账号的活动")
 

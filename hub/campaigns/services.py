@@ -1,6 +1,7 @@
-"""Setting campaigns up: creating drafts for a promotion post, opening them when the post goes
-live (red packets split, codes and seats created as rows), closing them when it comes down,
-and describing them to editors and members."""
+"""Setting campaigns up: creating drafts for a promotion post, changing their terms, opening
+them once a second person approved them and the post is live (red packets split, codes and
+seats created as rows), closing them when it comes down, and describing them to editors and
+members. Who approves is hub.campaigns.approval."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from sqlalchemy.orm import Session
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.audit.services import record
-from hub.campaigns import rules
-from hub.campaigns.models import Campaign, CampaignState, Kind, Merchant, Slot
-from hub.campaigns.schemas import CampaignCreate
+from hub.campaigns import approval, rules
+from hub.campaigns.models import Approval, Campaign, CampaignState, Kind, Merchant, Slot
+from hub.campaigns.schemas import CampaignCreate, CampaignUpdate
 from hub.clock import local_iso
 from hub.db import utcnow
-from hub.errors import BadRequest, NotFound
+from hub.errors import BadRequest, Conflict, NotFound
 from hub.posts.models import Post
 from hub.users.models import User
 from hub.users.permissions import require_role
@@ -32,27 +33,88 @@ CODE_LENGTH = 12
 # --- creating ----------------------------------------------------------------------------
 
 def create_campaign(db: Session, user: User, body: CampaignCreate) -> Campaign:
-    """A draft campaign on a promotion post; it opens when (or if already) the post is live."""
+    """A draft campaign on a promotion post of its own account; it opens once a second person
+    approved it (hub.campaigns.approval) and the post is live."""
     account = get_account(db, body.account)
     require_role(db, user, account, "author", "admin")
     post = _promotion_post(db, body.post_id, account)
+    approval.check_post_is_own(post, account)
     _check_window(body)
-    _check_regions(db, body.regions)
+    _check_regions(db, user, body.regions)
     campaign = Campaign(account_id=account.id, post_id=post.id, kind=body.kind,
-                        title=body.title, description=body.description,
-                        state=CampaignState.draft, starts_at=body.starts_at,
-                        ends_at=body.ends_at, per_member_limit=body.per_member_limit,
-                        regions=list(body.regions), seed=secrets.token_hex(16),
-                        created_by_id=user.id, created_at=utcnow())
-    KIND_SETUP[body.kind](db, campaign, body, account)
+                        state=CampaignState.draft, approval=Approval.pending, changed_by=[],
+                        seed=secrets.token_hex(16), created_by_id=user.id,
+                        created_at=utcnow())
+    _set_terms(db, campaign, body, account)
     db.add(campaign)
     db.flush()
     record(db, actor=user, action="campaign.create", account_id=account.id,
            subject_type="campaign", subject_id=campaign.id, kind=campaign.kind,
-           post_id=post.id)
-    if post.state == "published":
-        open_campaign(db, campaign)
+           post_id=post.id, value_fen=approval.value_fen(campaign), units=campaign.units)
     return campaign
+
+
+def _set_terms(db: Session, campaign: Campaign, body: CampaignCreate, account: Account) -> None:
+    campaign.title, campaign.description = body.title, body.description
+    campaign.starts_at, campaign.ends_at = body.starts_at, body.ends_at
+    campaign.per_member_limit, campaign.regions = body.per_member_limit, list(body.regions)
+    KIND_SETUP[body.kind](db, campaign, body, account)
+
+
+# What the campaign gives: fixed once its slots exist (they were made from these).
+STOCK_TERMS = ("units", "budget_fen", "face_value_fen")
+
+
+def update_campaign(db: Session, user: User, campaign: Campaign, account: Account,
+                    body: CampaignUpdate) -> Campaign:
+    """Change a campaign's terms; any change asks a second person to approve it again."""
+    require_role(db, user, account, "author", "admin")
+    changes = body.model_dump(exclude_unset=True)
+    merged = CampaignCreate(**{**terms_as_body(db, campaign), **changes})
+    _check_window(merged)
+    if "regions" in changes:
+        _check_regions(db, user, merged.regions)
+    before = _terms(campaign)
+    _set_terms(db, campaign, merged, account)
+    after = _terms(campaign)
+    if campaign.opened_at is not None and any(before[k] != after[k] for k in STOCK_TERMS):
+        raise Conflict("活动已开放过，红包、券码或名额已生成，不能再改金额、面值或数量；"
+                       "请另建活动", field="units")
+    changed = sorted(k for k in after if before[k] != after[k])
+    if changed:
+        approval.terms_changed(campaign, user)
+        db.flush()
+        record(db, actor=user, action="campaign.update", account_id=account.id,
+               subject_type="campaign", subject_id=campaign.id, fields=changed)
+    return campaign
+
+
+def _terms(campaign: Campaign) -> dict:
+    names = ("title", "description", "starts_at", "ends_at", "per_member_limit", "regions",
+             "units", "budget_fen", "face_value_fen", "valid_from", "valid_until",
+             "course_starts_at", "remind_minutes", "place", "questions", "pass_mark",
+             "quiz_mode", "win_chance", "draw_at", "merchant_id")
+    return {name: getattr(campaign, name) for name in names}
+
+
+def terms_as_body(db: Session, campaign: Campaign) -> dict:
+    """The campaign as the creation body that would make it: an edit is checked as a whole."""
+    account = db.get(Account, campaign.account_id)
+    units_field = {Kind.red_packet: "count", Kind.voucher: "stock", Kind.ticket: "stock",
+                   Kind.course: "seats", Kind.quiz: "prizes"}[campaign.kind]
+    body = {"account": account.code, "post_id": campaign.post_id, "kind": campaign.kind,
+            "title": campaign.title, "description": campaign.description,
+            "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
+            "per_member_limit": campaign.per_member_limit, "regions": list(campaign.regions),
+            units_field: campaign.units, "budget_fen": campaign.budget_fen,
+            "face_value_fen": campaign.face_value_fen, "merchant_id": campaign.merchant_id,
+            "valid_from": campaign.valid_from, "valid_until": campaign.valid_until,
+            "course_starts_at": campaign.course_starts_at,
+            "remind_minutes": campaign.remind_minutes, "place": campaign.place,
+            "questions": list(campaign.questions) or None, "pass_mark": campaign.pass_mark,
+            "quiz_mode": campaign.quiz_mode, "win_chance": campaign.win_chance,
+            "draw_at": campaign.draw_at}
+    return {name: value for name, value in body.items() if value is not None}
 
 
 def _promotion_post(db: Session, post_id: int, account: Account) -> Post:
@@ -71,13 +133,14 @@ def _check_window(body: CampaignCreate) -> None:
         raise BadRequest("结束时间须晚于开始时间", field="ends_at")
 
 
-def _check_regions(db: Session, codes: list[str]) -> None:
+def _check_regions(db: Session, user: User, codes: list[str]) -> None:
     if not codes:
         return
-    found = set(db.scalars(select(Account.code).where(Account.code.in_(codes))))
-    missing = [code for code in codes if code not in found]
+    found = list(db.scalars(select(Account).where(Account.code.in_(codes))))
+    missing = [code for code in codes if code not in {a.code for a in found}]
     if missing:
         raise BadRequest(f"没有这些账号：{', '.join(missing)}", field="regions")
+    approval.check_regions_within_grants(db, user, found)
 
 
 def _need(value, field: str, what: str):
@@ -151,8 +214,9 @@ def close_for_post(db: Session, post) -> None:
 
 
 def open_campaign(db: Session, campaign: Campaign) -> None:
-    """Open for claims; the first time, create every slot (split the packets, make codes)."""
-    if campaign.state == CampaignState.open:
+    """Open for claims, if a second person approved it; the first time, create every slot
+    (split the packets, make codes)."""
+    if campaign.state == CampaignState.open or campaign.approval != Approval.approved:
         return
     if campaign.opened_at is None:
         db.execute(insert(Slot), slot_rows(campaign))
@@ -258,6 +322,7 @@ def describe(db: Session, campaign: Campaign, *, for_editor: bool) -> dict:
     }[campaign.kind]
     body.update(kind_fields)
     if for_editor:
+        body.update(approval.approval_json(db, campaign, account))
         body.update(regions=campaign.regions, opened_at=local_iso(campaign.opened_at),
                     win_chance=campaign.win_chance,
                     seed=campaign.seed if campaign.drawn_at else None)

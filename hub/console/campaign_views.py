@@ -8,7 +8,7 @@ from flask import abort, g, render_template
 from hub.accounts.models import Account
 from hub.campaigns import services as campaigns
 from hub.campaigns import stats
-from hub.campaigns.models import Kind
+from hub.campaigns.models import Approval, Kind
 from hub.console import charts
 from hub.console.blueprint import bp
 from hub.console.views import account_for
@@ -52,4 +52,5 @@ def campaign_page(campaign_id: int):
     chart = charts.bars_by_day("claims-by-hour", "每小时参与人次", per_hour[-24:], unit="次")
     return render_template("console/campaign.html", account=g.db.get(Account, account.id),
                            page="campaigns", campaign=campaign, figures=figures, chart=chart,
-                           kind_labels=KIND_LABELS, campaign_states=STATE_LABELS)
+                           kind_labels=KIND_LABELS, campaign_states=STATE_LABELS,
+                           approval_labels=Approval.LABELS)

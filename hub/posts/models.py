@@ -63,6 +63,8 @@ class Post(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The revision the last approval saw: editors of later revisions may not approve them.
+    approved_revision: Mapped[int | None] = mapped_column(Integer)
     review_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -83,6 +85,8 @@ class PostRevision(Base):
     content: Mapped[dict] = mapped_column(JSON)
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(200), default="")
+    # A restore copies revision `restored_from`: its editor's words come back with it.
+    restored_from: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     editor: Mapped[User] = relationship()

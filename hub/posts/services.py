@@ -39,7 +39,24 @@ def get_post(db: Session, post_id: int) -> Post:
 
 
 def actor_for(db: Session, user: User, post: Post) -> Actor:
-    return Actor(roles=roles_on(db, user, post.account), is_author=post.author_id == user.id)
+    return Actor(roles=roles_on(db, user, post.account), is_author=post.author_id == user.id,
+                 wrote_unapproved=user.id in editors_since_approval(db, post))
+
+
+def editors_since_approval(db: Session, post: Post) -> set[int]:
+    """Everyone whose words are in the post since its last approval: the editor of every later
+    revision and, for a restore, the editors of the revision it brought back (and so on)."""
+    revisions = {r.number: r for r in list_revisions(db, post)}
+    editors: set[int] = set()
+    for number, revision in revisions.items():
+        if number <= (post.approved_revision or 0):
+            continue
+        seen: set[int] = set()
+        while revision is not None and revision.number not in seen:
+            editors.add(revision.editor_id)
+            seen.add(revision.number)
+            revision = revisions.get(revision.restored_from)
+    return editors
 
 
 def _content_snapshot(post: Post) -> dict:
@@ -50,9 +67,11 @@ def _content_snapshot(post: Post) -> dict:
     return snapshot
 
 
-def _add_revision(db: Session, post: Post, editor: User, note: str = "") -> PostRevision:
+def _add_revision(db: Session, post: Post, editor: User, note: str = "",
+                  restored_from: int | None = None) -> PostRevision:
     revision = PostRevision(post_id=post.id, number=post.revision, editor_id=editor.id,
-                            content=_content_snapshot(post), note=note)
+                            content=_content_snapshot(post), note=note,
+                            restored_from=restored_from)
     db.add(revision)
     return revision
 
@@ -136,7 +155,8 @@ def _run(db: Session, post: Post, action: Action, actor: Actor) -> State:
         raise Conflict(str(exc)) from None
 
 
-def update_post(db: Session, user: User, post: Post, changes: dict, note: str = "") -> Post:
+def update_post(db: Session, user: User, post: Post, changes: dict, note: str = "", *,
+                restored_from: int | None = None) -> Post:
     """Save an edit as a new revision; a live post goes out again as a new version."""
     was_live = post.state == State.published
     new_state = _run(db, post, Action.edit, actor_for(db, user, post))
@@ -145,7 +165,7 @@ def update_post(db: Session, user: User, post: Post, changes: dict, note: str = 
     post.revision += 1
     post.updated_at = utcnow()
     db.flush()
-    _add_revision(db, post, user, note=note or "修改")
+    _add_revision(db, post, user, note=note or "修改", restored_from=restored_from)
     record(db, actor=user, action="post.update", account_id=post.account_id,
            subject_type="post", subject_id=post.id, revision=post.revision,
            fields=sorted(changes))
@@ -169,7 +189,7 @@ def restore_revision(db: Session, user: User, post: Post, number: int) -> Post:
         changes[name] = value
     changes.pop("column_id", None)
     post.column_id = revision.content.get("column_id")
-    return update_post(db, user, post, changes, note=f"恢复第 {number} 版")
+    return update_post(db, user, post, changes, note=f"恢复第 {number} 版", restored_from=number)
 
 
 def list_revisions(db: Session, post: Post) -> list[PostRevision]:
@@ -204,6 +224,8 @@ def _apply_side_effects(db, user, post: Post, action: Action, *, at, note) -> No
     if action in (Action.approve, Action.reject):
         post.reviewed_by_id = user.id
         post.review_note = note
+        if action is Action.approve:
+            post.approved_revision = post.revision
     elif action is Action.schedule:
         post.publish_at = at
     elif action in (Action.publish, Action.go_live):

@@ -44,6 +44,9 @@ class Actor:
     roles: frozenset[str]  # roles held on the post's account, inherited from ancestors
     is_author: bool = False  # wrote this post
     is_system: bool = False  # the hub's scheduler
+    # Edited (or restored) a revision since the post's last approval: those words are theirs,
+    # so on an account that requires review they may not approve or publish them.
+    wrote_unapproved: bool = False
 
     @classmethod
     def system(cls) -> Actor:
@@ -96,6 +99,13 @@ def _need_publisher(actor: Actor, requires_review: bool) -> None:
         raise NotPermitted("该账号的稿件需经审核员或管理员发布")
 
 
+def _need_other_eyes(actor: Actor, requires_review: bool, doing: str) -> None:
+    """Four eyes: on an account that requires review, nobody passes words they wrote."""
+    if requires_review and actor.wrote_unapproved and not actor.is_system:
+        raise NotPermitted(f"你在上次审核后修改过这篇稿件，不能{doing}自己写的内容，"
+                           "须由另一位审核员或管理员审核")
+
+
 def _wrong_state(state: State, action: Action) -> InvalidTransition:
     return InvalidTransition(f"{STATE_LABELS[state]}状态的稿件不能执行 {action.value}")
 
@@ -103,10 +113,15 @@ def _wrong_state(state: State, action: Action) -> InvalidTransition:
 def _edit(state: State, actor: Actor, requires_review: bool) -> State:
     _need_editor(actor)
     if state is State.published:
+        if requires_review:
+            # In place, the new words would go out with nobody but their writer having read
+            # them: they go through review like any other.
+            raise NotPermitted("该账号的稿件须经审核：已发布的稿件不能直接修改，"
+                               "请先撤回，修改后重新送审")
         # A live post changes in place and is re-delivered: only someone who may publish.
         _need_publisher(actor, requires_review)
         return State.published
-    if state is State.scheduled and can_publish(actor, requires_review):
+    if state is State.scheduled and not requires_review and can_publish(actor, requires_review):
         return State.scheduled
     # Anything reviewed or sent out before goes back to draft: the new words are unreviewed.
     return State.draft
@@ -124,6 +139,7 @@ def _approve(state: State, actor: Actor, requires_review: bool) -> State:
         raise NotPermitted("只有审核员或管理员可以审核")
     if actor.is_author:
         raise NotPermitted("作者不能审核自己的稿件")
+    _need_other_eyes(actor, requires_review, "审核")
     if state is not State.in_review:
         raise _wrong_state(state, Action.approve)
     return State.approved
@@ -139,6 +155,7 @@ def _reject(state: State, actor: Actor, requires_review: bool) -> State:
 
 def _publish(state: State, actor: Actor, requires_review: bool) -> State:
     _need_publisher(actor, requires_review)
+    _need_other_eyes(actor, requires_review, "发布")
     if state not in _publish_origins(requires_review):
         raise _wrong_state(state, Action.publish)
     return State.published
@@ -146,6 +163,7 @@ def _publish(state: State, actor: Actor, requires_review: bool) -> State:
 
 def _schedule(state: State, actor: Actor, requires_review: bool) -> State:
     _need_publisher(actor, requires_review)
+    _need_other_eyes(actor, requires_review, "发布")
     if state not in _publish_origins(requires_review):
         raise _wrong_state(state, Action.schedule)
     return State.scheduled
@@ -160,7 +178,10 @@ def _go_live(state: State, actor: Actor, requires_review: bool) -> State:
 
 
 def _withdraw(state: State, actor: Actor, requires_review: bool) -> State:
-    _need_publisher(actor, requires_review)
+    # One action for reviewers and admins, whoever wrote the post: taking words down needs
+    # no second person. Authors withdraw only where they may publish (no review).
+    if not can_publish(actor, requires_review):
+        raise NotPermitted("该账号的稿件只能由审核员或管理员撤回")
     if state not in (State.published, State.scheduled):
         raise _wrong_state(state, Action.withdraw)
     return State.withdrawn

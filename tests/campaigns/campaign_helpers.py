@@ -1,4 +1,5 @@
-"""Helpers shared by the campaign tests: request ids, hammering, publishing, time windows."""
+"""Helpers shared by the campaign tests: request ids, hammering, publishing, approving (the one
+place tests give a campaign its second person), time windows."""
 
 from __future__ import annotations
 
@@ -61,6 +62,27 @@ def publish_post(client, token_for, post_id: int, author: str, reviewer: str | N
         client.post(f"/api/v1/posts/{post_id}/approve", headers=publisher)
     done = client.post(f"/api/v1/posts/{post_id}/publish", headers=publisher)
     assert done.status_code == 200, done.get_json()
+
+
+# A second person for each demo account's campaigns: a reviewer or admin of it or above.
+APPROVERS = {"dongguan": "dg-reviewer", "meizhou": "gd-admin"}
+
+
+def approver_for(account: str, creator: str) -> str:
+    """A demo user who may approve `creator`'s campaign on `account` (not the creator)."""
+    if account.startswith("mz-") or account == "meizhou":
+        return "gd-admin" if creator != "gd-admin" else "no-second-person-in-the-demo"
+    if account.startswith("dg-") or account == "dongguan":
+        return "dg-reviewer" if creator != "dg-reviewer" else "gd-admin"
+    return "dg-reviewer" if creator == "gd-admin" else "gd-admin"
+
+
+def approve_campaign(client, token_for, campaign_id: int, approver: str) -> dict:
+    """Approve as `approver`, a second person: the campaign opens if its post is live."""
+    done = client.post(f"/api/v1/campaigns/{campaign_id}/approve", headers=token_for(approver),
+                       json={})
+    assert done.status_code == 200, done.get_json()
+    return done.get_json()
 
 
 def window(hours: float = 2) -> dict:

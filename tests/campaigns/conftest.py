@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from campaign_helpers import Person, publish_post, window
+from campaign_helpers import Person, approve_campaign, approver_for, publish_post, window
 from sqlalchemy import select
 
 from hub import campaigns
@@ -67,7 +67,8 @@ def promotion(client, token_for):
 
     def make(account: str = "dongguan", *, publish: bool = True) -> int:
         author, reviewer = {"dongguan": ("dg-editor", "dg-reviewer"),
-                            "meizhou": ("mz-editor", None)}[account]
+                            "meizhou": ("mz-editor", None),
+                            "dg-humen": ("hm-editor", None)}[account]
         headers = token_for(author)
         post = client.post("/api/v1/posts", headers=headers, json={
             "account": account, "title": "会员福利活动", "body": "点击参加", "kind": "promotion"})
@@ -82,16 +83,22 @@ def promotion(client, token_for):
 
 @pytest.fixture
 def campaign(client, token_for, promotion):
-    """campaign(kind, account="dongguan", **fields) -> the created (and opened) campaign."""
+    """campaign(kind, account="dongguan", **fields) -> the created campaign, approved by a
+    second person (approver=None: the demo's usual one; approve=False: left pending), and so
+    open if its post is live."""
 
     def make(kind: str, account: str = "dongguan", *, post_id: int | None = None,
-             user: str | None = None, **fields) -> dict:
+             user: str | None = None, approver: str | None = None, approve: bool = True,
+             **fields) -> dict:
         body = {"account": account, "post_id": post_id or promotion(account), "kind": kind,
                 "title": fields.pop("title", "测试活动"), **window(), **fields}
         user = user or {"dongguan": "dg-editor", "meizhou": "mz-editor"}.get(account,
                                                                             "gd-admin")
         made = client.post("/api/v1/campaigns", headers=token_for(user), json=body)
         assert made.status_code == 201, made.get_json()
-        return made.get_json()
+        if not approve:
+            return made.get_json()
+        return approve_campaign(client, token_for, made.get_json()["id"],
+                                approver or approver_for(account, user))
 
     return make

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from campaign_helpers import publish_post, request_id, window
+from campaign_helpers import approve_campaign, publish_post, request_id, window
 from sqlalchemy import func, select
 
 from hub.campaigns.models import Slot
@@ -15,7 +15,8 @@ def _create(client, token_for, user="dg-editor", **body):
     return client.post("/api/v1/campaigns", headers=token_for(user), json=body)
 
 
-def test_a_campaign_opens_when_its_promotion_is_published(client, db, token_for, promotion):
+def test_a_campaign_opens_once_approved_and_its_promotion_is_published(client, db, token_for,
+                                                                      promotion):
     post_id = promotion(publish=False)
     made = _create(client, token_for, account="dongguan", post_id=post_id, kind="red_packet",
                    title="百万红包雨", budget_fen=1_000_000, count=2_000, **window())
@@ -26,6 +27,10 @@ def test_a_campaign_opens_when_its_promotion_is_published(client, db, token_for,
     assert db.scalar(select(func.count()).select_from(Slot).where(
         Slot.campaign_id == body["id"])) == 0  # nothing split yet
     publish_post(client, token_for, post_id, "dg-editor", "dg-reviewer")
+    shown = client.get(f"/api/v1/campaigns/{body['id']}", headers=token_for("dg-editor"))
+    assert shown.get_json()["state"] == "draft"  # live post, but nobody approved the money
+    assert shown.get_json()["approval"] == "pending"
+    approve_campaign(client, token_for, body["id"], "dg-reviewer")
     db.rollback()
     amounts = db.scalars(select(Slot.amount_fen).where(Slot.campaign_id == body["id"])).all()
     assert len(amounts) == 2_000 and sum(amounts) == 1_000_000 and min(amounts) >= 1
@@ -71,10 +76,8 @@ def test_what_editors_may_not_create(client, token_for, promotion, demo):
             draw_at=base["starts_at"])
     refused(403, None, user="mz-editor", budget_fen=100, count=1)
     refused(403, None, user="dg-reviewer", budget_fen=100, count=1)
-    # A town may run a campaign on its city's promotion, not the other way round.
-    assert _create(client, token_for, user="hm-editor", **{**base, "account": "dg-humen",
-                                                           "budget_fen": 100, "count": 1}
-                   ).status_code == 201
+    # A town runs campaigns on its own promotions, never on its city's (nor its city's money).
+    refused(403, "post_id", user="hm-editor", account="dg-humen", budget_fen=100, count=1)
     unauthenticated = client.post("/api/v1/campaigns", json=base)
     assert unauthenticated.status_code == 401
 
@@ -90,7 +93,7 @@ def test_figures_and_welfare_roll_up_the_tree(client, people, campaign, token_fo
         key = redemption.issue_key(db, merchant)
         db.commit()
         merchant_id = merchant.id
-    town = campaign("ticket", account="dg-humen", user="hm-editor", post_id=promotion(), stock=3,
+    town = campaign("ticket", account="dg-humen", user="hm-editor", stock=3,
                     face_value_fen=3_500, merchant_id=merchant_id,
                     valid_until="2031-01-01T00:00:00", title="虎门电影票")
     crowd = people(3)
@@ -142,6 +145,7 @@ def test_console_shows_welfare_with_an_svg_chart_and_no_inline_script(client, ca
     assert " style=" not in listing.text
     one = client.get(f"/console/campaigns/{made['id']}")
     assert one.status_code == 200 and "每小时参与人次" in one.text and "<svg" in one.text
+    assert "已审批" in one.text
     assert client.get("/console/campaigns/999999").status_code == 404
 
 

@@ -213,10 +213,18 @@ def test_switching_accounts_keeps_the_page(console_as, sites):
 def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client):
     post_id, reviewer = _published(console_as, "第一版标题")
     dispatcher.drain()
-    saved = post_form(reviewer, f"/console/posts/{post_id}", {
-        "title": "第二版标题", "body": "改过的正文", "column": "news",
-        "channels": ["web", "loopback", "led"]})
+    changes = {"title": "第二版标题", "body": "改过的正文", "column": "news",
+               "channels": ["web", "loopback", "led"]}
+    # 东莞 requires review: not even a reviewer changes live words alone.
+    refused = post_form(reviewer, f"/console/posts/{post_id}", changes)
+    assert refused.status_code == 400 and "请先撤回" in refused.get_data(as_text=True)
+    assert _act(reviewer, post_id, "withdraw").status_code == 302
+    editor = console_as("dg-editor")
+    saved = post_form(editor, f"/console/posts/{post_id}", changes)
     assert saved.status_code == 302
+    _act(editor, post_id, "submit")
+    _act(reviewer, post_id, "approve")
+    assert _act(reviewer, post_id, "publish").status_code == 302
     dispatcher.drain()
     page = client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
     assert "第二版标题" in page and "第一版标题" not in page

@@ -205,3 +205,79 @@ def test_listing_is_newest_first_with_a_cursor(client, token_for):
     assert [p["id"] for p in rest["posts"]][:2] == ids[::-1][3:]
     bad = client.get("/api/v1/posts?account=meizhou&limit=0", headers=headers)
     assert bad.status_code == 400 and "limit" in bad.get_json()["fields"]
+
+
+def _state_of(response):
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["state"]
+
+
+def test_a_reviewer_who_rewrote_a_post_neither_approves_nor_publishes_it(client, token_for):
+    author, reviewer, admin = (token_for(u) for u in ("dg-editor", "dg-reviewer", "gd-admin"))
+    pid = _create(client, author)["id"]
+    client.post(f"/api/v1/posts/{pid}/submit", headers=author)
+    rewritten = client.patch(f"/api/v1/posts/{pid}", headers=reviewer,
+                             json={"title": "审核员改写的标题", "body": "审核员改写的正文"})
+    assert _state_of(rewritten) == "draft"
+    assert _state_of(client.post(f"/api/v1/posts/{pid}/submit", headers=reviewer)) == \
+        "in_review"
+    alone = client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer)
+    assert alone.status_code == 403 and "修改过" in alone.get_json()["message"]
+    assert client.post(f"/api/v1/posts/{pid}/publish", headers=reviewer).status_code in (403,
+                                                                                        409)
+    assert _state_of(client.post(f"/api/v1/posts/{pid}/approve", headers=admin)) == "approved"
+    assert _state_of(client.post(f"/api/v1/posts/{pid}/publish", headers=reviewer)) == \
+        "published"
+
+
+def test_restoring_a_revision_brings_back_its_writers_words(client, token_for):
+    author, reviewer, admin = (token_for(u) for u in ("dg-editor", "dg-reviewer", "gd-admin"))
+    pid = _create(client, author, title="作者的标题")["id"]
+    client.patch(f"/api/v1/posts/{pid}", headers=reviewer, json={"title": "审核员的标题"})
+    client.patch(f"/api/v1/posts/{pid}", headers=author, json={"title": "作者又改回的标题"})
+    client.post(f"/api/v1/posts/{pid}/submit", headers=author)
+    assert _state_of(client.post(f"/api/v1/posts/{pid}/approve", headers=admin)) == "approved"
+    # The author brings back the reviewer's unapproved revision 2: still the reviewer's words.
+    restored = client.post(f"/api/v1/posts/{pid}/revisions/2/restore", headers=author)
+    assert restored.get_json()["title"] == "审核员的标题"
+    client.post(f"/api/v1/posts/{pid}/submit", headers=author)
+    refused = client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer)
+    assert refused.status_code == 403, refused.get_json()
+    # A reviewer who restores a revision is its editor too.
+    client.post(f"/api/v1/posts/{pid}/reject", headers=admin, json={"note": "再看看"})
+    client.post(f"/api/v1/posts/{pid}/revisions/3/restore", headers=admin)
+    client.post(f"/api/v1/posts/{pid}/submit", headers=admin)
+    assert client.post(f"/api/v1/posts/{pid}/approve", headers=admin).status_code == 403
+
+
+def test_live_words_on_a_review_account_change_only_through_review(client, token_for):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    pid = _create(client, author)["id"]
+    client.post(f"/api/v1/posts/{pid}/submit", headers=author)
+    client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer)
+    assert _state_of(client.post(f"/api/v1/posts/{pid}/publish", headers=reviewer)) == \
+        "published"
+    edited = client.patch(f"/api/v1/posts/{pid}", headers=reviewer, json={"title": "悄悄改"})
+    assert edited.status_code == 403 and "撤回" in edited.get_json()["message"]
+    restored = client.post(f"/api/v1/posts/{pid}/revisions/1/restore", headers=reviewer)
+    assert restored.status_code == 403
+    assert client.get(f"/api/v1/posts/{pid}", headers=author).get_json()["revision"] == 1
+
+
+def test_withdrawing_is_one_action_for_reviewers_and_authors_only_without_review(
+        client, token_for):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    written_by_reviewer = _create(client, reviewer)["id"]
+    client.post(f"/api/v1/posts/{written_by_reviewer}/submit", headers=reviewer)
+    client.post(f"/api/v1/posts/{written_by_reviewer}/approve", headers=token_for("gd-admin"))
+    client.post(f"/api/v1/posts/{written_by_reviewer}/publish", headers=reviewer)
+    by_author = client.post(f"/api/v1/posts/{written_by_reviewer}/withdraw", headers=author)
+    assert by_author.status_code == 403 and "撤回" in by_author.get_json()["message"]
+    # The reviewer wrote it, and takes it down alone: no second person to withdraw.
+    assert _state_of(client.post(f"/api/v1/posts/{written_by_reviewer}/withdraw",
+                                 headers=reviewer)) == "withdrawn"
+    mz = token_for("mz-editor")
+    meizhou = _create(client, mz, account="meizhou")["id"]
+    client.post(f"/api/v1/posts/{meizhou}/publish", headers=mz)
+    assert _state_of(client.post(f"/api/v1/posts/{meizhou}/withdraw", headers=mz)) == \
+        "withdrawn"

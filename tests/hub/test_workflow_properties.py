@@ -17,7 +17,7 @@ from hub.posts.workflow import (
 
 roles = st.frozensets(st.sampled_from(["author", "reviewer", "admin"]))
 actors = st.one_of(
-    st.builds(Actor, roles=roles, is_author=st.booleans()),
+    st.builds(Actor, roles=roles, is_author=st.booleans(), wrote_unapproved=st.booleans()),
     st.just(Actor.system()),
 )
 steps = st.lists(st.tuples(st.sampled_from(list(Action)), actors), max_size=30)
@@ -53,6 +53,20 @@ def test_with_review_nothing_goes_live_unless_someone_other_than_the_author_appr
         if state in (State.published, State.scheduled) and action in (Action.publish,
                                                                        Action.schedule):
             assert approved_by_other
+
+
+@given(steps)
+def test_with_review_nobody_approves_or_publishes_words_they_wrote_since_approval(path):
+    for action, actor, _state in _walk(True, path)[1:]:
+        if action in (Action.approve, Action.publish, Action.schedule):
+            assert not actor.wrote_unapproved
+
+
+@given(steps)
+def test_with_review_an_edit_never_leaves_words_live_or_scheduled(path):
+    for action, _actor, state in _walk(True, path)[1:]:
+        if action is Action.edit:
+            assert state is State.draft
 
 
 @given(st.booleans(), steps)

@@ -127,6 +127,9 @@ def test_editing_a_live_post_redraws_it_in_place(client, token_for, device_token
     dispatcher.drain()
     before = poll(client, token)
     old = _playlist_item(before.get_json(), post["id"])
+    # Live words change in place only where no review is required (four eyes otherwise).
+    assert client.patch("/api/v1/accounts/dongguan", headers=token_for("gd-admin"),
+                        json={"requires_review": False}).status_code == 200
     edited = client.patch(f"/api/v1/posts/{post['id']}", headers=reviewer,
                           json={"title": "周末职工书屋延长开放"})
     assert edited.status_code == 200, edited.get_json()
