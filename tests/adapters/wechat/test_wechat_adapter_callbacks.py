@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
+import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,6 +24,8 @@ from wechatpy.crypto import WeChatCrypto
 
 from adapters.wechat.models import WeChatFollower, WeChatInbound
 from hub.accounts.services import get_account
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _signature(*parts: str) -> str:
@@ -280,3 +287,49 @@ def test_a_title_with_a_cdata_end_leaves_replies_well_formed(hub_server, matrix,
         reply = xmltodict.parse(cipher.decrypt_message(
             answer.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]))
         assert title in reply["xml"]["Content"]
+
+
+def test_gunicorns_access_log_shows_no_signature_timestamp_or_nonce(config, db, tmp_path):
+    """The hub as deployed (gunicorn, its access log to a file): a callback's line is
+    written with the signature, timestamp and nonce blanked."""
+    access_log, port = tmp_path / "access.log", _free_port()
+    env = {**os.environ, "HUB_DATABASE_URL": config.database_url,
+           "HUB_SECRET_KEY": config.secret(), "HUB_RUN_WORKERS": "0", "HUB_DEMO": "0",
+           "HUB_AUTO_MIGRATE": "0", "HUB_VAR_DIR": str(tmp_path / "var"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("HUB_REDIS_URL", None)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
+         "--access-logfile", str(access_log), "--log-level", "warning", "hub:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    params = _signed("any-token", echostr="echo-1")
+    db.rollback()  # no transaction held open while gunicorn's worker starts
+    try:
+        _wait_until_serving(process, port)
+        url = f"http://127.0.0.1:{port}/wechat/callback/wx0000000000000000"
+        assert requests.get(url, params=params, timeout=10).status_code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    logged = access_log.read_text()
+    assert "/wechat/callback/wx0000000000000000?signature=***" in logged
+    for name in ("signature", "timestamp", "nonce"):
+        assert params[name] not in logged
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_serving(process: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or still loading the app
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
