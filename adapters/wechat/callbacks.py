@@ -99,8 +99,9 @@ def _refusal(appid: str, creds: credentials.Credentials) -> str | None:
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
     if not _fresh(timestamp):
         return "stale timestamp"
-    g.wechat_signature = inbox.claim_signature(g.db, appid, timestamp, nonce)
-    if g.wechat_signature is None:
+    # Taken for good, even if handling fails: WeChat's next try comes signed anew, and a
+    # PUBLISHJOBFINISH that never lands is found by freepublish/get.
+    if inbox.claim_signature(g.db, appid, timestamp, nonce) is None:
         return "nonce used before"
     return None
 
@@ -162,9 +163,10 @@ def _handled(outlet: OutletInfo, message: dict) -> str | None:
         return None  # a repeat of a push already handled
     try:
         return _channel().inbox.handle(g.db, outlet, message)
+    except inbox.Ignored:
+        raise  # a repeat would be ignored again: the claim may stand
     except Exception:
-        # Not handled: WeChat's next try is welcome, even if it comes with the same pair.
-        inbox.forget(g.db, claimed, g.wechat_signature)
+        inbox.forget(g.db, claimed)
         raise
 
 

@@ -110,11 +110,10 @@ def _note(db: Session, appid: str, key: str, kind: str) -> int | None:
     return row.id
 
 
-def forget(db: Session, *inbound_ids: int | None) -> None:
+def forget(db: Session, inbound_id: int) -> None:
     """Handling failed: let WeChat's next try of the same push be handled."""
     db.rollback()
-    db.execute(delete(WeChatInbound).where(WeChatInbound.id.in_(
-        [inbound_id for inbound_id in inbound_ids if inbound_id is not None])))
+    db.execute(delete(WeChatInbound).where(WeChatInbound.id == inbound_id))
     db.commit()
 
 
