@@ -1,18 +1,22 @@
 """The official accounts' callback URL, `/wechat/callback/<appid>`, and the admins' menu route.
 
 GET with `echostr` verifies the URL. POST carries a message or event: the signature is
-checked first (403 and nothing done if forged), safe mode (`encrypt_type=aes`) is decrypted
-with wechatpy's WeChatCrypto, malformed XML gets 400. Each push is claimed once (WeChat
-repeats pushes it thinks went unanswered) and handled in a few rows; the answer is
-"success" or a passive reply, encrypted in safe mode.
+checked first (403 and nothing done if forged, stale by more than 5 minutes, or its
+timestamp and nonce used before); an account with an EncodingAESKey takes only encrypted
+pushes (`encrypt_type=aes`), decrypted with wechatpy's WeChatCrypto; malformed XML gets 400,
+a signed but odd message "success" and a log line. Each push is claimed once (WeChat repeats
+pushes it thinks went unanswered) and handled in a few rows; the answer is "success" or a
+passive reply built by wechatpy's reply class, encrypted in safe mode.
 """
 
 from __future__ import annotations
 
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from xml.parsers.expat import ExpatError
@@ -22,6 +26,7 @@ from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, Field
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.fields import StringField
 from wechatpy.replies import TextReply
 
 from adapters.wechat import credentials, inbox, qrcodes
@@ -33,6 +38,7 @@ from hub.channels import OutletInfo
 
 log = logging.getLogger("adapters.wechat")
 bp = Blueprint("wechat", __name__)
+MAX_SKEW = dt.timedelta(minutes=5)  # a push further from the hub's clock is refused
 
 
 def _channel():
@@ -54,6 +60,13 @@ def _signed(token: str) -> bool:
     # Compared as bytes: compare_digest refuses a str with non-ASCII characters (a TypeError,
     # so a 500) and a forged signature may have them.
     return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _fresh(timestamp: str) -> bool:
+    """Sent within MAX_SKEW of the hub's clock, either way."""
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp):
+        return False
+    return abs(ports.utcnow().timestamp() - int(timestamp)) <= MAX_SKEW.total_seconds()
 
 
 def _outlet(appid: str) -> tuple[OutletInfo, credentials.Credentials] | None:
@@ -92,15 +105,40 @@ api.OPERATIONS.append(api.Operation(
     query=CallbackQuery, auth=None, errors=(403, 404), media_type="application/xml"))
 
 
+def _refusal(appid: str, creds: credentials.Credentials) -> str | None:
+    """Why this request is not WeChat's (answered 403, nothing done), or None.
+
+    The token's signature covers only timestamp and nonce, not the body: whoever saw one
+    callback URL could send it again with a body of their own. So a pair is taken once and
+    only for 5 minutes, and a safe-mode account takes only pushes whose msg_signature
+    covers the encrypted body.
+    """
+    args = request.args
+    if not _signed(creds.token):
+        return "invalid signature"
+    encrypted = args.get("encrypt_type") == "aes" and args.get("msg_signature")
+    if request.method == "POST" and creds.safe_mode and not encrypted:
+        return "encrypted pushes only"
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    if not _fresh(timestamp):
+        return "stale timestamp"
+    # Taken for good, even if handling fails: WeChat's next try comes signed anew, and a
+    # PUBLISHJOBFINISH that never lands is found by freepublish/get.
+    if inbox.claim_signature(g.db, appid, timestamp, nonce) is None:
+        return "nonce used before"
+    return None
+
+
 @bp.route("/wechat/callback/<appid>", methods=["GET", "POST"])
 def callback(appid: str):
     found = _outlet(appid)
     if found is None:
         return _text("unknown appid", 404)
     outlet, creds = found
-    if not _signed(creds.token):
-        log.warning("callback for %s with a bad signature: refused", appid)
-        return _text("invalid signature", 403)
+    refusal = _refusal(appid, creds)
+    if refusal is not None:
+        log.warning("callback for %s refused: %s", appid, refusal)
+        return _text(refusal, 403)
     if request.method == "GET":
         return _text(request.args.get("echostr", ""), 200)
     safe = request.args.get("encrypt_type") == "aes"
@@ -108,13 +146,17 @@ def callback(appid: str):
         xml = _decrypted(creds) if safe else request.get_data(as_text=True)
         message = _parsed(xml)
     except InvalidSignatureException:
-        log.warning("callback for %s with a bad msg_signature: refused", appid)
+        log.warning("callback for %s refused: bad msg_signature", appid)
         return _text("invalid signature", 403)
     except (ExpatError, KeyError, TypeError, ValueError, binascii.Error,
             InvalidAppIdException, UnicodeDecodeError):
         return _text("malformed message", 400)
     try:
+        inbox.check_shape(message)
         reply = _handled(outlet, message)
+    except inbox.Ignored as odd:
+        log.info("callback for %s ignored: %s", appid, odd)
+        return _text("success", 200)
     except inbox.NotYet:
         return _text("not yet", 503)
     if reply is None:
@@ -144,14 +186,31 @@ def _handled(outlet: OutletInfo, message: dict) -> str | None:
         return None  # a repeat of a push already handled
     try:
         return _channel().inbox.handle(g.db, outlet, message)
+    except inbox.Ignored:
+        raise  # a repeat would be ignored again: the claim may stand
     except Exception:
         inbox.forget(g.db, claimed)
         raise
 
 
+class _CData(StringField):
+    """wechatpy writes a field's text into CDATA as it is; a "]]>" in it (a post's title)
+    would end the section early and break the reply. Split the section around it."""
+
+    def to_xml(self, value) -> str:
+        return super().to_xml(self.converter(value).replace("]]>", "]]]]><![CDATA[>"))
+
+
+class _TextReply(TextReply):
+    source = _CData("FromUserName")
+    target = _CData("ToUserName")
+    content = _CData("Content")
+
+
 def _reply_xml(creds: credentials.Credentials, message: dict, text: str, safe: bool) -> str:
-    reply = TextReply(source=message.get("ToUserName", ""), target=message.get("FromUserName", ""),
-                      content=text, time=int(time.time())).render()
+    reply = _TextReply(source=message.get("ToUserName", ""),
+                       target=message.get("FromUserName", ""),
+                       content=text, time=int(time.time())).render()
     if not safe:
         return reply
     cipher = WeChatCrypto(creds.token, creds.encoding_aes_key, creds.appid)

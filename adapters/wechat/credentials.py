@@ -3,7 +3,9 @@ out of logs.
 
 They travel as the outlet's encrypted secret: a JSON object, decrypted only for a call. The
 log filter below blanks the query parameters and fields that carry them, because requests'
-and urllib3's own debug lines print whole URLs (`?access_token=...`).
+and urllib3's own debug lines print whole URLs (`?access_token=...`). It also blanks a
+callback URL's `signature`, `msg_signature`, `timestamp` and `nonce` in the web servers'
+access logs (werkzeug's, gunicorn's): whoever reads a log must not be able to replay a push.
 """
 
 from __future__ import annotations
@@ -73,13 +75,17 @@ def check_aes_key(key: str) -> None:
 
 _SECRET_PARAMS = re.compile(
     r"((?:access_token|secret|appsecret|js_code|encoding_aes_key)=)[^&\s'\"]+", re.IGNORECASE)
+# What signs a callback (`/wechat/callback/<appid>?signature=...&timestamp=...&nonce=...`).
+_CALLBACK_PARAMS = re.compile(
+    r"((?<![0-9a-zA-Z_])(?:msg_signature|signature|timestamp|nonce)=)[^&\s'\"]+")
 _SECRET_FIELDS = re.compile(
     r"""(["']?(?:access_token|secret|encoding_aes_key)["']?\s*[:=]\s*["']?)[^"',\s}&]+""",
     re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    return _SECRET_FIELDS.sub(r"\1***", _SECRET_PARAMS.sub(r"\1***", text))
+    text = _CALLBACK_PARAMS.sub(r"\1***", _SECRET_PARAMS.sub(r"\1***", text))
+    return _SECRET_FIELDS.sub(r"\1***", text)
 
 
 class RedactingFilter(logging.Filter):
@@ -97,12 +103,14 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTERED_LOGGERS = ("urllib3.connectionpool", "requests", "wechatpy", "wechatpy.client",
-                     "wechatpy.client.base", "adapters.wechat", "werkzeug")
+                     "wechatpy.client.base", "adapters.wechat",
+                     "werkzeug", "gunicorn.access")  # the web servers' access logs
 _installed = False
 
 
 def install_log_redaction() -> None:
-    """Attach the filter to the loggers that could print a URL carrying a token (once)."""
+    """Attach the filter to the loggers that could print a URL carrying a token or a
+    callback's signature (once per process)."""
     global _installed
     if _installed:
         return

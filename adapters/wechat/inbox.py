@@ -4,7 +4,9 @@ each cheap (a few rows), so the answer leaves well within WeChat's 5 seconds.
 - PUBLISHJOBFINISH completes the delivery waiting for it (hub.ports.confirm_delivery);
 - subscribe / SCAN with `qrscene_<account code>` attribute the follower to that union account;
 - unsubscribe marks the follower gone; CLICK `column:<slug>` answers with that column's posts;
-- a text message answers with a keyword reply (outlet config `keywords`) or the latest posts.
+- a text message answers with a keyword reply (outlet config `keywords`) or the latest posts;
+- anything odd (a field missing, repeated or nested where WeChat sends one text) is ignored:
+  answered "success" and logged, nothing written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import re
 import time
 
 from sqlalchemy import delete, select
@@ -28,10 +31,40 @@ log = logging.getLogger("adapters.wechat")
 LATEST = 5
 KEEP_INBOUND = dt.timedelta(days=3)
 WAIT_FOR_SUBMIT_SECONDS = 3.0  # WeChat repeats within seconds; three days is plenty
+NONCE_MAX = 64  # WeChat's nonces and timestamps are a few digits
+SIGNATURE_KIND = "signature"  # WeChatInbound rows that note a used (timestamp, nonce)
+OPENID_MAX = SCENE_MAX = 64  # the columns' widths (WeChatFollower.openid, .scene)
+# The fields the hub reads, each one text in every push WeChat documents.
+TEXT_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "EventKey",
+               "Content", "MsgId", "MsgID")
 
 
 class NotYet(Exception):
     """A push the hub cannot place yet; answered with 503 so that WeChat tries again."""
+
+
+class Ignored(Exception):
+    """A signed push the hub cannot make sense of: answered "success" (WeChat would only
+    repeat it) and logged with the reason, which names fields, never their values."""
+
+
+def check_shape(message: dict) -> None:
+    """Ignored unless the fields the hub reads are each a single text, as WeChat sends them.
+
+    xmltodict turns a repeated element into a list and a nested one into a dict; stored
+    as they are, they would reach the database as bound parameters of the wrong type.
+    """
+    for name in TEXT_FIELDS:
+        if message.get(name) is not None and not isinstance(message[name], str):
+            raise Ignored(f"{name} is not a single text")
+    sender = message.get("FromUserName")
+    if not sender:
+        raise Ignored("no FromUserName")
+    if len(sender) > OPENID_MAX:
+        raise Ignored("FromUserName longer than an openid")
+    info = message.get("PublishEventInfo")
+    if info is not None and not isinstance(info, dict):
+        raise Ignored("PublishEventInfo is not an element")
 
 
 def dedupe_key(message: dict) -> str:
@@ -49,8 +82,21 @@ def dedupe_key(message: dict) -> str:
 
 def claim(db: Session, appid: str, message: dict) -> int | None:
     """Note the push as handled (committed); None if it was handled before."""
-    row = WeChatInbound(appid=appid, dedupe_key=dedupe_key(message)[:200],
-                        kind=(message.get("Event") or message.get("MsgType") or "?")[:40],
+    kind = message.get("Event") or message.get("MsgType") or "?"
+    return _note(db, appid, dedupe_key(message), kind)
+
+
+def claim_signature(db: Session, appid: str, timestamp: str, nonce: str) -> int | None:
+    """Note a signed request's (timestamp, nonce) as used (committed); None if it was used
+    before, or is too long to be WeChat's. The table's unique key makes this hold across
+    processes; the pair is kept beyond the 5 minutes its timestamp is accepted."""
+    if not nonce or len(nonce) > NONCE_MAX or len(timestamp) > NONCE_MAX:
+        return None
+    return _note(db, appid, f"signed:{timestamp}:{nonce}", SIGNATURE_KIND)
+
+
+def _note(db: Session, appid: str, key: str, kind: str) -> int | None:
+    row = WeChatInbound(appid=appid, dedupe_key=key[:200], kind=kind[:40],
                         received_at=utcnow())
     db.add(row)
     try:
@@ -69,6 +115,27 @@ def forget(db: Session, inbound_id: int) -> None:
     db.rollback()
     db.execute(delete(WeChatInbound).where(WeChatInbound.id == inbound_id))
     db.commit()
+
+
+def job_outcome(info: dict) -> JobOutcome:
+    """What a PUBLISHJOBFINISH's PublishEventInfo says; Ignored if it is not laid out as
+    WeChat documents it."""
+    publish_id, status = info.get("publish_id"), info.get("publish_status", "-1")
+    article_id, detail = info.get("article_id"), info.get("article_detail") or {}
+    if not isinstance(publish_id, str) or not publish_id:
+        raise Ignored("PublishEventInfo without a publish_id")
+    if not isinstance(status, str) or not re.fullmatch(r"-?[0-9]{1,9}", status):
+        raise Ignored("PublishEventInfo with an odd publish_status")
+    items = detail.get("item") if isinstance(detail, dict) else None
+    items = items if isinstance(items, list) else [items] if items else []
+    url = items[0].get("article_url") if items and isinstance(items[0], dict) else None
+    if not _text_within(article_id, 200) or not _text_within(url, 1000):  # the columns' widths
+        raise Ignored("PublishEventInfo with an odd article_id or article_url")
+    return JobOutcome(publish_id, int(status), article_id, url)
+
+
+def _text_within(value, width: int) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= width)
 
 
 class Inbox:
@@ -91,18 +158,12 @@ class Inbox:
 
     # -- events ---------------------------------------------------------------------------
     def _on_publishjobfinish(self, db: Session, outlet: OutletInfo, message: dict) -> None:
-        info = message.get("PublishEventInfo") or {}
-        publish_id = str(info.get("publish_id") or "")
+        outcome = job_outcome(message.get("PublishEventInfo") or {})
         db.commit()  # hold no lock while the worker may still be recording the submit
-        record = self._publication(outlet.key, publish_id)
+        record = self._publication(outlet.key, outcome.publish_id)
         if record is None:
             log.info("PUBLISHJOBFINISH for unknown publish_id on %s: ignored", outlet.key)
             return None
-        items = ((info.get("article_detail") or {}).get("item")) or []
-        items = items if isinstance(items, list) else [items]
-        outcome = JobOutcome(publish_id, int(info.get("publish_status", -1)),
-                             info.get("article_id"),
-                             items[0].get("article_url") if items else None)
         try:
             result = self.settle(record, outcome)
         except DeliveryError as error:
@@ -168,6 +229,8 @@ class Inbox:
     def _follow(self, db: Session, outlet: OutletInfo, openid: str, scene: str | None) -> str:
         """Record the follower under the union account the QR code names (if it is the
         outlet's account or beneath it), else under the outlet's account; its name."""
+        if scene and len(scene) > SCENE_MAX:
+            raise Ignored("a QR scene longer than WeChat's 64 characters")
         account = ports.account_by_id(db, outlet.account_id)
         if scene:
             named = ports.find_account(db, scene)

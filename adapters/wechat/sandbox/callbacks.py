@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -75,28 +76,43 @@ def sha1_signature(*parts: str) -> str:
 class SignedPush:
     params: dict[str, str]
     body: bytes
+    token: str = ""
+    encrypted: str | None = None  # safe mode: what msg_signature covers
+    signed_at: float = field(default_factory=time.monotonic)
+
+    def renewed(self) -> SignedPush:
+        """The same push signed again for a retry, as WeChat does: the hub takes a
+        (timestamp, nonce) once and a timestamp only while it is within 5 minutes."""
+        elapsed = int(time.monotonic() - self.signed_at)
+        params = _signed_params(self.token, int(self.params["timestamp"]) + elapsed,
+                                self.encrypted)
+        return replace(self, params={**self.params, **params}, signed_at=time.monotonic())
+
+
+def _signed_params(token: str, timestamp: int, encrypted: str | None) -> dict[str, str]:
+    nonce = str(secrets.randbelow(10**10))
+    params = {"signature": sha1_signature(token, str(timestamp), nonce),
+              "timestamp": str(timestamp), "nonce": nonce}
+    if encrypted is not None:
+        params["encrypt_type"] = "aes"
+        params["msg_signature"] = sha1_signature(token, str(timestamp), nonce, encrypted)
+    return params
 
 
 def sign_push(app: AppRecord, xml: str, timestamp: int) -> SignedPush:
     """Query parameters and body of a push, in plain or safe mode as the app is set up."""
-    nonce = str(secrets.randbelow(10**10))
-    params = {
-        "signature": sha1_signature(app.token, str(timestamp), nonce),
-        "timestamp": str(timestamp),
-        "nonce": nonce,
-    }
     if not app.safe_mode:
-        return SignedPush(params, xml.encode("utf-8"))
+        return SignedPush(_signed_params(app.token, timestamp, None), xml.encode("utf-8"),
+                          app.token)
     # WeChatCrypto checks the EncodingAESKey and derives the AES key exactly as WeChat does.
     crypto = WeChatCrypto(app.token, app.encoding_aes_key, app.appid)
     encrypted = PrpCrypto(crypto.key).encrypt(xml, app.appid).decode("ascii")
-    params["encrypt_type"] = "aes"
-    params["msg_signature"] = sha1_signature(app.token, str(timestamp), nonce, encrypted)
     envelope = (
         f"<xml>\n<ToUserName>{cdata(app.ghid)}</ToUserName>\n"
         f"<Encrypt>{cdata(encrypted)}</Encrypt>\n</xml>"
     )
-    return SignedPush(params, envelope.encode("utf-8"))
+    return SignedPush(_signed_params(app.token, timestamp, encrypted),
+                      envelope.encode("utf-8"), app.token, encrypted)
 
 
 class CallbackSender:
@@ -115,7 +131,7 @@ class CallbackSender:
             for number in range(1, self.tries + 1):
                 if self.stop.is_set():
                     return
-                outcome = self._try_once(session, url, push)
+                outcome = self._try_once(session, url, push if number == 1 else push.renewed())
                 outcome["try"] = number
                 yield outcome
                 if outcome["ok"]:

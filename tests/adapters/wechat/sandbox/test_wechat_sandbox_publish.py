@@ -127,6 +127,8 @@ def test_slow_receiver_gets_the_push_again(start_sandbox, start_receiver):
     assert len(pushes) == 2
     assert [event_of(app, p)["PublishEventInfo"]["publish_id"] for p in pushes] == [
         publish_id, publish_id]
+    # Signed anew, as WeChat does: a receiver takes a (timestamp, nonce) once.
+    assert pushes[0].params["nonce"] != pushes[1].params["nonce"]
     record = wait_until(lambda: (c := app.received()["callbacks"][0])["delivered"] and c)
     assert [a["outcome"] for a in record["attempts"]] == ["timeout", "HTTP 200"]
 
