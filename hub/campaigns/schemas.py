@@ -61,22 +61,32 @@ class CampaignCreate(BaseModel):
         return as_utc(value) if value is not None else None
 
 
+def _no_null_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def _omissible(**constraints):
+    """A field a PATCH may leave out but not set to null: its default is not part of its
+    schema (null is not an integer, and the document says what may be sent)."""
+    return Field(default=None, json_schema_extra=_no_null_default, **constraints)
+
+
 class CampaignUpdate(BaseModel):
     """The terms an editor may change; any change asks for approval again."""
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(default=None, min_length=1, max_length=100)
-    description: str = Field(default=None, max_length=2000)
-    starts_at: dt.datetime = None
-    ends_at: dt.datetime = None
-    per_member_limit: int = Field(default=None, ge=1, le=10)
-    regions: list[str] = Field(default=None, max_length=100)
-    budget_fen: int = Field(default=None, ge=1, le=10**10)
-    count: int = Field(default=None, ge=1, le=200_000)
-    stock: int = Field(default=None, ge=1, le=200_000)
-    face_value_fen: int = Field(default=None, ge=0, le=10**8)
-    valid_until: dt.datetime = None
-    seats: int = Field(default=None, ge=1, le=10_000)
-    prizes: int = Field(default=None, ge=1, le=100_000)
+    title: str = _omissible(min_length=1, max_length=100)
+    description: str = _omissible(max_length=2000)
+    starts_at: dt.datetime = _omissible()
+    ends_at: dt.datetime = _omissible()
+    per_member_limit: int = _omissible(ge=1, le=10)
+    regions: list[str] = _omissible(max_length=100)
+    budget_fen: int = _omissible(ge=1, le=10**10)
+    count: int = _omissible(ge=1, le=200_000)
+    stock: int = _omissible(ge=1, le=200_000)
+    face_value_fen: int = _omissible(ge=0, le=10**8)
+    valid_until: dt.datetime = _omissible()
+    seats: int = _omissible(ge=1, le=10_000)
+    prizes: int = _omissible(ge=1, le=100_000)
 
     @field_validator("starts_at", "ends_at", "valid_until")
     @classmethod
