@@ -131,7 +131,11 @@ def _answer(result, status: int):
 
 
 def error_response(exc: HubError):
-    return jsonify(exc.to_json()), exc.status
+    response = jsonify(exc.to_json())
+    retry_after = getattr(exc, "retry_after", None)  # a 429 says when to try again
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response, exc.status
 
 
 def _openapi_path(rule: str) -> str:
