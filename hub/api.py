@@ -136,7 +136,11 @@ def _answer(result, status: int):
 
 
 def error_response(exc: HubError):
-    return jsonify(exc.to_json()), exc.status
+    response = jsonify(exc.to_json())
+    retry_after = getattr(exc, "retry_after", None)  # a 429 says when to try again
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response, exc.status
 
 
 # Flask's URL converters, as the JSON Schema of what they accept.

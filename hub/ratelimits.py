@@ -1,4 +1,5 @@
-"""Rate limits: console logins, LED screens' polls, real-name verification.
+"""Rate limits: console logins, LED screens' polls, real-name verification; and `Backoff`,
+the growing waits after failed logins and verifications.
 
 `init_rate_limits` (called by the app factory) keeps the counts in Redis when HUB_REDIS_URL
 is set, so every web process counts the same attempts; otherwise in the process's memory,
@@ -57,6 +58,12 @@ class RateLimits:
     def clear(self, rule: str, *key: str) -> None:
         self._limiter.clear(parse(rule), NAMESPACE, *key)
 
+    def count(self, rule: str, *key: str) -> int:
+        """How many counts `key` has under `rule` in its window now."""
+        item = parse(rule)
+        stats = self._limiter.get_window_stats(item, NAMESPACE, *key)
+        return item.amount - stats.remaining
+
     def forget_all(self) -> None:
         """Drop every count in the storage (tests; never on a shared Redis in production)."""
         self._storage.reset()
@@ -73,3 +80,57 @@ def init_rate_limits(app: Flask, config: Config) -> RateLimits:
 def rate_limits(app: Flask | None = None) -> RateLimits:
     """The rate limits of `app` (default: the current app)."""
     return (app or current_app).extensions[EXTENSION]
+
+
+class Backoff:
+    """Growing waits instead of a lock-out: the first `free` failures of a key in a day cost
+    nothing; each one after that makes the next attempt wait, `first` seconds and twice as
+    long each time, up to `longest`. A success (or an admin) clears the key.
+
+    Counted on RateLimits, so the waits are shared through Redis like the other limits: the
+    day's failures under one rule, and the wait since the latest failure under a rule "1 per
+    <that wait>", which the next attempt tests."""
+
+    COUNT_RULE = "1000 per 24 hours"
+
+    def __init__(self, limits: RateLimits, name: str, *, free: int, first: int, longest: int):
+        self.limits, self.name = limits, name
+        self.free, self.first, self.longest = free, first, longest
+
+    def delay_after(self, failures: int) -> int:
+        """Seconds the next attempt waits after `failures` failures in the window."""
+        if failures <= self.free:
+            return 0
+        return min(self.longest, self.first * 2 ** min(failures - self.free - 1, 30))
+
+    def _delays(self) -> list[int]:
+        return sorted({self.delay_after(n) for n in range(self.free + 1, self.free + 32)})
+
+    def wait(self, *key: str) -> int:
+        """Whole seconds until `key` may try again; 0: now."""
+        delay = self.delay_after(self.limits.count(self.COUNT_RULE, self.name, "failures", *key))
+        if not delay:
+            return 0
+        return self.limits.wait(f"1 per {delay} seconds", self.name, "since", *key)
+
+    def failed(self, *key: str) -> int:
+        """Count a failure of `key`; returns the seconds its next attempt must wait."""
+        self.limits.hit(self.COUNT_RULE, self.name, "failures", *key)
+        delay = self.delay_after(self.limits.count(self.COUNT_RULE, self.name, "failures", *key))
+        if delay:
+            self.limits.hit(f"1 per {delay} seconds", self.name, "since", *key)
+        return delay
+
+    def clear(self, *key: str) -> None:
+        self.limits.clear(self.COUNT_RULE, self.name, "failures", *key)
+        for delay in self._delays():
+            self.limits.clear(f"1 per {delay} seconds", self.name, "since", *key)
+
+
+def in_words(seconds: int) -> str:
+    """A wait as a member or editor reads it: "30 秒", "5 分钟", "2 小时"."""
+    if seconds < 60:
+        return f"{max(1, seconds)} 秒"
+    if seconds < 3600:
+        return f"{math.ceil(seconds / 60)} 分钟"
+    return f"{math.ceil(seconds / 3600)} 小时"

@@ -107,6 +107,11 @@ class AppSplashChannel(Channel):
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]
 
+    def cli(self) -> list:
+        from adapters.app_splash.cli import commands
+
+        return commands()
+
     def load_demo(self, db, config) -> None:
         from adapters.app_splash import demo
 

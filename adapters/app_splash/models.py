@@ -36,6 +36,9 @@ class SplashSlot(Base):
     # Bumped whenever the slot's items change; the manifest's ETag starts from it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # sha256 of the app key that signs the slot's impression and click reports in; NULL
+    # until one is issued (`hub splash issue-key`), and then reports are refused without it.
+    app_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 

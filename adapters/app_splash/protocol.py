@@ -1,4 +1,9 @@
-"""What the app calls: the splash manifest (ETag, 304), splash images, impressions and clicks."""
+"""What the app calls: the splash manifest (ETag, 304), splash images, impressions and clicks.
+
+Reports are signed in with the slot's app key (`Authorization: Bearer spk_…`, issued by
+`hub splash app-key` or the editors' API, stored hashed), and only events of that slot's
+items are counted; the others are answered as `rejected`, so the figures editors see come
+from the app alone."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from flask import Blueprint, current_app, g, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from adapters.app_splash import manifest
+from adapters.app_splash import manifest, services
 from adapters.app_splash.models import (
     SplashDailyCount,
     SplashEventBatch,
@@ -19,7 +24,7 @@ from adapters.app_splash.models import (
 )
 from hub import api
 from hub.api import route
-from hub.errors import BadRequest, NotFound
+from hub.errors import BadRequest, NotFound, Unauthorized
 from hub.ports import Unavailable, batches, blobs, conditional, utcnow
 
 bp = Blueprint("splash_protocol", __name__)
@@ -136,17 +141,36 @@ class EventsIn(batches.BatchIn):
 
 
 class EventsOut(batches.BatchOut):
-    pass
+    rejected: int = Field(default=0, description="不属于该开屏位的事件数，未计入统计")
 
 
-@route(bp, "/splash/v1/events", "POST", summary="Impressions, clicks and skips from the app, "
-       "in batches, idempotent by batch_id", tag=TAG, body=EventsIn, response=EventsOut,
-       auth=None)
+def _slot_of_request():
+    """The slot whose app key the request carries; 401 without a valid one."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("需要 Authorization: Bearer <开屏位 App 密钥>")
+    slot = services.slot_for_app_key(g.db, key.strip())
+    if slot is None:
+        raise Unauthorized("App 密钥无效或已更换，请使用开屏位当前的密钥")
+    return slot
+
+
+@route(bp, "/splash/v1/events", "POST", summary="Impressions, clicks and skips from the app "
+       "(Bearer: the slot's app key), in batches, idempotent by batch_id; events of items "
+       "not in the slot are rejected", tag=TAG, body=EventsIn, response=EventsOut, auth=None,
+       errors=(401,))
 def report_events(body: EventsIn):
+    slot = _slot_of_request()
     batches.refuse_future((event.at for event in body.events), "events.{}.at", "事件时间在未来")
-    marker = SplashEventBatch(batch_id=body.batch_id, events=len(body.events))
-    return batches.count_once(g.db, marker, body.batch_id, len(body.events),
-                              lambda: _count(g.db, body.events), EventsOut)
+    ours = set(g.db.scalars(select(SplashItem.id).where(
+        SplashItem.slot_id == slot.id, SplashItem.id.in_({e.item_id for e in body.events}))))
+    kept = [event for event in body.events if event.item_id in ours]
+    marker = SplashEventBatch(batch_id=body.batch_id, events=len(kept))
+    answer = batches.count_once(g.db, marker, body.batch_id, len(kept),
+                                lambda: _count(g.db, kept), EventsOut)
+    if not answer.duplicate:
+        answer.rejected = len(body.events) - len(kept)
+    return answer
 
 
 def _count(db, events: list[EventIn]) -> None:

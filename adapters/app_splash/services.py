@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -44,6 +45,27 @@ def get_slot(db: Session, code: str) -> SplashSlot:
     if slot is None:
         raise NotFound(f"没有开屏位 {code}", field="slot")
     return slot
+
+
+APP_KEY_PREFIX = "spk_"
+
+
+def issue_app_key(db: Session, slot: SplashSlot, *, actor=None) -> str:
+    """A new app key for the slot (the old one stops working); only its hash is kept, so this
+    is the one chance to see it. The app sends it with its impression and click reports."""
+    key = APP_KEY_PREFIX + secrets.token_urlsafe(32)
+    slot.app_key_hash = hashlib.sha256(key.encode()).hexdigest()
+    db.flush()
+    ports.audit(db, actor=actor, action="splash.app_key.issue", account_id=slot.account_id,
+                subject_type="splash_slot", subject_id=slot.id, slot=slot.code)
+    return key
+
+
+def slot_for_app_key(db: Session, key: str) -> SplashSlot | None:
+    if not key:
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return db.scalar(select(SplashSlot).where(SplashSlot.app_key_hash == digest))
 
 
 def slot_for_outlet(db: Session, key: str, config: dict) -> SplashSlot | None:

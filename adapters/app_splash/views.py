@@ -83,6 +83,21 @@ def list_slots():
     return SlotList(slots=listed)
 
 
+class AppKeyOut(BaseModel):
+    slot: str
+    app_key: str = Field(description="只在签发时返回一次；App 上报曝光、点击时以 "
+                         "Authorization: Bearer 发送")
+
+
+@route(bp, "/slots/<code>/app-key", "POST", summary="Issue the slot's app key for impression "
+       "and click reports (admins of the slot's account; the old key stops working)", tag=TAG,
+       response=AppKeyOut, status=201, errors=(403, 404))
+def issue_app_key(code: str):
+    slot = services.get_slot(g.db, code)
+    ports.require_role(g.db, g.user, ports.account_by_id(g.db, slot.account_id).code, "admin")
+    return AppKeyOut(slot=slot.code, app_key=services.issue_app_key(g.db, slot, actor=g.user))
+
+
 def _post_for(post_id: int):
     post = ports.post_info(g.db, post_id)
     ports.require_role(g.db, g.user, post.account_code, *READERS)

@@ -4,7 +4,8 @@ It pulls its playlist with If-None-Match, downloads the files it lacks and check
 sha256 and size before switching to the new playlist, plays from its cache (so it plays on
 while the hub is unreachable), logs each play to disk and reports the plays in batches
 when the hub answers again. A batch keeps its id until the hub has it, so a batch resent
-after a lost answer counts once. Everything lives under one cache directory and survives a
+after a lost answer counts once; plays of items the hub never gave this screen are answered
+as rejected, logged and not resent. Everything lives under one cache directory and survives a
 restart. It talks to the hub over HTTP only: no hub imports besides the schedule rules.
 """
 
@@ -206,7 +207,13 @@ class Player:
             except requests.RequestException:
                 break  # offline: try again next time, with the same batch id
             if response.status_code == 200:
-                accepted += response.json().get("accepted", 0)
+                answer = response.json()
+                accepted += answer.get("accepted", 0)
+                if answer.get("rejected"):
+                    # Plays of items the hub says this screen was never given (a playlist
+                    # cached from before a regrouping, say): resending cannot change that.
+                    log.warning("hub rejected %s plays of batch %s", answer["rejected"],
+                                batch["batch_id"])
                 path.unlink()
             elif response.status_code == 400:
                 log.error("hub refused batch %s: %s; dropped", batch["batch_id"], response.text)

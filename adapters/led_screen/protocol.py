@@ -3,7 +3,8 @@
 Controllers authenticate with their device token (`Authorization: Bearer led_...`); only its
 sha256 is stored. Unknown or revoked tokens get 401, polls closer together than the screen's
 `min_poll_seconds` get 429 with Retry-After, and a proof-of-play batch is counted once
-however often it is sent.
+however often it is sent. Plays of items the screen was never given (not on an outlet the
+screen is in, or skipped for it) are answered as `rejected` and left out of the figures.
 """
 
 from __future__ import annotations
@@ -207,19 +208,35 @@ class PlaysIn(batches.BatchIn):
 
 
 class PlaysOut(batches.BatchOut):
-    pass
+    rejected: int = Field(default=0, description="该屏从未收到的节目的播放记录数，未计入统计")
 
 
 @route(bp, "/led/v1/plays", "POST", summary="Proof of play (device token): a batch of plays, "
        "idempotent by batch_id, summed per item per hour", tag=TAG, body=PlaysIn,
        response=PlaysOut, auth=None, errors=(401,))
 def report_plays(body: PlaysIn):
-    screen_id = screen_from_token(g.db).id
+    screen = screen_from_token(g.db)
     batches.refuse_future((play.started_at for play in body.plays), "plays.{}.started_at",
                           "播放时间在未来，请校准控制器时钟")
-    marker = LedPlayBatch(screen_id=screen_id, batch_id=body.batch_id, records=len(body.plays))
-    return batches.count_once(g.db, marker, body.batch_id, len(body.plays),
-                              lambda: _count(g.db, screen_id, body.plays), PlaysOut)
+    given = _given_to(g.db, screen, {play.item_id for play in body.plays})
+    kept = [play for play in body.plays if play.item_id in given]
+    marker = LedPlayBatch(screen_id=screen.id, batch_id=body.batch_id, records=len(kept))
+    answer = batches.count_once(g.db, marker, body.batch_id, len(kept),
+                                lambda: _count(g.db, screen.id, kept), PlaysOut)
+    if not answer.duplicate:
+        answer.rejected = len(body.plays) - len(kept)
+    return answer
+
+
+def _given_to(db, screen: Screen, item_ids: set[int]) -> set[int]:
+    """Those of `item_ids` the screen was given: items of its outlets (withdrawn ones too,
+    for plays reported late) not skipped for it."""
+    outlet_ids = services.outlet_ids_for(db, screen)
+    if not outlet_ids:
+        return set()
+    rows = db.execute(select(LedItem.id, LedItem.skipped).where(
+        LedItem.id.in_(item_ids), LedItem.outlet_id.in_(outlet_ids))).all()
+    return {item_id for item_id, skipped in rows if screen.code not in (skipped or {})}
 
 
 def _count(db, screen_id: int, plays: list[PlayIn]) -> None:

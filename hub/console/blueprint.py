@@ -40,7 +40,7 @@ def _guard():
     uid = session.get("uid")
     if uid is not None:
         user = g.db.get(User, uid)
-        if user is not None and user.active:
+        if user is not None and user.active and security.session_is_current(user):
             g.user = user
         else:
             session.clear()

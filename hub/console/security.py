@@ -1,10 +1,16 @@
 """The console's guards: session cookies, CSRF tokens, login throttling, response headers.
 
-Login throttling counts failed attempts per username and per client address in a sliding
-window, on the app's rate limits (hub/ratelimits.py): shared by every web process when
-HUB_REDIS_URL is set; without it each of N processes (gunicorn -w N) counts on its own, so
-the effective limit is N times the one below. Behind a reverse proxy, `remote_addr` is the
-proxy's unless the app is wrapped in werkzeug's ProxyFix.
+Login throttling slows down, it never locks a name out for everyone: failures are counted
+per (username, client address) with growing waits, so someone guessing an editor's password
+from elsewhere does not keep the editor out; and per client address, whatever the name. Counts
+live on the app's rate limits (hub/ratelimits.py): shared by every web process when
+HUB_REDIS_URL is set; without it each of N processes (gunicorn -w N) counts on its own. Behind
+a reverse proxy, `remote_addr` is the proxy's unless the app is wrapped in werkzeug's
+ProxyFix. An admin's unlock forgets a user's counts from every address (the keys carry the
+user's `login_epoch`).
+
+Sessions end on the server: the cookie carries the user's `session_generation`, and logging
+out, an unlock or a new password add one to it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, request, session
 
-from hub.ratelimits import RateLimits
+from hub.ratelimits import Backoff, RateLimits
 
 CSRF_FIELD = "csrf_token"
 SESSION_HOURS = 12
@@ -75,23 +81,43 @@ def console_headers(response):
 
 
 class LoginThrottle:
-    """Refuses further attempts after too many failures in a window, per username and per
-    client address; a success clears the username's failures."""
+    """Growing waits after failures per (username, address); a limit per address; a success
+    clears that name's failures from that address."""
 
-    def __init__(self, limits: RateLimits, *, per_user: int = 5, per_address: int = 20,
-                 window_minutes: int = 15):
+    def __init__(self, limits: RateLimits, *, free_per_user: int = 4, first_wait: int = 60,
+                 longest_wait: int = 3600, per_address: int = 20, window_minutes: int = 15):
         self.limits = limits
-        self.rules = {"user": f"{per_user} per {window_minutes} minutes",
-                      "address": f"{per_address} per {window_minutes} minutes"}
+        self.backoff = Backoff(limits, "login", free=free_per_user, first=first_wait,
+                               longest=longest_wait)
+        self.address_rule = f"{per_address} per {window_minutes} minutes"
 
-    def retry_after(self, username: str, address: str) -> int:
+    def retry_after(self, username: str, epoch: int, address: str) -> int:
         """Seconds until an attempt is allowed again; 0 if it is allowed now."""
-        return max(self.limits.wait(self.rules["user"], "login", "user", username),
-                   self.limits.wait(self.rules["address"], "login", "address", address))
+        return max(self.backoff.wait(username, str(epoch), address),
+                   self.limits.wait(self.address_rule, "login", "address", address))
 
-    def failed(self, username: str, address: str) -> None:
-        self.limits.hit(self.rules["user"], "login", "user", username)
-        self.limits.hit(self.rules["address"], "login", "address", address)
+    def failed(self, username: str, epoch: int, address: str) -> int:
+        """Count a failure; the seconds the next attempt of the name from there waits."""
+        self.limits.hit(self.address_rule, "login", "address", address)
+        return self.backoff.failed(username, str(epoch), address)
 
-    def succeeded(self, username: str) -> None:
-        self.limits.clear(self.rules["user"], "login", "user", username)
+    def succeeded(self, username: str, epoch: int, address: str) -> None:
+        self.backoff.clear(username, str(epoch), address)
+
+
+def start_session(user) -> None:
+    """A fresh session (and CSRF token) for `user`, good until their generation moves on."""
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.id
+    session["gen"] = user.session_generation
+    csrf_token()
+
+
+def session_is_current(user) -> bool:
+    return session.get("gen") == user.session_generation
+
+
+def end_sessions(user) -> None:
+    """Every console session of `user` stops working (the caller commits)."""
+    user.session_generation = (user.session_generation or 0) + 1

@@ -18,11 +18,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
+from hub.audit.services import record
 from hub.clock import to_local
 from hub.console import charts, overview, security
 from hub.console.blueprint import bp
 from hub.posts import services as posts
 from hub.posts.workflow import STATE_LABELS, State
+from hub.ratelimits import in_words
 from hub.users import services as users
 from hub.users.models import User
 from hub.users.permissions import granted_accounts, require_role
@@ -88,30 +90,40 @@ def login():
     password = request.form.get("password", "")
     address = request.remote_addr or "unknown"
     throttle = current_app.extensions["hub.console.throttle"]
-    wait = throttle.retry_after(username, address)
-    if wait:
-        minutes = max(1, round(wait / 60))
-        page = render_template("console/login.html", next_page=next_page, username=username,
-                               error=f"登录尝试过多，请 {minutes} 分钟后再试")
-        return page, 429, {"Retry-After": str(wait)}
     user = g.db.scalar(select(User).where(User.username == username)) if username else None
+    epoch = user.login_epoch if user is not None else 0
+    wait = throttle.retry_after(username, epoch, address)
+    if wait:
+        page = render_template("console/login.html", next_page=next_page, username=username,
+                               error=f"登录尝试过多，请 {in_words(wait)}后再试")
+        return page, 429, {"Retry-After": str(wait)}
     if user is None:
         check_password_hash(_dummy_hash(), password)
     if user is None or not users.check_password(user, password):
-        throttle.failed(username, address)
+        _login_failed(throttle, user, username, epoch, address)
         page = render_template("console/login.html", next_page=next_page, username=username,
                                error="用户名或密码不正确")
         return page, 401
-    throttle.succeeded(username)
-    session.clear()  # a fresh session (and CSRF token) for the new login
-    session.permanent = True
-    session["uid"] = user.id
-    security.csrf_token()
+    throttle.succeeded(username, epoch, address)
+    security.start_session(user)
     return redirect(next_page or url_for("console.home"))
+
+
+def _login_failed(throttle, user: User | None, username: str, epoch: int,
+                  address: str) -> None:
+    """Count the failure; when it makes the name wait from this address, audit that."""
+    wait = throttle.failed(username, epoch, address)
+    if wait and user is not None:
+        record(g.db, actor=None, action="user.login_throttled", account_id=None,
+               subject_type="user", subject_id=user.id, username=user.username,
+               address=address, wait_seconds=wait)
+        g.db.commit()
 
 
 @bp.post("/logout")
 def logout():
+    security.end_sessions(g.user)
+    g.db.commit()
     session.clear()
     flash("已退出登录", "info")
     return redirect(url_for("console.login"))

@@ -5,11 +5,14 @@ WeChat, then `verify` with what the member typed. A match of name and ID number 
 phone, when one is given and the roll has one) makes the person a verified member of their
 grassroots union and has them follow it and its chain up to the province.
 
-Attempts are limited per identity, per openid and unionid, and per ID number tried (by its
-hash), counting failures in a sliding window on the app's rate limits (hub/ratelimits.py: in
-Redis, one limit for every web process, when HUB_REDIS_URL is set; else per process). Every
+Failures slow the one who fails down rather than lock anyone out: they are counted per
+WeChat identity (identity, openid, unionid) and per (ID number tried, identity), each with
+growing waits (hub/ratelimits.py `Backoff`, counted on the app's rate limits: in Redis, one
+count for every web process, when HUB_REDIS_URL is set; else per process). Nothing is counted
+per ID number alone, so strangers failing on someone's number never keep its owner from
+verifying with the right name and number. A wait is answered 429 with Retry-After. Every
 attempt is also recorded in member_verification_attempts (when, under which keys, whether it
-matched), for answering a member who asks why they are locked out. A failure says the same
+matched), for answering a member who asks why they must wait. A failure says the same
 thing whatever was wrong, and does the same work whether or not the number is on a roll, so
 it tells nobody which field was wrong or whether an ID exists.
 """
@@ -30,20 +33,27 @@ from hub.db import utcnow
 from hub.errors import BadRequest, HubError
 from hub.members import follows, identity
 from hub.members.models import Member, MemberIdentity, MemberState, VerificationAttempt
-from hub.ratelimits import RateLimits
+from hub.ratelimits import Backoff, RateLimits, in_words
 
 log = logging.getLogger("hub.members.verification")
 
 WINDOW = dt.timedelta(hours=24)
-MAX_FAILURES_PER_PERSON = 5  # per identity, openid or unionid in WINDOW
-MAX_FAILURES_PER_ID = 10  # per ID number tried, whoever tries it
-PERSON_RULE = f"{MAX_FAILURES_PER_PERSON} per 24 hours"
-ID_RULE = f"{MAX_FAILURES_PER_ID} per 24 hours"
+# Free failures in a day before waits start, per WeChat identity (any numbers) and per
+# (number, identity); then 1 minute, doubling, up to 6 hours.
+FREE_FAILURES_PER_PERSON = 4
+FREE_FAILURES_PER_NUMBER = 2
+FIRST_WAIT, LONGEST_WAIT = 60, 6 * 3600
 MISMATCH = "实名信息与会员名册不一致，请核对后重试；如仍有问题请联系所属工会"
 
 
 class TooManyAttempts(HubError):
+    """429 with Retry-After (hub/api.py `error_response` adds the header)."""
+
     status, code = 429, "too_many_attempts"
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"尝试次数过多，请 {in_words(retry_after)}后再试")
+        self.retry_after = retry_after
 
 
 class VerificationFailed(HubError):
@@ -105,12 +115,20 @@ def _register_by_phone(db: Session, phone: str) -> None:
         member.state = MemberState.registered
 
 
-def _limit_keys(person: MemberIdentity) -> list[tuple[str, str]]:
-    """(key, rule) for the person; verify adds the ID number's."""
-    keys = [(f"identity:{person.id}", PERSON_RULE), (f"openid:{person.openid}", PERSON_RULE)]
+def _limit_keys(person: MemberIdentity) -> list[str]:
+    """The keys a failure of the person counts under; verify adds the (number, person) key."""
+    keys = [f"identity:{person.id}", f"openid:{person.openid}"]
     if person.unionid:
-        keys.append((f"unionid:{person.unionid}", PERSON_RULE))
+        keys.append(f"unionid:{person.unionid}")
     return keys
+
+
+def _backoffs(limits: RateLimits) -> tuple[Backoff, Backoff]:
+    """(per person, per number and person)."""
+    return (Backoff(limits, "verification", free=FREE_FAILURES_PER_PERSON, first=FIRST_WAIT,
+                    longest=LONGEST_WAIT),
+            Backoff(limits, "verification", free=FREE_FAILURES_PER_NUMBER, first=FIRST_WAIT,
+                    longest=LONGEST_WAIT))
 
 
 def _serialise(db: Session, key: str) -> None:
@@ -152,19 +170,23 @@ def verify(db: Session, member_identity: MemberIdentity, name: str, id_number: s
     name = (name or "").strip()
     number = identity.normalise(id_number or "")
     digest = keys.digest(number)  # any string hashes: a malformed number costs the same
-    counted = _limit_keys(person) + [(f"id:{digest}", ID_RULE)]
-    _serialise(db, counted[0][0])
-    if any(limits.wait(rule, "verification", key) for key, rule in counted):
-        return Outcome(False, error=TooManyAttempts("尝试次数过多，请 24 小时后再试"))
+    personal = _limit_keys(person)
+    pair = f"id:{digest}:identity:{person.id}"
+    per_person, per_pair = _backoffs(limits)
+    _serialise(db, personal[0])
+    wait = max([per_person.wait(key) for key in personal] + [per_pair.wait(pair)])
+    if wait:
+        return Outcome(False, error=TooManyAttempts(wait))
     member = db.scalar(select(Member).where(Member.id_hash == digest))
     taken = member is not None and member.openid not in (None, person.openid)
     if not name or taken or not _matches(member, name, phone):
-        _record(db, [key for key, _ in counted], ok=False)
-        for key, rule in counted:
-            limits.hit(rule, "verification", key)
+        _record(db, personal + [f"id:{digest}"], ok=False)
+        for key in personal:
+            per_person.failed(key)
+        per_pair.failed(pair)
         log.info("verification failed for identity %s", person.id)
         return Outcome(False, error=VerificationFailed(MISMATCH))
-    _record(db, [key for key, _ in counted[:-1]], ok=True)
+    _record(db, personal, ok=True)
     _mark_verified(db, person, member)
     log.info("identity %s verified as member %s", person.id, member.id)
     return Outcome(True, member=member)

@@ -1,4 +1,5 @@
-"""Creating editors, granting roles, and issuing, checking and revoking API tokens."""
+"""Creating editors, granting roles, unlocking logins, and issuing, checking and revoking API
+tokens."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from hub.accounts.models import Account
 from hub.audit.services import record
 from hub.db import utcnow
-from hub.errors import BadRequest, Conflict, NotFound, Unauthorized
+from hub.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from hub.users.models import ApiToken, Grant, Role, User
+from hub.users.permissions import roles_on
 
 TOKEN_PREFIX = "hub_"  # noqa: S105  (a marker, not a secret)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -55,6 +57,39 @@ def create_user(db: Session, username: str, password: str, display_name: str = "
 
 def check_password(user: User, password: str) -> bool:
     return user.active and check_password_hash(user.password_hash, password)
+
+
+def set_password(db: Session, user: User, password: str, *, actor=None) -> None:
+    """A new password; every console session of the user ends with the old one."""
+    if len(password) < 8:
+        raise BadRequest("密码至少 8 位", field="password")
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.session_generation = (user.session_generation or 0) + 1
+    record(db, actor=actor, action="user.password_change", account_id=None,
+           subject_type="user", subject_id=user.id, username=user.username)
+
+
+def unlocking_account(db: Session, actor: User, user: User) -> Account | None:
+    """The account through which `actor` may unlock `user`: one `user` holds a grant on that
+    `actor` administers (directly or from above); None when `actor` is the province admin
+    (an admin of a top account) and `user` has no grants. Forbidden otherwise."""
+    for grant in user.grants:
+        if "admin" in roles_on(db, actor, grant.account):
+            return grant.account
+    tops = db.scalars(select(Account).where(Account.parent_id.is_(None))).all()
+    if any("admin" in roles_on(db, actor, top) for top in tops):
+        return None
+    raise Forbidden(f"只有 {user.username} 所在账号的管理员或省总工会管理员可以解除登录限制")
+
+
+def unlock_login(db: Session, user: User, *, actor: User) -> None:
+    """Forget the user's failed logins from every address and end their sessions (whoever was
+    guessing may have got in); audited."""
+    account = unlocking_account(db, actor, user)
+    user.login_epoch = (user.login_epoch or 0) + 1
+    user.session_generation = (user.session_generation or 0) + 1
+    record(db, actor=actor, action="user.unlock", account_id=account.id if account else None,
+           subject_type="user", subject_id=user.id, username=user.username)
 
 
 def grant_role(db: Session, user: User, account: Account, role: str, *, actor=None) -> Grant:

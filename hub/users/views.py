@@ -1,4 +1,5 @@
-"""Editor API about oneself: who am I, my grants, my tokens."""
+"""Editor API about oneself (who am I, my grants, my tokens) and about other editors: an
+admin unlocks a colleague's login."""
 
 from __future__ import annotations
 
@@ -80,3 +81,16 @@ def create_token(body: TokenIn):
        response=TokenOut)
 def revoke_token(token_id: int):
     return token_out(services.revoke_token(g.db, g.user, token_id, actor=g.user))
+
+
+class UnlockOut(BaseModel):
+    username: str
+    unlocked: bool
+
+
+@route(bp, "/users/<username>/unlock", "POST", summary="Forget a user's failed console logins "
+       "from every address and end their sessions (admin of an account they have grants on, "
+       "or the province admin); audited", tag="users", response=UnlockOut, errors=(403, 404))
+def unlock_user(username: str):
+    services.unlock_login(g.db, services.get_user(g.db, username), actor=g.user)
+    return UnlockOut(username=username, unlocked=True)

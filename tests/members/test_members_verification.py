@@ -74,23 +74,57 @@ def test_failures_look_the_same_whatever_was_wrong(roll, keys, limits):
     assert db.scalar(select(Member.state).where(Member.name == "黄小明")) == "imported"
 
 
-def test_five_failures_lock_the_identity_even_with_the_right_answer(roll, keys, limits):
+def _fail_until_slowed(db, person, keys, limits, numbers):
+    """Fail with wrong names on `numbers` (in turn) until the person must wait."""
+    for count in range(1, 20):
+        outcome = _attempt(db, person, "错误", numbers[count % len(numbers)], keys,
+                           limits=limits)
+        if outcome.error.status == 429:
+            return count, outcome.error
+    raise AssertionError("never slowed down")
+
+
+def test_failures_slow_the_person_down_even_with_the_right_answer(roll, keys, limits):
     db = roll
     person = _person(db)
-    for _ in range(verification.MAX_FAILURES_PER_PERSON):
-        assert _attempt(db, person, "错误", NUMBER, keys, limits=limits).error.status == 400
-    locked = _attempt(db, person, "黄小明", NUMBER, keys, limits=limits)
-    assert not locked.ok and locked.error.status == 429
-    # The lock is on the person, not the roll entry: someone else may still verify.
+    numbers = [make_number(900 + i) for i in range(10)]  # a new number each time
+    failures, error = _fail_until_slowed(db, person, keys, limits, numbers)
+    assert failures == verification.FREE_FAILURES_PER_PERSON + 2
+    assert 0 < error.retry_after <= verification.FIRST_WAIT
+    assert "尝试次数过多" in error.message and "分钟" in error.message
+    waiting = _attempt(db, person, "黄小明", NUMBER, keys, limits=limits)
+    assert not waiting.ok and waiting.error.status == 429
+    # The wait is on the person, not the roll entry: its owner may still verify.
     other = _person(db, "o-test-2")
     assert _attempt(db, other, "黄小明", NUMBER, keys, limits=limits).ok
+
+
+def test_each_further_failure_waits_longer(roll, keys, limits):
+    _, per_pair = verification._backoffs(limits)
+    waits = []
+    for _ in range(verification.FREE_FAILURES_PER_NUMBER + 4):
+        per_pair.failed("id:x:identity:1")
+        waits.append(per_pair.wait("id:x:identity:1"))
+    free = verification.FREE_FAILURES_PER_NUMBER
+    assert waits[:free] == [0] * free
+    assert waits[free] <= 60 < waits[free + 1] <= 120 < waits[free + 2] <= 240
+    assert per_pair.wait("id:x:identity:2") == 0  # someone else trying that number waits not
+
+
+def test_one_number_tried_again_and_again_slows_down_sooner(roll, keys, limits):
+    db = roll
+    person = _person(db)
+    failures, error = _fail_until_slowed(db, person, keys, limits, [make_number(777)])
+    assert failures == verification.FREE_FAILURES_PER_NUMBER + 2
+    assert error.status == 429
 
 
 def test_the_openid_is_limited_across_identities(roll, keys, limits):
     db = roll
     person = _person(db, "o-shared", unionid="u-1")
-    for _ in range(verification.MAX_FAILURES_PER_PERSON):
-        _attempt(db, person, "错误", NUMBER, keys, limits=limits)
+    numbers = [make_number(900 + i) for i in range(10)]
+    for i in range(verification.FREE_FAILURES_PER_PERSON + 1):
+        _attempt(db, person, "错误", numbers[i], keys, limits=limits)
     # A second identity row with the same unionid (another app of the same person).
     twin = MemberIdentity(openid="o-other-app", unionid="u-1")
     db.add(twin)
@@ -98,18 +132,29 @@ def test_the_openid_is_limited_across_identities(roll, keys, limits):
     assert _attempt(db, twin, "黄小明", NUMBER, keys, limits=limits).error.status == 429
 
 
-def test_one_id_number_tried_from_many_identities_is_limited(roll, keys, limits):
+def test_strangers_failing_on_a_number_never_keep_its_owner_out(roll, keys, limits):
     db = roll
-    for i in range(verification.MAX_FAILURES_PER_ID):
-        _attempt(db, _person(db, f"o-guess-{i}"), f"猜{i}", NUMBER, keys, limits=limits)
-    late = _attempt(db, _person(db, "o-real"), "黄小明", NUMBER, keys, limits=limits)
-    assert late.error.status == 429
-    # Unknown numbers are limited the same way, so the limit says nothing about existence.
-    unknown = make_number(998)
-    for i in range(verification.MAX_FAILURES_PER_ID):
-        _attempt(db, _person(db, f"o-guess-b{i}"), "某人", unknown, keys, limits=limits)
-    last = _attempt(db, _person(db, "o-last"), "某人", unknown, keys, limits=limits)
-    assert last.error.status == 429
+    for i in range(30):
+        guesser = _person(db, f"o-guess-{i}")
+        for _ in range(3):
+            _attempt(db, guesser, f"猜{i}", NUMBER, keys, limits=limits)
+    owner = _attempt(db, _person(db, "o-real"), "黄小明", NUMBER, keys, limits=limits)
+    assert owner.ok and owner.member.name == "黄小明"
+
+
+def test_a_wait_is_answered_429_with_retry_after(app, client, roll, keys):
+    db = roll
+    person = _person(db)
+    for i in range(verification.FREE_FAILURES_PER_PERSON + 1):
+        _attempt(db, person, "错误", make_number(900 + i), keys, limits=rate_limits(app))
+    with app.test_request_context():
+        from hub.api import error_response
+
+        outcome = _attempt(db, person, "黄小明", NUMBER, keys, limits=rate_limits(app))
+        response, status = error_response(outcome.error)
+    assert status == 429
+    assert 0 < int(response.headers["Retry-After"]) <= verification.FIRST_WAIT
+    assert "请" in response.get_json()["message"]
 
 
 def test_attempts_survive_the_failed_request(app, roll, keys):
@@ -119,8 +164,9 @@ def test_attempts_survive_the_failed_request(app, roll, keys):
         verification.verify_and_commit(db, person, "错误", NUMBER, limits=rate_limits(app))
     db.rollback()  # what a failing request does after the error
     assert db.scalar(select(func.count()).select_from(VerificationAttempt)) == 3
-    # The failure counts on the app's limits too: four more and the person is locked out.
-    for _ in range(verification.MAX_FAILURES_PER_PERSON - 1):
+    # The failure counts on the app's limits too: the same number twice more and the person
+    # must wait.
+    for _ in range(verification.FREE_FAILURES_PER_NUMBER):
         _attempt(db, person, "错误", NUMBER, keys, limits=rate_limits(app))
     assert _attempt(db, person, "黄小明", NUMBER, keys, limits=rate_limits(app)).error.status == 429
 

@@ -12,7 +12,8 @@ from PIL import Image
 from splash_helpers import DONGGUAN_APP, promotion
 from sqlalchemy import func, select
 
-from adapters.app_splash.models import SplashDailyCount, SplashEventBatch
+from adapters.app_splash import services
+from adapters.app_splash.models import SplashDailyCount, SplashEventBatch, SplashSlot
 
 
 def _get(client, path, etag=None):
@@ -101,11 +102,19 @@ def test_upcoming_splashes_are_listed_to_preload(client, token_for, splash_demo,
     assert entry["starts_at"] and entry["images"]
 
 
-def _events(client, batch_id, events):
-    return client.post("/splash/v1/events", json={"batch_id": batch_id, "events": events})
+def _app_key(db, code="app-launch") -> str:
+    key = services.issue_app_key(db, services.get_slot(db, code))
+    db.commit()
+    return key
 
 
-def test_daily_cap_per_member_and_counts(client, token_for, splash_demo, dispatcher):
+def _events(client, batch_id, events, key):
+    return client.post("/splash/v1/events", json={"batch_id": batch_id, "events": events},
+                       headers={"Authorization": f"Bearer {key}"})
+
+
+def test_daily_cap_per_member_and_counts(client, db, token_for, splash_demo, dispatcher):
+    key = _app_key(db)
     author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
     post, _ = promotion(client, author, reviewer, options={"daily_cap": 2})
     dispatcher.drain()
@@ -116,8 +125,8 @@ def test_daily_cap_per_member_and_counts(client, token_for, splash_demo, dispatc
     seen = [{"item_id": item, "type": "impression", "at": now, "member": "m-1001"}] * 2
     clicked = [{"item_id": item, "type": "click", "at": now, "member": "m-1001"}]
     skipped = [{"item_id": item, "type": "skip", "at": now}]
-    assert _events(client, "e-1", seen + clicked + skipped).get_json()["accepted"] == 4
-    assert _events(client, "e-1", seen).get_json()["duplicate"] is True  # counted once
+    assert _events(client, "e-1", seen + clicked + skipped, key).get_json()["accepted"] == 4
+    assert _events(client, "e-1", seen, key).get_json()["duplicate"] is True  # counted once
     after = _get(client, mine, before.headers["ETag"])
     assert after.status_code == 200 and after.get_json()["current"] is None  # capped today
     other = _get(client, f"{DONGGUAN_APP}&member=m-2002").get_json()
@@ -136,7 +145,46 @@ def test_daily_cap_per_member_and_counts(client, token_for, splash_demo, dispatc
         assert bad.status_code == 400 and "since" in bad.get_json()["fields"]
 
 
+def test_reports_need_the_slots_app_key_and_count_only_its_items(client, db, token_for,
+                                                                 splash_demo):
+    item = client.get(DONGGUAN_APP).get_json()["default"]["id"]
+    now = dt.datetime.now(dt.UTC).isoformat()
+    seen = [{"item_id": item, "type": "impression", "at": now}]
+    no_key = client.post("/splash/v1/events", json={"batch_id": "k-0", "events": seen})
+    assert no_key.status_code == 401 and "App 密钥" in no_key.get_json()["message"]
+    assert _events(client, "k-1", seen, "spk_guessed").status_code == 401
+    old_key = _app_key(db)
+    key = _app_key(db)  # issuing again replaces the key
+    assert _events(client, "k-2", seen, old_key).status_code == 401
+    # Another app's slot: its key counts nothing of this slot's items.
+    province = db.scalar(select(SplashSlot.account_id).where(SplashSlot.code == "app-launch"))
+    db.add(SplashSlot(account_id=province, code="other-app", name="另一个 App"))
+    db.commit()
+    other = _events(client, "k-3", seen, _app_key(db, "other-app")).get_json()
+    assert (other["accepted"], other["rejected"]) == (0, 1)
+    mixed = _events(client, "k-4", seen + [{**seen[0], "item_id": 999_999}], key).get_json()
+    assert (mixed["accepted"], mixed["rejected"]) == (1, 1)
+    db.rollback()
+    assert db.scalar(select(func.sum(SplashDailyCount.impressions))) == 1
+    stored = db.scalars(select(SplashSlot.app_key_hash)).all()
+    assert key not in stored and hashlib.sha256(key.encode()).hexdigest() in stored
+
+
+def test_an_admin_issues_an_app_key_through_the_api(client, db, token_for, splash_demo):
+    path = "/api/v1/splash/slots/app-launch/app-key"
+    assert client.post(path, headers=token_for("dg-editor")).status_code == 403
+    issued = client.post(path, headers=token_for("gd-admin"))
+    assert issued.status_code == 201
+    key = issued.get_json()["app_key"]
+    assert key.startswith("spk_")
+    item = client.get(DONGGUAN_APP).get_json()["default"]["id"]
+    now = dt.datetime.now(dt.UTC).isoformat()
+    answer = _events(client, "a-1", [{"item_id": item, "type": "click", "at": now}], key)
+    assert answer.status_code == 200 and answer.get_json()["accepted"] == 1
+
+
 def test_malformed_event_batches_store_nothing(client, db, splash_demo):
+    key = _app_key(db)
     now = dt.datetime.now(dt.UTC).isoformat()
     good = {"item_id": 1, "type": "impression", "at": now}
     for body in ({"batch_id": "x1", "events": [good, {**good, "type": "shake"}]},
@@ -144,7 +192,8 @@ def test_malformed_event_batches_store_nothing(client, db, splash_demo):
                  {"batch_id": "x3", "events": []},
                  {"batch_id": "x4", "events": [good, {**good, "at": "2099-01-01T00:00:00Z"}]},
                  {"events": [good]}):
-        response = client.post("/splash/v1/events", json=body)
+        response = client.post("/splash/v1/events", json=body,
+                               headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 400, body
     db.rollback()
     assert db.scalar(select(func.count(SplashEventBatch.id))) == 0

@@ -127,7 +127,8 @@ def test_plays_count_once_per_batch_and_sum_per_item_per_hour(client, db, device
               "duration_seconds": 15} for m in (0, 20, 40, 61)]
     batch = {"batch_id": "b-0001", "plays": plays}
     first = client.post("/led/v1/plays", headers=_bearer(token), json=batch)
-    assert first.get_json() == {"batch_id": "b-0001", "accepted": 4, "duplicate": False}
+    assert first.get_json() == {"batch_id": "b-0001", "accepted": 4, "duplicate": False,
+                                "rejected": 0}
     repeat = client.post("/led/v1/plays", headers=_bearer(token), json=batch)
     assert repeat.status_code == 200 and repeat.get_json()["duplicate"] is True
     db.rollback()
@@ -138,6 +139,28 @@ def test_plays_count_once_per_batch_and_sum_per_item_per_hour(client, db, device
                         headers=token_for("dg-editor")).get_json()
     assert report["total_plays"] == 4 and report["total_seconds"] == 60
     assert report["rows"][0]["hour"] == "2026-11-20T17:00:00+08:00"
+
+
+def test_plays_of_items_the_screen_was_never_given_are_rejected(client, db, device_token,
+                                                               token_for):
+    token = device_token("dg-guomao")
+    screen = services.get_screen(db, "dg-guomao")
+    own = _default_item(db)
+    elsewhere = db.scalar(select(LedItem.id).where(
+        LedItem.outlet_id.not_in(services.outlet_ids_for(db, screen))).order_by(LedItem.id))
+    assert elsewhere is not None, "the demo has an item on another screen's outlet"
+    at = "2026-11-20T09:00:00+08:00"
+    plays = [{"item_id": item, "started_at": at, "duration_seconds": 10}
+             for item in (own, elsewhere, elsewhere, 999_999)]
+    answer = client.post("/led/v1/plays", headers=_bearer(token),
+                         json={"batch_id": "b-mixed", "plays": plays}).get_json()
+    assert answer == {"batch_id": "b-mixed", "accepted": 1, "duplicate": False, "rejected": 3}
+    db.rollback()
+    counted = {(row.item_id, row.plays) for row in db.scalars(select(LedPlayHour))}
+    assert counted == {(own, 1)}
+    report = client.get(f"/api/v1/led/items/{elsewhere}",
+                        headers=token_for("gd-admin")).get_json()
+    assert report["plays"] == 0
 
 
 def test_malformed_batches_are_refused_whole(client, db, device_token):
