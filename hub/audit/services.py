@@ -79,10 +79,10 @@ def _about_people_within(account: Account):
 
 
 def search(db: Session, account: Account, filters: Filters, *, before: int | None = None,
-           limit: int = 100) -> list[tuple[AuditEvent, str | None]]:
-    """Events of the account's subtree, newest first, with their account's code; page on
-    with `before` (the last id seen)."""
-    stmt = (select(AuditEvent, Account.code)
+           limit: int = 100) -> list[tuple[AuditEvent, str | None, str | None]]:
+    """Events of the account's subtree, newest first, with their account's code and name;
+    page on with `before` (the last id seen)."""
+    stmt = (select(AuditEvent, Account.code, Account.name)
             .outerjoin(Account, AuditEvent.account_id == Account.id)
             .where(or_(Account.path.startswith(account.path), _about_people_within(account))))
     if filters.action:
@@ -99,4 +99,4 @@ def search(db: Session, account: Account, filters: Filters, *, before: int | Non
         stmt = stmt.where(AuditEvent.at < filters.until)
     if before:
         stmt = stmt.where(AuditEvent.id < before)
-    return list(db.execute(stmt.order_by(AuditEvent.id.desc()).limit(limit)).tuples())
+    return [tuple(row) for row in db.execute(stmt.order_by(AuditEvent.id.desc()).limit(limit))]

@@ -25,8 +25,10 @@ class AuditQuery(BaseModel):
                               description="操作者用户名（系统自动操作为 system）")
     subject_type: str | None = Field(default=None, max_length=32, description="对象类型，如 post")
     subject_id: int | None = Field(default=None, description="对象编号（配合 subject_type）")
-    since: dt.datetime | None = Field(default=None, description="起始时间（含），无时区按北京时间")
-    until: dt.datetime | None = Field(default=None, description="截止时间（不含），无时区按北京时间")
+    since: dt.datetime | None = Field(default=None,
+                                      description="起始时间（含），无时区按北京时间")
+    until: dt.datetime | None = Field(default=None,
+                                      description="截止时间（不含），无时区按北京时间")
     limit: int = Field(default=100, ge=1, le=500)
     before: int | None = Field(default=None, ge=1, description="游标：上一页的 next_before")
 
@@ -44,7 +46,8 @@ class AuditOut(BaseModel):
 
 class AuditList(BaseModel):
     events: list[AuditOut]
-    next_before: int | None = Field(description="下一页的游标（作为 before 传回）；没有更多时为 null")
+    next_before: int | None = Field(
+        description="下一页的游标（作为 before 传回）；没有更多时为 null")
 
 
 def filters_of(query: AuditQuery) -> services.Filters:
@@ -65,6 +68,6 @@ def list_audit(query: AuditQuery):
                            limit=query.limit)
     events = [AuditOut(id=e.id, at=local_iso(e.at), actor=e.actor_name, account=code,
                        action=e.action, subject_type=e.subject_type, subject_id=e.subject_id,
-                       detail=e.detail) for e, code in rows]
+                       detail=e.detail) for e, code, _ in rows]
     next_before = events[-1].id if len(events) == query.limit else None
     return AuditList(events=events, next_before=next_before)

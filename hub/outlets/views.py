@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub import channels
 from hub.accounts.services import get_account
 from hub.api import route
-from hub.errors import NotFound
 from hub.clock import local_iso
+from hub.errors import NotFound
 from hub.outlets import services
 from hub.outlets.models import Outlet
 from hub.users.permissions import require_role
@@ -30,7 +30,8 @@ class OutletIn(BaseModel):
 
 class SecretIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    secret: str | None = Field(max_length=500, description="新的凭据，加密保存，不回显；null 表示删除")
+    secret: str | None = Field(max_length=500,
+                               description="新的凭据，加密保存，不回显；null 表示删除")
 
 
 class OutletOut(BaseModel):
