@@ -4,6 +4,7 @@ account and everything beneath it, with the same filters as GET /api/v1/audit.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import g, render_template, request
 
@@ -19,6 +20,20 @@ SUBJECT_LABELS = {"post": "稿件", "delivery": "投递", "outlet": "终端", "u
                   "token": "API 令牌", "account": "账号", "media": "素材", "campaign": "活动",
                   "merchant": "商户", "member": "会员", "roll_import": "名册导入",
                   "led_screen": "LED 屏", "led_group": "屏幕组", "partner_key": "合作方密钥"}
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value):
+    """A detail's value as an editor reads it: yes/no in Chinese, lists and maps as JSON."""
+    from markupsafe import Markup
+
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return "—"
+    if isinstance(value, dict | list):
+        return Markup("<code>{}</code>").format(json.dumps(value, ensure_ascii=False))
+    return value
 
 
 @bp.app_template_global()
