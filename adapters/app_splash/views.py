@@ -121,11 +121,15 @@ def get_options(post_id: int):
        "window, priority, daily cap, targeting, link, skip rules (publishing refuses a splash "
        "that breaks the rules)", tag=TAG, body=rules.SplashOptions, response=OptionsOut)
 def put_options(post_id: int, body: rules.SplashOptions):
-    _post_for(post_id)
+    post = _post_for(post_id)
     row = g.db.get(SplashPostOptions, post_id) or SplashPostOptions(post_id=post_id)
+    before = row.settings
     row.settings = body.model_dump(mode="json")
     row.updated_at = utcnow()
     g.db.add(row)
+    ports.audit(g.db, actor=g.user, action="splash.options.update",
+                account_id=ports.account(g.db, post.account_code).id, subject_type="post",
+                subject_id=post.id, post_state=post.state, before=before, after=row.settings)
     return OptionsOut(options=body, problems=rules.problems(body))
 
 

@@ -40,8 +40,10 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_key(db: Session, account: AccountInfo, partner: str) -> tuple[PartnerKey, str]:
-    """A new key for `partner` on `account`; the key itself is returned this once only."""
+def issue_key(db: Session, account: AccountInfo, partner: str, *,
+              actor=None) -> tuple[PartnerKey, str]:
+    """A new key for `partner` on `account` (audited; `actor` None for the command line);
+    the key itself is returned this once only."""
     if not partner.strip():
         raise BadRequest("合作方名称不能为空", field="partner")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -49,14 +51,19 @@ def issue_key(db: Session, account: AccountInfo, partner: str) -> tuple[PartnerK
                      hint=key[:10])
     db.add(row)
     db.flush()
+    ports.audit(db, actor=actor, action="partner.key.issue", account_id=account.id,
+                subject_type="partner_key", subject_id=row.id, partner=row.partner)
     return row, key
 
 
-def revoke_key(db: Session, key_id: int) -> PartnerKey:
+def revoke_key(db: Session, key_id: int, *, actor=None) -> PartnerKey:
     row = db.get(PartnerKey, key_id)
     if row is None:
         raise NotFound(f"没有编号为 {key_id} 的合作方密钥", field="key")
-    row.revoked_at = row.revoked_at or utcnow()
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        ports.audit(db, actor=actor, action="partner.key.revoke", account_id=row.account_id,
+                    subject_type="partner_key", subject_id=row.id, partner=row.partner)
     return row
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
+from hub.audit.services import record
 from hub.campaigns.errors import RedeemRefused
 from hub.campaigns.models import Campaign, Merchant, Slot
 from hub.campaigns.rules import pretty_code
@@ -34,22 +35,28 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_merchant(db: Session, account: Account, name: str) -> Merchant:
+def create_merchant(db: Session, account: Account, name: str, *, actor=None) -> Merchant:
     name = name.strip()
     if not name or len(name) > 100:
         raise BadRequest("商户名称须为 1 到 100 个字", field="name")
     merchant = Merchant(account_id=account.id, name=name, created_at=utcnow())
     db.add(merchant)
     db.flush()
+    record(db, actor=actor, action="merchant.create", account_id=account.id,
+           subject_type="merchant", subject_id=merchant.id, name=name)
     return merchant
 
 
-def issue_key(db: Session, merchant: Merchant) -> str:
-    """A new key for the merchant (the old one stops working); shown once, stored hashed."""
+def issue_key(db: Session, merchant: Merchant, *, actor=None) -> str:
+    """A new key for the merchant (the old one stops working; audited, `actor` None for the
+    command line); shown once, stored hashed."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
+    replaced = merchant.key_hash is not None
     merchant.key_hash = _hash(key)
     merchant.key_issued_at = utcnow()
     db.flush()
+    record(db, actor=actor, action="merchant.key.issue", account_id=merchant.account_id,
+           subject_type="merchant", subject_id=merchant.id, replaced_a_key=replaced)
     return key
 
 

@@ -2,7 +2,14 @@
 once and preview on every outlet, review, publish now or later, watch every delivery, retry,
 withdraw, and see an account's overview. No front-end build step."""
 
-from hub.console import campaign_views, member_views, post_views, user_views, views  # noqa: F401
+from hub.console import (  # noqa: F401
+    audit_views,
+    campaign_views,
+    member_views,
+    post_views,
+    user_views,
+    views,
+)
 from hub.console.blueprint import bp
 
 __all__ = ["bp"]

@@ -251,7 +251,7 @@ def delivery_board(post_id: int):
 @bp.post("/posts/<int:post_id>/deliveries/retry")
 def retry_failed(post_id: int):
     post = _post(post_id)
-    retried = deliveries.retry_failed(g.db, post)
+    retried = deliveries.retry_failed(g.db, post, actor=g.user)
     g.db.commit()
     flash(f"已重新安排 {len(retried)} 个失败的投递", "info")
     return redirect(url_for("console.delivery_board", post_id=post.id))
@@ -263,7 +263,7 @@ def retry_one(post_id: int, delivery_id: int):
     delivery = g.db.get(Delivery, delivery_id)
     if delivery is None or delivery.post_id != post.id:
         raise NotFound(f"稿件 {post_id} 没有编号为 {delivery_id} 的投递", field="delivery")
-    deliveries.retry(delivery)
+    deliveries.retry(g.db, delivery, actor=g.user)
     g.db.commit()
     flash(f"已重新安排投递到「{delivery.outlet.name}」", "info")
     return redirect(url_for("console.delivery_board", post_id=post.id))

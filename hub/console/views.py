@@ -144,8 +144,8 @@ def switch():
     page = request.args.get("page", "overview")
     account = account_for(code)
     target = {"posts": "console.account_posts", "review": "console.review_queue",
-              "compose": "console.compose",
-              "members": "console.account_members"}.get(page, "console.account_overview")
+              "compose": "console.compose", "members": "console.account_members",
+              "audit": "console.account_audit"}.get(page, "console.account_overview")
     return redirect(url_for(target, code=account.code))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import channels
+from hub.audit.services import record
 from hub.db import utcnow
 from hub.deliveries.models import Delivery, PostReach
 from hub.errors import Conflict
@@ -133,20 +134,26 @@ def deliveries_of(db: Session, post) -> list[Delivery]:
                            .order_by(Delivery.version.desc(), Delivery.id)))
 
 
-def retry(delivery: Delivery) -> Delivery:
+def retry(db: Session, delivery: Delivery, *, actor) -> Delivery:
+    """Send a failed delivery again (audited); an outlet marked broken is taken as fixed."""
     if delivery.state != "failed":
         raise Conflict(f"只有失败的投递可以重试（当前：{delivery.state}）", field="delivery")
-    if delivery.outlet.broken_reason:
+    outlet_was_broken = bool(delivery.outlet.broken_reason)
+    if outlet_was_broken:
         delivery.outlet.broken_reason = None  # the editor says the credentials are fixed
         delivery.outlet.broken_at = None
     now = utcnow()
     delivery.state, delivery.attempts, delivery.next_attempt_at = "pending", 0, now
     delivery.updated_at = now
+    record(db, actor=actor, action="delivery.retry", account_id=delivery.account_id,
+           subject_type="delivery", subject_id=delivery.id, post_id=delivery.post_id,
+           channel=delivery.channel, outlet=delivery.outlet.name,
+           outlet_marked_fixed=outlet_was_broken)
     return delivery
 
 
-def retry_failed(db: Session, post) -> list[Delivery]:
+def retry_failed(db: Session, post, *, actor) -> list[Delivery]:
     failed = [d for d in deliveries_of(db, post) if d.state == "failed"]
     for delivery in failed:
-        retry(delivery)
+        retry(db, delivery, actor=actor)
     return failed

@@ -110,7 +110,7 @@ def list_deliveries(post_id: int):
        "delivery of the post", tag=TAG, response=DeliveryList)
 def retry_failed(post_id: int):
     post = _post_for_editor(post_id)
-    services.retry_failed(g.db, post)
+    services.retry_failed(g.db, post, actor=g.user)
     g.db.flush()
     return _listing(post)
 
@@ -122,5 +122,5 @@ def retry_one(post_id: int, delivery_id: int):
     delivery = g.db.get(Delivery, delivery_id)
     if delivery is None or delivery.post_id != post.id:
         raise NotFound(f"稿件 {post_id} 没有编号为 {delivery_id} 的投递", field="delivery")
-    services.retry(delivery)
+    services.retry(g.db, delivery, actor=g.user)
     return delivery_out(delivery, [])

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account, Level
+from hub.audit.services import record
 from hub.db import utcnow
 from hub.members import bulk, identity
 from hub.members.models import Member, RollImport, RollRejection
@@ -53,7 +54,7 @@ class RollImporter:
     def __init__(self, db: Session, account: Account, keys: identity.IdKeys, *, actor=None,
                  filename: str = "", fmt: str = "csv", chunk_rows: int, reported: int,
                  commit: bool = True):
-        self.db, self.account, self.keys = db, account, keys
+        self.db, self.account, self.keys, self.actor = db, account, keys, actor
         # Commit chunk by chunk (an upload); without, the caller's transaction holds it all.
         self._save = db.commit if commit else db.flush
         self.commits = commit
@@ -69,6 +70,8 @@ class RollImporter:
     def run(self, rows: Iterable[tuple[int, list]]) -> Report:
         columns, rows = read_columns(rows)
         self.db.add(self.record)
+        self.db.flush()
+        self._audit("roll.import", filename=self.record.filename, format=self.record.format)
         self._save()
         try:
             for chunk in parsed_chunks(rows, columns, today=self.today, size=self.chunk_rows):
@@ -88,10 +91,19 @@ class RollImporter:
         self.record.state, self.record.error = state, error
         self.record.finished_at = utcnow()
         self.db.add(self.record)
+        self._audit(f"roll.import.{state}", rows_total=self.record.rows_total,
+                    rows_accepted=self.record.rows_accepted,
+                    rows_rejected=self.record.rows_rejected, inserted=self.record.inserted,
+                    updated=self.record.updated)
         self._save()
         log.info("roll import %s into %s: %s, %d rows, %d accepted, %d rejected",
                  self.record.id, self.account.code, state, self.record.rows_total,
                  self.record.rows_accepted, self.record.rows_rejected)
+
+    def _audit(self, action: str, **detail) -> None:
+        """Who imported a roll, and how it ended (in the commit that starts or ends it)."""
+        record(self.db, actor=self.actor, action=action, account_id=self.account.id,
+               subject_type="roll_import", subject_id=self.record.id, **detail)
 
     # one chunk: validate against the database, then write in three bulk statements
 

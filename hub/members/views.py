@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import route
+from hub.audit.services import record
 from hub.clock import local_iso
 from hub.errors import BadRequest, NotFound
 from hub.media.names import display_name
@@ -250,7 +251,22 @@ def lookup(body: LookupIn):
     if body.mobile:
         statement = statement.where(Member.mobile == body.mobile.strip())
     rows = g.db.execute(statement.order_by(Member.id).limit(50)).all()
+    _audit_lookup(body, account, [member.id for member, _ in rows])
     return MemberList(members=[_member_out(member, union, keys) for member, union in rows])
+
+
+def _audit_lookup(body: LookupIn, account: Account, found: list[int]) -> None:
+    """Who looked whom up: the keys masked as the answer masks them, never in full."""
+    searched = {}
+    if body.id_number:
+        number = identity.normalise(body.id_number)
+        # A short (mistyped) number would come out of mask() whole.
+        searched["id_number"] = identity.mask(number) if len(number) >= 12 else "*" * len(number)
+    if body.mobile:
+        searched["mobile"] = identity.mask_mobile(body.mobile.strip())
+    record(g.db, actor=g.user, action="member.lookup", account_id=account.id,
+           subject_type="member", subject_id=found[0] if len(found) == 1 else None,
+           searched=searched, member_ids=found)
 
 
 def _member_out(member: Member, union: Account, keys: identity.IdKeys) -> MemberOut:

@@ -27,7 +27,20 @@ def bind_outlet(db: Session, account: Account, *, channel: str, key: str, name: 
     db.add(outlet)
     db.flush()
     record(db, actor=actor, action="outlet.bind", account_id=account.id, subject_type="outlet",
-           subject_id=outlet.id, channel=channel, key=key)
+           subject_id=outlet.id, channel=channel, key=key, with_secret=bool(secret))
+    return outlet
+
+
+def replace_secret(db: Session, outlet: Outlet, secret: str | None, *, hub_secret: str,
+                   actor) -> Outlet:
+    """New credentials for an outlet (None removes them); an outlet marked broken is taken
+    as fixed. Audited without the credentials themselves."""
+    outlet.secret_encrypted = crypto.encrypt(hub_secret, secret) if secret else None
+    was_broken = outlet.broken_reason is not None
+    outlet.broken_reason, outlet.broken_at = None, None
+    record(db, actor=actor, action="outlet.secret.replace" if secret else "outlet.secret.remove",
+           account_id=outlet.account_id, subject_type="outlet", subject_id=outlet.id,
+           channel=outlet.channel, key=outlet.key, was_broken=was_broken)
     return outlet
 
 

@@ -1,4 +1,5 @@
-"""Editor API for binding outlets to an account (admins) and listing them."""
+"""Editor API for binding outlets to an account and replacing their credentials (admins), and
+listing them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hub import channels
 from hub.accounts.services import get_account
 from hub.api import route
 from hub.clock import local_iso
+from hub.errors import NotFound
 from hub.outlets import services
 from hub.outlets.models import Outlet
 from hub.users.permissions import require_role
@@ -24,6 +26,12 @@ class OutletIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     config: dict = Field(default_factory=dict, description="渠道配置（不含密钥）")
     secret: str | None = Field(default=None, max_length=500, description="凭据，加密保存，不回显")
+
+
+class SecretIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    secret: str | None = Field(max_length=500,
+                               description="新的凭据，加密保存，不回显；null 表示删除")
 
 
 class OutletOut(BaseModel):
@@ -68,4 +76,18 @@ def bind_outlet(code: str, body: OutletIn):
     outlet = services.bind_outlet(
         g.db, account, channel=body.channel, key=body.key, name=body.name, config=body.config,
         secret=body.secret, hub_secret=current_app.config["HUB"].secret(), actor=g.user)
+    return outlet_out(outlet)
+
+
+@route(bp, "/accounts/<code>/outlets/<int:outlet_id>/secret", "PUT", summary="Replace an "
+       "outlet's credentials (admin; audited, never echoed)", tag=TAG, body=SecretIn,
+       response=OutletOut)
+def replace_secret(code: str, outlet_id: int, body: SecretIn):
+    account = get_account(g.db, code)
+    require_role(g.db, g.user, account, "admin")
+    outlet = g.db.get(Outlet, outlet_id)
+    if outlet is None or outlet.account_id != account.id:
+        raise NotFound(f"账号 {code} 没有编号为 {outlet_id} 的终端", field="outlet")
+    services.replace_secret(g.db, outlet, body.secret,
+                            hub_secret=current_app.config["HUB"].secret(), actor=g.user)
     return outlet_out(outlet)

@@ -50,11 +50,15 @@ def get_options(post_id: int):
        "duration, schedule windows, priority, interrupt, share of voice (used by its next "
        "delivery)", tag=TAG, body=options.LedOptions, response=options.LedOptions)
 def put_options(post_id: int, body: options.LedOptions):
-    post_for(post_id)
+    post = post_for(post_id)
     row = g.db.get(LedPostOptions, post_id) or LedPostOptions(post_id=post_id)
+    before = row.settings
     row.settings = body.model_dump(mode="json")
     row.updated_at = utcnow()
     g.db.add(row)
+    ports.audit(g.db, actor=g.user, action="led.options.update",
+                account_id=ports.account(g.db, post.account_code).id, subject_type="post",
+                subject_id=post.id, post_state=post.state, before=before, after=row.settings)
     return body
 
 
