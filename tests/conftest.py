@@ -7,7 +7,6 @@ import os
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hub import migrate
 from hub.app import create_app
@@ -45,32 +44,12 @@ def engine(database_url, tmp_path_factory):
 
 def empty_tables(engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    if engine.dialect.name == "postgresql":
-        _truncate(engine, tables)
-        return
     with engine.begin() as conn:
-        for name in tables:
-            conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608  (names from metadata)
-
-
-def _truncate(engine, tables: list[str]) -> None:
-    """TRUNCATE every table. A test's leftovers (a server thread's transaction, a worker a
-    test killed mid-send) may still hold a lock and turn the TRUNCATE into a deadlock: the
-    test is over, so their connections are ended and the TRUNCATE tried again."""
-    statement = text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    for attempt in range(3):
-        try:
-            with engine.begin() as conn:
-                conn.execute(text("SET LOCAL lock_timeout = '15s'"))
-                conn.execute(statement)
-            return
-        except (OperationalError, DBAPIError):
-            if attempt == 2:
-                raise
-            with engine.begin() as conn:
-                conn.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608  (names from metadata)
 
 
 @pytest.fixture
