@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import NoReturn
 
 import click
+
+from hub.api import cli_fail
 
 
 @click.group()
@@ -27,8 +28,7 @@ def menu(code: str) -> None:
         try:
             result = push_menu(channel, db, ports.account(db, code))
         except HubError as exc:
-            click.echo(f"错误：{exc.message}", err=True)
-            sys.exit(1)
+            cli_fail(exc)
     click.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
     if not all(outlet.ok for outlet in result.outlets):
         sys.exit(1)
@@ -60,9 +60,9 @@ def login_code(openid: str | None, phone: str | None) -> None:
                                json=body, timeout=10)
         answer.raise_for_status()
     except HubError as exc:
-        _fail(exc.message)
+        cli_fail(exc.message)
     except requests.RequestException as exc:
-        _fail(f"{base} 不是微信沙箱，或沙箱出错（{type(exc).__name__}）")
+        cli_fail(f"{base} 不是微信沙箱，或沙箱出错（{type(exc).__name__}）")
     click.echo(json.dumps(answer.json(), ensure_ascii=False, indent=2))
 
 
@@ -79,16 +79,11 @@ def _running_sandbox(channel) -> str:
         url = sandbox_url(settings.sandbox_port)
         where = f"{url}（HUB_WECHAT_SANDBOX_PORT={settings.sandbox_port}）"
     else:
-        _fail(f"{NOT_CONFIGURED}；login-code 只能用于微信沙箱")
+        cli_fail(f"{NOT_CONFIGURED}；login-code 只能用于微信沙箱")
     if not is_sandbox(url):
-        _fail(f"{where} 没有运行中的微信沙箱。请先启动 hub（make run，演示模式下它会启动沙箱），"
+        cli_fail(f"{where} 没有运行中的微信沙箱。请先启动 hub（make run，演示模式下它会启动沙箱），"
               "或用 HUB_WECHAT_SANDBOX_PORT / HUB_WECHAT_API_BASE 指明 hub 所用的沙箱")
     return url
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(1)
 
 
 @wechat.command("subscribe-all")
@@ -96,16 +91,15 @@ def subscribe_all() -> None:
     """Bind a subscribe-message outlet (mp_subscribe) on every account that has none, so the
     followers of new accounts are told too; running it again binds nothing."""
     from hub import channels
-    from hub.api import cli_fail as fail
     from hub.errors import HubError
 
     channel = channels.get_channel("mp_subscribe")
     if channel is None:
-        fail("渠道 mp_subscribe 未启用（HUB_CHANNELS）")
+        cli_fail("渠道 mp_subscribe 未启用（HUB_CHANNELS）")
     with channel.context.sessions() as db:
         try:
             added = channel.bind_every_account(db, channel.context.config.secret())
         except HubError as exc:
-            fail(exc)
+            cli_fail(exc)
         db.commit()
     click.echo(f"bound {len(added)} account(s)" + (f": {', '.join(added)}" if added else ""))
