@@ -1,11 +1,11 @@
 // The app signs the member in at launch, and a failure there stays quiet (pages show theirs).
-const { createFakeHub, profile } = require('./helpers/fake-wx');
+const { createFakeHub, session } = require('./helpers/fake-wx');
 
 test('launch signs in once with a wx.login code and keeps the token', async () => {
   const hub = createFakeHub().install();
   hub.on('POST', '/mp/v1/session', (req) => {
     expect(req.body).toEqual({ code: 'login-code-1' });
-    return { body: { token: 'tok-L', expires_in: 7200, profile: profile() } };
+    return { body: session('tok-L') };
   });
   let app;
   global.App = (options) => {
