@@ -31,10 +31,13 @@ def sharer_of(secret: str, code: str | None) -> int | None:
     if not code or len(code) > MAX_LENGTH or "." not in code:
         return None
     number, signature = code.split(".", 1)
+    if not number.isascii() or not number.isalnum():
+        return None
     try:
         identity_id = int(number, 16)
     except ValueError:
         return None
-    if not hmac.compare_digest(signature, _signature(secret, identity_id)):
+    # As bytes: compare_digest refuses str with non-ASCII characters (an edited link).
+    if not hmac.compare_digest(signature.encode(), _signature(secret, identity_id).encode()):
         return None
     return identity_id

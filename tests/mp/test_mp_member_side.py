@@ -160,8 +160,9 @@ def test_share_codes_name_the_sharer_and_nothing_else(client, demo, sign_in, pub
     assert sharing.sharer_of(config.secret(), altered) is None
     assert sharing.sharer_of(config.secret(), "1.forged") is None
     assert sharing.sharer_of(config.secret(), "zz.abc") is None
+    assert sharing.sharer_of(config.secret(), "٣.签名") is None
     post = publish("mz-editor", "meizhou", "分享的文章")
-    for code in (source, "1.forged"):  # an edited link still opens the post
+    for code in (source, "1.forged", "٣.签名"):  # an edited link still opens the post
         answer = client.get(f"/mp/v1/posts/{post}", headers=headers,
                             query_string={"source": code})
         assert answer.status_code == 200, answer.get_json()
