@@ -52,13 +52,15 @@ def write(document: dict, path: Path = SNAPSHOT) -> None:
 
 def main() -> None:
     """Rewrite the mini-program's copy from the routes of an app built here."""
+    import secrets
     import tempfile
 
     from hub.api import openapi_document
     from hub.app import create_app
     from hub.config import Config
 
-    create_app(Config(var_dir=tempfile.mkdtemp(), database_url="sqlite://", secret_key="x",
+    create_app(Config(var_dir=tempfile.mkdtemp(), database_url="sqlite://",
+                      secret_key=secrets.token_hex(16),
                       run_workers=False, load_demo=False, auto_migrate=False))
     write(openapi_document())
     print(f"wrote {SNAPSHOT}")
