@@ -27,7 +27,6 @@ from hub.members.models import Member, MemberState
 
 MINIPROGRAM = Path(__file__).resolve().parents[2] / "adapters/wechat/miniprogram"
 JEST = MINIPROGRAM / "node_modules/.bin/jest"
-NEWCOMER = ("王小明", "13700137000")  # a second member, added to the demo member's union
 QUIZ = [{"id": "day", "text": "国际劳动节是哪一天？", "choices": ["10月1日", "5月1日"],
          "answer": 1},
         {"id": "fee", "text": "会费按工资的百分之几缴纳？", "choices": ["0.5%", "5%"], "answer": 0}]
@@ -73,40 +72,67 @@ def _campaigns(app, config) -> dict:
                                  kind="quiz", title="劳动法知识答题", questions=QUIZ,
                                  pass_mark=2, quiz_mode="instant", win_chance=1.0, prizes=10,
                                  face_value_fen=500, **window)
-        keys = identity.IdKeys.from_config(config)
-        number = _id_number("19850307")
-        union = db.scalar(select(Member.account_id).where(
-            Member.name == members_demo.DEMO_MEMBER[0]))
-        db.add(Member(account_id=union, name=NEWCOMER[0], mobile=NEWCOMER[1],
-                      id_hash=keys.digest(number), id_encrypted=keys.encrypt(number),
-                      state=MemberState.imported, imported_at=now, updated_at=now))
         db.commit()
         ids = {c.title: c.id for c in db.scalars(select(Campaign))}
     return {"red_packet": ids[campaigns_demo.RAIN], "ticket": ids[campaigns_demo.TICKETS],
-            "course": ids["东莞职工插花公益课"], "quiz": ids["劳动法知识答题"],
-            "newcomer": {"name": NEWCOMER[0], "id_number": number, "mobile": NEWCOMER[1]}}
+            "course": ids["东莞职工插花公益课"], "quiz": ids["劳动法知识答题"]}
 
 
-@pytest.mark.parametrize("care", [False, True], ids=["usual", "care-mode"])
-def test_the_member_journey_against_the_real_hub(care, app, config, live, mini_app, sandbox,
-                                                 publish, monkeypatch, tmp_path):
-    monkeypatch.setattr(limits, "CLAIMS_PER_WINDOW", 100_000)
-    # One post pushed down from 梅州 to 大埔 (which the member follows, 梅州 not), then
-    # two pages of feed from the demo member's own chain.
-    pushed = publish("mz-editor", "meizhou", "梅州市总工会春风行动", ["mz-dabu"])
-    for n in range(21):
-        publish("hm-editor", "dg-humen", f"虎门镇工会动态第{n + 1}期")
-    name, number, mobile, _ = members_demo.DEMO_MEMBER
-    facts = {"hubUrl": live, "sandboxUrl": sandbox.url, "appid": mini_app.appid, "care": care,
-             "member": {"name": name, "id_number": number, "mobile": mobile},
-             "pushedPost": pushed, "quizRight": {q["id"]: q["answer"] for q in QUIZ},
-             **_campaigns(app, config)}
-    facts_file = tmp_path / "journey.json"
+def _roll_members(app, config, people) -> list[dict]:
+    """Members of 虎门服装行业联合工会 (the demo member's union), one run's: (name, birth
+    date, mobile) each."""
+    keys = identity.IdKeys.from_config(config)
+    made = []
+    with make_session_factory(app.extensions["hub.engine"])() as db:
+        union = db.scalar(select(Member.account_id).where(
+            Member.name == members_demo.DEMO_MEMBER[0]))
+        now = utcnow()
+        for name, birth, mobile in people:
+            number = _id_number(birth)
+            db.add(Member(account_id=union, name=name, mobile=mobile,
+                          id_hash=keys.digest(number), id_encrypted=keys.encrypt(number),
+                          state=MemberState.imported, imported_at=now, updated_at=now))
+            made.append({"name": name, "id_number": number, "mobile": mobile,
+                         "name_masked": identity.mask_name(name),
+                         "mobile_masked": identity.mask_mobile(mobile)})
+        db.commit()
+    return made
+
+
+# Each run's two members: the one whose day it is, and a second for the course's waitlist.
+RUNS = {"usual": [("周建华", "19880412", "13800138101"), ("王小明", "19850307", "13700137101")],
+        "care": [("吴秀英", "19560903", "13800138102"), ("王小红", "19860519", "13700137102")]}
+
+
+def _journey(facts: dict, tmp_path: Path) -> str | None:
+    """Runs the journey with these facts; None when it passed, else its report."""
+    facts_file = tmp_path / f"journey-{'care' if facts['care'] else 'usual'}.json"
     facts_file.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
     env = {**os.environ, "JOURNEY_FACTS": str(facts_file), "CI": "true"}
     run = subprocess.run([str(JEST), "--config", "journey/jest.config.js", "--ci",
                           "--colors=false"], cwd=MINIPROGRAM, env=env, capture_output=True,
                          text=True, timeout=300)
     report = run.stdout + run.stderr
-    assert run.returncode == 0, report[-6000:]
-    assert "Tests:" in report and "failed" not in report.split("Tests:")[-1], report[-3000:]
+    passed = run.returncode == 0 and "Tests:" in report and \
+        "failed" not in report.split("Tests:")[-1]
+    return None if passed else report[-6000:]
+
+
+def test_the_member_journey_against_the_real_hub(app, config, live, mini_app, sandbox, publish,
+                                                 monkeypatch, tmp_path):
+    """One hub, two runs of the journey: as members usually see it, then in 关怀模式."""
+    monkeypatch.setattr(limits, "CLAIMS_PER_WINDOW", 100_000)
+    # One post pushed down from 梅州 to 大埔 (which the members follow, 梅州 not), then
+    # two pages of feed from their own union's chain.
+    pushed = publish("mz-editor", "meizhou", "梅州市总工会春风行动", ["mz-dabu"])
+    for n in range(21):
+        publish("hm-editor", "dg-humen", f"虎门镇工会动态第{n + 1}期")
+    shared = {"hubUrl": live, "sandboxUrl": sandbox.url, "appid": mini_app.appid,
+              "pushedPost": pushed, "quizRight": {q["id"]: q["answer"] for q in QUIZ},
+              **_campaigns(app, config)}
+    for run, people in RUNS.items():
+        member, newcomer = _roll_members(app, config, people)
+        facts = {**shared, "care": run == "care", "run": run, "member": member,
+                 "newcomer": newcomer}
+        failed = _journey(facts, tmp_path)
+        assert failed is None, f"the {run} journey failed:\n{failed}"
