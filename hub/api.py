@@ -255,7 +255,10 @@ def _operation_spec(op: Operation, schemas: _Schemas) -> dict:
 def openapi_document() -> dict:
     schemas = _Schemas(OPERATIONS)
     components = dict(schemas.components)
-    components["Error"] = {"type": "object", "required": ["error", "message"], "properties": {
+    components["Error"] = {"type": "object", "required": ["error", "message"], "description": (
+        "Every error: error (a code), message (a Chinese sentence to show as it is), fields "
+        "(field → Chinese sentence). A refusal that is not an error (a campaign the member may "
+        "not join) is eligible=false with reason (Chinese) and reason_code."), "properties": {
         "error": {"type": "string"}, "message": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
     paths: dict[str, dict] = {}

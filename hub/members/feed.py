@@ -272,8 +272,18 @@ def _items(db: Session, ids: list[int], followed: list[int]) -> list:
     return [by_id[post_id] for post_id in ids]
 
 
+def media_url(media_id: int | None, sha256: str | None) -> str | None:
+    """Where a post's cover is served (the hub's path; the mini-program puts its base first)."""
+    return f"/media/{media_id}/{sha256[:16]}" if media_id else None
+
+
+def cover_url(db: Session, post: Post) -> str | None:
+    media = db.get(Media, post.cover_media_id) if post.cover_media_id else None
+    return media_url(media.id, media.sha256) if media else None
+
+
 def _item(row) -> FeedItem:
-    cover = f"/media/{row.media_id}/{row.sha256[:16]}" if row.media_id else None
+    cover = media_url(row.media_id, row.sha256)
     return FeedItem(post_id=row.id, title=row.title, summary=row.summary, kind=row.kind,
                     published_at=row.published_at, account_code=row.code,
                     account_name=row.name, cover_url=cover,

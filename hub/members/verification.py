@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import utcnow
 from hub.errors import BadRequest, HubError
-from hub.members import follows, identity
+from hub.members import follows, identity, rebinding
 from hub.members.models import Member, MemberIdentity, MemberState, VerificationAttempt
 from hub.ratelimits import Backoff, RateLimits, in_words
 
@@ -43,7 +43,10 @@ WINDOW = dt.timedelta(hours=24)
 FREE_FAILURES_PER_PERSON = 4
 FREE_FAILURES_PER_NUMBER = 2
 FIRST_WAIT, LONGEST_WAIT = 60, 6 * 3600
-MISMATCH = "实名信息与会员名册不一致，请核对后重试；如仍有问题请联系所属工会"
+# The one answer to every failure (it tells nobody what was wrong, or whether an ID number is
+# on a roll), and so it says what a member who changed WeChat account can do (换绑).
+MISMATCH = ("实名信息与会员名册不一致，或已绑定其他微信号。请核对后重试；如更换了微信号，"
+            "请先授权手机号（须与名册登记的手机号一致）再认证，或联系所属工会解绑")
 
 
 class TooManyAttempts(HubError):
@@ -178,8 +181,9 @@ def verify(db: Session, member_identity: MemberIdentity, name: str, id_number: s
     if wait:
         return Outcome(False, error=TooManyAttempts(wait))
     member = db.scalar(select(Member).where(Member.id_hash == digest))
-    taken = member is not None and member.openid not in (None, person.openid)
-    if not name or taken or not _matches(member, name, phone):
+    taken = rebinding.bound_elsewhere(member, person)
+    moving = taken and rebinding.phone_vouches(member, phone)
+    if not name or (taken and not moving) or not _matches(member, name, phone):
         _record(db, personal + [f"id:{digest}"], ok=False)
         for key in personal:
             per_person.failed(key)
@@ -187,6 +191,8 @@ def verify(db: Session, member_identity: MemberIdentity, name: str, id_number: s
         log.info("verification failed for identity %s", person.id)
         return Outcome(False, error=VerificationFailed(MISMATCH))
     _record(db, personal, ok=True)
+    if moving:
+        rebinding.rebind(db, member, person)
     _mark_verified(db, person, member)
     log.info("identity %s verified as member %s", person.id, member.id)
     return Outcome(True, member=member)

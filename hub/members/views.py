@@ -14,7 +14,7 @@ from hub.audit.services import record
 from hub.clock import local_iso
 from hub.errors import BadRequest, NotFound
 from hub.media.names import display_name
-from hub.members import identity, rolls, stats
+from hub.members import identity, rebinding, rolls, stats
 from hub.members.models import Member, RollImport
 from hub.users.permissions import require_role
 
@@ -253,6 +253,19 @@ def lookup(body: LookupIn):
     rows = g.db.execute(statement.order_by(Member.id).limit(50)).all()
     _audit_lookup(body, account, [member.id for member, _ in rows])
     return MemberList(members=[_member_out(member, union, keys) for member, union in rows])
+
+
+@route(bp, "/<int:member_id>/unbind", "POST", summary="Unbind a member's roll entry from its "
+       "WeChat identity (换绑 when the member cannot share their phone number; admin, audited): "
+       "the member verifies again from their new WeChat account", tag=TAG, response=MemberOut)
+def unbind(member_id: int):
+    member = g.db.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"没有编号为 {member_id} 的会员", field="member")
+    union = g.db.get(Account, member.account_id)
+    require_role(g.db, g.user, union, "admin")
+    rebinding.unbind(g.db, member, actor=g.user)
+    return _member_out(member, union, _keys())
 
 
 def _audit_lookup(body: LookupIn, account: Account, found: list[int]) -> None:

@@ -3,7 +3,7 @@ dicts below, described for OpenAPI by the models beside them)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
@@ -11,6 +11,7 @@ from hub.members import identity as ids
 from hub.members import verification
 from hub.members.feed import FeedItem
 from hub.members.models import MemberIdentity, MemberState
+from hub.mp import sharing
 
 
 class AccountRef(BaseModel):
@@ -37,6 +38,7 @@ class ProfileOut(BaseModel):
     id_masked: str | None
     phone_masked: str | None
     union: AccountOut | None
+    share_source: str = Field(description="分享时带上的 source 参数（不透明，标明分享者）")
 
 
 class FeedItemOut(BaseModel):
@@ -72,6 +74,7 @@ def profile(db: Session, person: MemberIdentity, keys: ids.IdKeys) -> dict:
         "id_masked": keys.masked(member.id_encrypted) if verified else None,
         "phone_masked": ids.mask_mobile(person.phone),
         "union": account_json(union, followed=True, own=True) if union else None,
+        "share_source": sharing.share_code(keys.secret, person.id),
     }
 
 

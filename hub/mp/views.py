@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
-from hub.api import route
+from hub.api import error_response, route
 from hub.campaigns import links
 from hub.clock import local_iso
 from hub.db import utcnow
@@ -23,6 +23,7 @@ from hub.errors import BadRequest, NotFound, Unauthorized
 from hub.members import feed, follows, verification
 from hub.members import identity as ids
 from hub.members.models import MemberFollow, MemberIdentity, MemberSubscription
+from hub.mp import sharing
 from hub.mp.profiles import (
     AccountOut,
     AccountRef,
@@ -41,6 +42,21 @@ MEMBER = "member"
 # Subscribe-message templates the hub sends, by the name the mini-program asks with.
 TEMPLATES = {"news": "关注的工会号有新内容", "course_reminder": "课程开课提醒"}
 MAX_ALLOWANCES = 100  # what the hub keeps counting; WeChat counts for itself anyway
+SEARCH_MAX = 30
+GENERIC = "中有字段不合要求"  # hub.api's words for a request its models refused
+# What a member is told when a field they typed (or the page sent) does not fit: every /mp/v1
+# error answers {error, message, fields: {field: message}}; these make message plain Chinese.
+FIELD_PROBLEMS = {
+    "q": f"搜索词请输入 1 到 {SEARCH_MAX} 个字",
+    "name": "请填写姓名（最多 50 个字）",
+    "id_number": "请填写 18 位身份证号",
+    "template": "未知的订阅消息类型",
+    "accepted": "同意次数应为 1 到 10",
+    "cursor": "翻页位置无效，请下拉刷新后重试",
+    "limit": "每页条数应为 1 到 50",
+    "code": "授权码无效，请重试",
+    "source": "分享来源无效",
+}
 
 
 class CursorQuery(BaseModel):
@@ -49,7 +65,12 @@ class CursorQuery(BaseModel):
 
 
 class SearchQuery(BaseModel):
-    q: str = Field(min_length=1, max_length=30, description="工会号名称的一部分")
+    q: str = Field(min_length=1, max_length=SEARCH_MAX, description="工会号名称的一部分")
+
+
+class PostQuery(BaseModel):
+    source: str | None = Field(default=None, max_length=sharing.MAX_LENGTH,
+                               description="分享者：分享链接里的 source（资料的 share_source）")
 
 
 class VerificationIn(BaseModel):
@@ -80,6 +101,8 @@ class PostDetailOut(BaseModel):
     published_at: str | None
     html: str
     campaign_id: int | None
+    cover_url: str | None
+    from_above: bool = Field(description="true：来自所关注工会号的上级工会（上级推送）")
 
 
 class AccountsOut(BaseModel):
@@ -87,7 +110,7 @@ class AccountsOut(BaseModel):
 
 
 class AccountPageOut(AccountOut):
-    children: list[AccountRef]
+    children: list[AccountRef] = Field(description="下级工会号，按名称排序")
 
 
 class FollowOut(BaseModel):
@@ -97,6 +120,17 @@ class FollowOut(BaseModel):
 class SubscriptionOut(BaseModel):
     template: str
     allowances: int
+
+
+@bp.errorhandler(BadRequest)
+def _plain_chinese(exc: BadRequest):
+    """A request whose fields do not fit is told so in words a member understands (the
+    generic "查询参数 中有字段不合要求：q" names a parameter, not the problem)."""
+    known = [name for name in exc.fields if name in FIELD_PROBLEMS]
+    if known and GENERIC in exc.message:  # a message written for the member stays
+        exc.message = "；".join(FIELD_PROBLEMS[name] for name in known)
+        exc.fields = {name: FIELD_PROBLEMS.get(name, text) for name, text in exc.fields.items()}
+    return error_response(exc)
 
 
 def _me() -> MemberIdentity:
@@ -154,17 +188,31 @@ def member_feed(query: CursorQuery):
                            limit=query.limit))
 
 
-@route(bp, "/posts/<int:post_id>", "GET", summary="一篇已发布的内容", tag=TAG, auth=MEMBER,
-       response=PostDetailOut)
-def post_detail(post_id: int):
+def _note_sharer(source: str | None) -> None:
+    """Who brought this member here (a share link's `source`), kept on the request for the
+    funnels; a member opening their own share brought nobody."""
+    sharer = sharing.sharer_of(current_app.config["HUB"].secret(), source)
+    g.shared_by = sharer if sharer != g.member.identity_id else None
+
+
+@route(bp, "/posts/<int:post_id>", "GET", summary="一篇已发布的内容（source：分享者）", tag=TAG,
+       auth=MEMBER, query=PostQuery, response=PostDetailOut)
+def post_detail(post_id: int, query: PostQuery):
     post = g.db.get(Post, post_id)
     if post is None or post.state != "published":
         raise NotFound("内容不存在或已撤回")
+    _note_sharer(query.source)
     campaigns = links.campaigns_of(g.db, [post.id])
+    followed = g.db.scalar(select(MemberFollow.account_id).where(
+        MemberFollow.identity_id == g.member.identity_id,
+        MemberFollow.account_id == post.account_id))
     return {"id": post.id, "title": post.title, "summary": post.summary, "kind": post.kind,
             "account": {"code": post.account.code, "name": post.account.name},
             "published_at": local_iso(post.published_at), "html": post.body_html,
-            "campaign_id": campaigns.get(post.id)}
+            "campaign_id": campaigns.get(post.id), "cover_url": feed.cover_url(g.db, post),
+            # As in the feed: a post whose author the member does not follow reached them
+            # pushed down from above.
+            "from_above": followed is None}
 
 
 @route(bp, "/accounts", "GET", summary="按名称搜索工会号", tag=TAG, query=SearchQuery,
@@ -182,9 +230,12 @@ def search_accounts(query: SearchQuery):
        response=AccountPageOut)
 def account_page(code: str):
     account = get_account(g.db, code)
+    return _with_children(account, _accounts_json(_me(), [account])[0])
+
+
+def _with_children(account: Account, body: dict) -> dict:
     children = g.db.scalars(select(Account).where(Account.parent_id == account.id)
                             .order_by(Account.name)).all()
-    body = _accounts_json(_me(), [account])[0]
     body["children"] = [{"code": c.code, "name": c.name} for c in children]
     return body
 
@@ -217,13 +268,13 @@ def my_follows():
     return {"accounts": [account_json(a, followed=True, own=own) for a, own in followed]}
 
 
-@route(bp, "/my-union", "GET", summary="一键直达所属工会", tag=TAG, auth=MEMBER,
-       response=AccountOut)
+@route(bp, "/my-union", "GET", summary="一键直达所属工会（含下级工会）", tag=TAG, auth=MEMBER,
+       response=AccountPageOut)
 def my_union():
     union = profile(g.db, _me(), _keys())["union"]
     if union is None:
         raise NotFound("完成实名认证后即可直达所属工会")
-    return union
+    return _with_children(get_account(g.db, union["code"]), union)
 
 
 @route(bp, "/subscriptions", "POST", summary="记录会员同意接收的订阅消息次数", tag=TAG,

@@ -14,7 +14,8 @@ const KINDS = {
 
 const STATES = { draft: '未发布', open: '进行中', closed: '已结束' };
 
-// The hub gives the reason in words; these cover a bare reason code from an older hub.
+// A refusal comes from the hub as `reason` (the Chinese sentence to show) and `reason_code`
+// (for the page's logic); these words stand in only when a hub sent the code alone.
 const REASONS = {
   unverified: '请先完成实名认证，成为认证会员后再参加',
   not_eligible: '本活动仅限指定地区工会的会员参加',
@@ -29,9 +30,9 @@ function kindOf(kind) {
   return KINDS[kind] || { label: '福利', action: '立即参与' };
 }
 
-function reasonText(reason) {
-  if (!reason) return '';
-  return REASONS[reason] || String(reason);
+function reasonText(reason, reasonCode) {
+  if (reason) return String(reason);
+  return (reasonCode && REASONS[reasonCode]) || '';
 }
 
 // One sentence for a claim outcome, fresh from the claim call or from my_claims.
@@ -94,7 +95,7 @@ function campaignView(c) {
     faceValueText: c.face_value_fen ? `面值 ${yuan(c.face_value_fen)} 元` : '',
     place: c.place || '',
     eligible: Boolean(c.eligible),
-    reasonText: c.eligible ? '' : c.reason_text || reasonText(c.reason) || '暂不符合参与条件',
+    reasonText: c.eligible ? '' : reasonText(c.reason, c.reason_code) || '暂不符合参与条件',
     // The hub folds sold out, already claimed and the window into `eligible`; a full
     // course still takes waitlist places, so stock alone does not close the button.
     canClaim: Boolean(c.eligible) && c.state === 'open',
@@ -119,7 +120,15 @@ function quizAnswers(questions, chosen) {
   return answers;
 }
 
-module.exports = { kindOf, reasonText, outcomeText, campaignView, quizAnswers };
+// What giving a course place back did: the hub says whether a waiting member got the seat.
+function cancelText(hadSeat, answer) {
+  if (!hadSeat) return '已取消候补';
+  return answer && answer.seat_passed_to_waitlist
+    ? '已取消报名，名额已让给候补的会员'
+    : '已取消报名，名额已释放';
+}
+
+module.exports = { kindOf, reasonText, outcomeText, campaignView, quizAnswers, cancelText };
 
 // One line of 我的福利: what it is, what the member got, until when it is good.
 function welfareView(item) {

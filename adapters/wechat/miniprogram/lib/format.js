@@ -73,8 +73,15 @@ function levelLabel(level) {
   return LEVEL_LABELS[level] || '工会';
 }
 
-// A post as the feed card shows it; fields the card does not know are dropped.
-function postView(post, now = new Date()) {
+// The hub names its media by path; an <image> needs the whole address.
+function absoluteUrl(url, base) {
+  if (!url) return '';
+  return url.startsWith('/') && base ? base + url : url;
+}
+
+// A post as the feed card shows it; fields the card does not know are dropped. `base`: the
+// hub's address, for the cover.
+function postView(post, now = new Date(), base = '') {
   const account = post.account || {};
   return {
     id: post.id,
@@ -85,7 +92,7 @@ function postView(post, now = new Date()) {
     fromAbove: Boolean(post.from_above),
     isPromotion: post.kind === 'promotion',
     campaignId: post.campaign_id || null,
-    coverUrl: post.cover_url || '',
+    coverUrl: absoluteUrl(post.cover_url, base),
     timeText: relativeTime(post.published_at, now),
   };
 }
@@ -115,4 +122,5 @@ module.exports = {
   levelLabel,
   postView,
   accountView,
+  absoluteUrl,
 };

@@ -3,6 +3,7 @@
 // pull-down, and the list's error in data.listError. A page mixes these into its Page({...}).
 const { createPager } = require('./paging');
 const { postView } = require('./format');
+const config = require('../config');
 
 const postListData = {
   posts: [],
@@ -33,7 +34,7 @@ const postListMethods = {
       await step();
       const now = new Date();
       this.setData({
-        posts: this.pager.items.map((p) => postView(p, now)),
+        posts: this.pager.items.map((p) => postView(p, now, config.baseUrl())),
         listDone: this.pager.done,
         listEmpty: this.pager.loaded && this.pager.items.length === 0,
       });

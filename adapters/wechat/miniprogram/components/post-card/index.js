@@ -4,6 +4,8 @@ Component({
   properties: {
     // a post as lib/format postView makes it
     post: { type: Object, value: {} },
+    // 关怀模式: a simpler card (no summary, no cover), larger type
+    care: { type: Boolean, value: false },
   },
   methods: {
     onTap() {

@@ -4,8 +4,9 @@ const api = require('../../lib/api');
 const { accountView } = require('../../lib/format');
 const { toggleFollow } = require('../../lib/follow');
 const { postListData, postListMethods } = require('../../lib/post-list');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   ...postListMethods,
 
   data: { ...postListData, account: null, error: '', followBusy: false },
@@ -35,4 +36,4 @@ Page({
   onOpenAccount(e) {
     wx.navigateTo({ url: `/pages/account/index?code=${e.detail.code}` });
   },
-});
+}));

@@ -4,10 +4,12 @@
 // with the first outcome instead of counting a second claim.
 const api = require('../../lib/api');
 const subscribe = require('../../lib/subscribe');
+const share = require('../../lib/share');
 const { requestId } = require('../../lib/ids');
-const { campaignView, outcomeText, quizAnswers } = require('../../lib/campaign');
+const { campaignView, outcomeText, quizAnswers, cancelText } = require('../../lib/campaign');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   data: {
     campaign: null,
     chosen: {},
@@ -21,13 +23,15 @@ Page({
 
   onLoad(query) {
     this.id = query.id;
+    this.source = query.source; // who shared the link that opened this page
     this.pendingRequestId = null;
+    share.enable();
     return this.load();
   },
 
   async load() {
     try {
-      const campaign = await api.campaign(this.id);
+      const campaign = await api.campaign(this.id, this.source);
       this.setData({ campaign: campaignView(campaign), error: '' });
     } catch (err) {
       this.setData({ error: err.message });
@@ -72,16 +76,30 @@ Page({
   },
 
   async onCancel() {
+    const hadSeat = this.data.campaign.claims.some((c) => c.status === 'claimed');
     try {
-      await api.cancelClaim(this.id);
-      this.setData({ result: '已取消报名，名额已让给候补的会员', resultQr: '', notice: '' });
+      const answer = await api.cancelClaim(this.id);
+      this.setData({ result: cancelText(hadSeat, answer), resultQr: '', notice: '' });
       await this.load();
     } catch (err) {
       this.setData({ notice: err.message });
     }
   },
 
+  shareWhat() {
+    const campaign = this.data.campaign || {};
+    return { id: this.id, title: campaign.title ? `${campaign.kindLabel}｜${campaign.title}` : '粤工惠会员福利' };
+  },
+
+  onShareAppMessage() {
+    return share.appMessage('campaign', this.shareWhat());
+  },
+
+  onShareTimeline() {
+    return share.timeline('campaign', this.shareWhat());
+  },
+
   openAccount() {
     wx.navigateTo({ url: `/pages/account/index?code=${this.data.campaign.accountCode}` });
   },
-});
+}));

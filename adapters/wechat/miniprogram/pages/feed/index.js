@@ -4,13 +4,17 @@ const api = require('../../lib/api');
 const state = require('../../lib/state');
 const subscribe = require('../../lib/subscribe');
 const { postListData, postListMethods } = require('../../lib/post-list');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   ...postListMethods,
 
   data: { ...postListData, subscribeNote: '' },
 
   onLoad() {
+    // This first load already has whatever made the feed stale (a verification before the
+    // feed was ever opened): onShow must not load it a second time.
+    state.takeFeedStale();
     return this.startPostList((cursor) => api.feed(cursor));
   },
 
@@ -36,4 +40,4 @@ Page({
       }))
       .catch((err) => wx.showToast({ title: err.message, icon: 'none' }));
   },
-});
+}));

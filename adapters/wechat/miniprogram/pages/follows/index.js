@@ -1,8 +1,9 @@
 // 我的关注: every account the member follows; their own union chain is marked and stays.
 const api = require('../../lib/api');
 const { accountListData, accountListMethods } = require('../../lib/account-list');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   ...accountListMethods,
 
   data: { ...accountListData, loaded: false, notice: '' },
@@ -20,4 +21,4 @@ Page({
   goSearch() {
     wx.navigateTo({ url: '/pages/search/index' });
   },
-});
+}));

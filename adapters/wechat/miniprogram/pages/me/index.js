@@ -2,8 +2,11 @@
 // welfare, the accounts they follow, search and 实名认证.
 const api = require('../../lib/api');
 const state = require('../../lib/state');
+const care = require('../../lib/care');
 
-Page({
+const { withCare } = care;
+
+Page(withCare({
   data: { profile: {}, notice: '' },
 
   onLoad() {
@@ -19,6 +22,12 @@ Page({
     } catch (err) {
       this.setData({ notice: err.message });
     }
+  },
+
+  onCare(e) {
+    const on = Boolean(e.detail.value);
+    care.setOn(on);
+    this.setData({ care: on });
   },
 
   goVerify() {
@@ -40,4 +49,4 @@ Page({
   goSearch() {
     wx.navigateTo({ url: '/pages/search/index' });
   },
-});
+}));

@@ -4,8 +4,9 @@
 const api = require('../../lib/api');
 const { accountView } = require('../../lib/format');
 const { postListData, postListMethods } = require('../../lib/post-list');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   ...postListMethods,
 
   data: { ...postListData, account: null, missing: '', error: '' },
@@ -41,4 +42,4 @@ Page({
   onOpenAccount(e) {
     wx.navigateTo({ url: `/pages/account/index?code=${e.detail.code}` });
   },
-});
+}));

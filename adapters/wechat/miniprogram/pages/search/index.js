@@ -1,8 +1,9 @@
 // 搜索工会号: find any union account in the province by name and follow it from the list.
 const api = require('../../lib/api');
 const { accountListData, accountListMethods } = require('../../lib/account-list');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   ...accountListMethods,
 
   data: { ...accountListData, q: '', searched: '', notice: '' },
@@ -25,4 +26,4 @@ Page({
       this.setData({ notice: err.message });
     }
   },
-});
+}));

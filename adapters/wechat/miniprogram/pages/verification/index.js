@@ -4,8 +4,9 @@
 const api = require('../../lib/api');
 const state = require('../../lib/state');
 const { normalise, verificationFormError } = require('../../lib/idcard');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   data: { profile: {}, name: '', idNumber: '', notice: '', submitting: false },
 
   async onLoad() {
@@ -70,4 +71,4 @@ Page({
   goMyUnion() {
     wx.switchTab({ url: '/pages/my-union/index' });
   },
-});
+}));

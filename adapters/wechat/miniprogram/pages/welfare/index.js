@@ -2,8 +2,9 @@
 const api = require('../../lib/api');
 const { welfareView } = require('../../lib/campaign');
 const { yuan } = require('../../lib/format');
+const { withCare } = require('../../lib/care');
 
-Page({
+Page(withCare({
   data: { items: [], totalText: '', loaded: false, notice: '' },
 
   async onLoad() {
@@ -24,4 +25,4 @@ Page({
     const { id } = e.currentTarget.dataset;
     if (id) wx.navigateTo({ url: `/pages/campaign/index?id=${id}` });
   },
-});
+}));

@@ -3,7 +3,18 @@
 // told about; wx.login handing out numbered codes; storage in memory; toasts and
 // navigation recorded.
 
+const { checkAnswer } = require('./contract');
+
 const BASE = 'http://127.0.0.1:5000';
+
+// A fake answer must be one the hub could give (tests/helpers/contract-check.js fails the
+// test otherwise); `unchecked: true` marks the few that are deliberately not (a broken
+// proxy's HTML page, say).
+function checkFake(method, pathname, answer) {
+  if (answer.offline || answer.unchecked || !pathname.startsWith('/mp/v1/')) return;
+  const found = checkAnswer(method, pathname, answer.status || 200, answer.body);
+  if (found.length) global.__contractViolations = (global.__contractViolations || []).concat(found);
+}
 
 function createFakeHub() {
   const routes = [];
@@ -48,6 +59,7 @@ function createFakeHub() {
       };
       hub.requests.push(req);
       const answer = answerFor(req);
+      if (answer) checkFake(method, parsed.pathname, answer);
       setTimeout(() => {
         if (!answer) {
           hub.unexpected.push(`${method} ${parsed.pathname}${parsed.search}`);
@@ -78,6 +90,9 @@ function createFakeHub() {
     switchTab: ({ url }) => hub.navigations.push(['switchTab', url]),
     navigateBack: () => hub.navigations.push(['navigateBack']),
     stopPullDownRefresh: () => {},
+    showShareMenu: (opts) => {
+      hub.shareMenu = opts.menus;
+    },
     setNavigationBarTitle: ({ title }) => {
       hub.title = title;
     },
@@ -103,13 +118,81 @@ function signedInHub() {
   return hub;
 }
 
+// Answers shaped as the hub sends them (every field it always sends; tests/contract checks).
+const account = (code, name, extra = {}) => ({
+  code,
+  name,
+  level: 'grassroots',
+  short_name: null,
+  logo_url: null,
+  theme_color: '#d4380d',
+  intro: '',
+  parent: null,
+  followed: false,
+  own: false,
+  ...extra,
+});
+
 const profile = (extra = {}) => ({
   verified: true,
   name_masked: '*建华',
   id_masked: '4419**********1238',
   phone_masked: '138****8000',
   union: null,
+  share_source: '1f.0123456789ab',
   ...extra,
 });
 
-module.exports = { BASE, createFakeHub, signedInHub, profile };
+const session = (token, extra = {}) => ({
+  token,
+  expires_in: 7200,
+  profile: profile(),
+  subscribe_templates: { news: 'hub-news', course_reminder: 'hub-course-reminder' },
+  ...extra,
+});
+
+const feedItem = (id, title, extra = {}) => ({
+  id,
+  title,
+  summary: '',
+  kind: 'article',
+  published_at: '2026-03-05T09:00:00+08:00',
+  account: { code: 'dongguan', name: '东莞市总工会' },
+  cover_url: null,
+  from_followed: true,
+  from_above: false,
+  campaign_id: null,
+  ...extra,
+});
+
+const campaignFor = (extra = {}) => ({
+  id: 7,
+  kind: 'red_packet',
+  title: '东莞职工红包雨',
+  description: null,
+  state: 'open',
+  account: { code: 'dongguan', name: '东莞市总工会' },
+  post_id: null,
+  starts_at: '2026-03-05T10:00:00+08:00',
+  ends_at: '2026-03-05T12:00:00+08:00',
+  per_member_limit: 1,
+  units: 2000,
+  stock_left: 1999,
+  eligible: true,
+  reason: null,
+  reason_code: null,
+  my_claims: [],
+  ...extra,
+});
+
+const claimAnswer = (campaignId, kind, extra = {}) => ({
+  status: 'claimed',
+  claim_id: 1,
+  campaign_id: campaignId,
+  kind,
+  ...extra,
+});
+
+module.exports = {
+  BASE, createFakeHub, signedInHub, account, profile, session, feedItem, campaignFor, claimAnswer,
+};

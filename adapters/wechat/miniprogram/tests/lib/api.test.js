@@ -2,7 +2,7 @@
 // again on 401, the hub's messages as errors, retries only where they are safe.
 const api = require('../../lib/api');
 const state = require('../../lib/state');
-const { BASE, createFakeHub, profile } = require('../helpers/fake-wx');
+const { BASE, createFakeHub, account, profile, session, claimAnswer } = require('../helpers/fake-wx');
 
 let hub;
 beforeEach(() => {
@@ -17,7 +17,7 @@ test('the first call signs in with wx.login and sends the token as Member', asyn
     .on('POST', '/mp/v1/session', (req) => {
       expect(req.body).toEqual({ code: 'login-code-1' });
       expect(req.headers.Authorization).toBeUndefined();
-      return { body: { token: 'tok-A', expires_in: 7200, profile: profile({ verified: false }) } };
+      return { body: session('tok-A', { profile: profile({ verified: false }) }) };
     })
     .on('GET', '/mp/v1/me', (req) => {
       expect(req.headers.Authorization).toBe('Member tok-A');
@@ -39,9 +39,9 @@ test('a 401 signs in again silently and repeats the call once with the new token
   hub.storage.member_token = 'expired';
   hub
     .on('GET', '/mp/v1/follows', (req) => (req.headers.Authorization === 'Member tok-B'
-      ? { body: { accounts: [{ code: 'meizhou', name: '梅州市总工会' }] } }
+      ? { body: { accounts: [account('meizhou', '梅州市总工会', { level: 'city', followed: true })] } }
       : { status: 401, body: { error: 'unauthorized', message: '登录已过期' } }))
-    .on('POST', '/mp/v1/session', { body: { token: 'tok-B', expires_in: 7200, profile: profile() } });
+    .on('POST', '/mp/v1/session', { body: session('tok-B') });
 
   const result = await api.follows();
 
@@ -59,7 +59,7 @@ test('a 401 even after signing in again is reported, not retried in a loop', asy
   hub.storage.member_token = 'expired';
   hub
     .on('GET', '/mp/v1/me', { status: 401, body: { error: 'unauthorized', message: '会员登录凭证无效' } })
-    .on('POST', '/mp/v1/session', { body: { token: 'tok-D', expires_in: 7200, profile: profile() } });
+    .on('POST', '/mp/v1/session', { body: session('tok-D') });
 
   const err = await api.me().catch((e) => e);
 
@@ -71,7 +71,7 @@ test('a 401 even after signing in again is reported, not retried in a loop', asy
 
 test('pages starting together share one sign-in', async () => {
   hub
-    .on('POST', '/mp/v1/session', { body: { token: 'tok-C', expires_in: 7200, profile: profile() } })
+    .on('POST', '/mp/v1/session', { body: session('tok-C') })
     .on('GET', '/mp/v1/me', { body: profile() })
     .on('GET', '/mp/v1/follows', { body: { accounts: [] } });
 
@@ -85,16 +85,16 @@ test('an error answer becomes an ApiError carrying the hub message and fields', 
   hub.storage.member_token = 't-1';
   hub.on('POST', '/mp/v1/verification', (req) => {
     expect(req.body).toEqual({ name: '陈建华', id_number: '441900199003151238' });
-    return { status: 400, body: { error: 'verification_failed', message: '姓名或身份证号与会员名册不符', fields: ['name'] } };
+    return { status: 400, body: { error: 'invalid_input', message: '请填写姓名（最多 50 个字）', fields: { name: '请填写姓名（最多 50 个字）' } } };
   });
 
   const err = await api.verify('陈建华', '441900199003151238').catch((e) => e);
 
   expect(err).toBeInstanceOf(api.ApiError);
   expect(err.status).toBe(400);
-  expect(err.code).toBe('verification_failed');
-  expect(err.message).toBe('姓名或身份证号与会员名册不符');
-  expect(err.fields).toEqual(['name']);
+  expect(err.code).toBe('invalid_input');
+  expect(err.message).toBe('请填写姓名（最多 50 个字）');
+  expect(err.fields).toEqual({ name: '请填写姓名（最多 50 个字）' });
   expect(err.retryable).toBe(false);
 });
 
@@ -137,11 +137,11 @@ test('query values are encoded, empty cursors left out', async () => {
 
 test('a claim resent after no answer carries the same body, request_id included', async () => {
   hub.storage.member_token = 't-1';
-  hub.on('POST', '/mp/v1/campaigns/7/claim', [{ offline: true }, { body: { status: 'claimed', amount_fen: 88 } }]);
+  hub.on('POST', '/mp/v1/campaigns/7/claim', [{ offline: true }, { body: claimAnswer(7, 'red_packet', { amount_fen: 88 }) }]);
 
   const result = await api.claim(7, { request_id: 'r-1' });
 
-  expect(result).toEqual({ status: 'claimed', amount_fen: 88 });
+  expect(result).toEqual(claimAnswer(7, 'red_packet', { amount_fen: 88 }));
   expect(hub.callsTo('POST', '/mp/v1/campaigns/7/claim').map((r) => r.body)).toEqual([
     { request_id: 'r-1' },
     { request_id: 'r-1' },
@@ -149,10 +149,10 @@ test('a claim resent after no answer carries the same body, request_id included'
 });
 
 test('a failed sign-in reports the hub message', async () => {
-  hub.on('POST', '/mp/v1/session', { status: 400, body: { error: 'bad_code', message: '登录凭证无效，请重新打开小程序' } });
+  hub.on('POST', '/mp/v1/session', { status: 400, body: { error: 'invalid_input', message: '登录码无效或已使用，请重试', fields: { code: '登录码无效或已使用，请重试' } } });
 
   const err = await api.me().catch((e) => e);
 
-  expect(err.message).toBe('登录凭证无效，请重新打开小程序');
+  expect(err.message).toBe('登录码无效或已使用，请重试');
   expect(hub.storage.member_token).toBeUndefined();
 });

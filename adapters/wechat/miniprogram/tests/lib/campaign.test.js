@@ -17,10 +17,10 @@ test('each claim outcome reads as a sentence, amounts in yuan', () => {
   expect(outcomeText({ status: 'something_new' }, 'quiz')).toBe('状态：something_new');
 });
 
-test('a campaign the member may not join says why: the hub words first, else the code in words', () => {
-  expect(campaignView({ kind: 'voucher', state: 'open', eligible: false, reason: 'not_eligible', reason_text: '本活动仅限东莞会员' }).reasonText)
+test('a campaign the member may not join says why: the hub words (reason) first, else the code (reason_code) in words', () => {
+  expect(campaignView({ kind: 'voucher', state: 'open', eligible: false, reason: '本活动仅限东莞会员', reason_code: 'not_eligible' }).reasonText)
     .toBe('本活动仅限东莞会员');
-  const view = campaignView({ id: 1, kind: 'course', state: 'open', eligible: false, reason: 'unverified', stock_left: 3 });
+  const view = campaignView({ id: 1, kind: 'course', state: 'open', eligible: false, reason: null, reason_code: 'unverified', stock_left: 3 });
   expect(view.canClaim).toBe(false);
   expect(view.reasonText).toBe('请先完成实名认证，成为认证会员后再参加');
   expect(reasonText('本活动仅限梅州会员')).toBe('本活动仅限梅州会员');
@@ -61,4 +61,11 @@ test('a welfare line survives fields it does not know and ones it misses', () =>
   expect(welfareView({ kind: 'voucher', status: 'claimed', code: 'C2', expired: true }).stateText).toBe('已过期');
   const course = welfareView({ kind: 'course', status: 'claimed', seat: 8, course_starts_at: '2026-04-01T19:30:00+08:00', place: '梅州市职工服务中心' });
   expect(course.detailText).toBe('开课时间 4月1日 19:30，梅州市职工服务中心');
+});
+
+test('giving a course place back says whether a waiting member got the seat', () => {
+  const { cancelText } = require('../../lib/campaign');
+  expect(cancelText(true, { status: 'cancelled', seat_passed_to_waitlist: true })).toBe('已取消报名，名额已让给候补的会员');
+  expect(cancelText(true, { status: 'cancelled', seat_passed_to_waitlist: false })).toBe('已取消报名，名额已释放');
+  expect(cancelText(false, { status: 'cancelled', seat_passed_to_waitlist: false })).toBe('已取消候补');
 });

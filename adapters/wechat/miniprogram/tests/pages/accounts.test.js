@@ -28,7 +28,8 @@ const meizhou = (extra = {}) => ({
 
 const post = (id, title) => ({
   id, title, summary: '', kind: 'article', account: { code: 'meizhou', name: '梅州市总工会' },
-  from_above: false, published_at: '2026-03-05T09:00:00+08:00', cover_url: null, campaign_id: null,
+  from_above: false, from_followed: true, published_at: '2026-03-05T09:00:00+08:00', cover_url: null,
+  campaign_id: null,
 });
 
 test('an account page shows the union, its chain and its posts, and follows it', async () => {
@@ -58,12 +59,12 @@ test("unfollowing one's own union chain shows the hub's refusal and stays follow
   hub
     .on('GET', '/mp/v1/accounts/dongguan', { body: meizhou({ code: 'dongguan', name: '东莞市总工会', followed: true }) })
     .on('GET', '/mp/v1/accounts/dongguan/posts', { body: { items: [], next_cursor: null } })
-    .on('DELETE', '/mp/v1/accounts/dongguan/follow', { status: 409, body: { error: 'own_chain', message: '不能取消关注所属工会及其上级工会' } });
+    .on('DELETE', '/mp/v1/accounts/dongguan/follow', { status: 409, body: { error: 'conflict', message: '所属工会及其上级工会默认关注，不能取消', fields: { account: '所属工会及其上级工会默认关注，不能取消' } } });
 
   const page = await openPage('pages/account/index', { code: 'dongguan' });
   expect(text(page)).toContain('这个工会号还没有发布内容');
   await page.instance.onToggleFollow({ detail: { code: 'dongguan', followed: true } });
-  expect(hub.toasts).toEqual(['不能取消关注所属工会及其上级工会']);
+  expect(hub.toasts).toEqual(['所属工会及其上级工会默认关注，不能取消']);
   expect(page.instance.data.account.followed).toBe(true);
   expect(text(page)).toContain('已关注');
 });
@@ -101,12 +102,12 @@ test("我的工会 opens the member's own union in one tap, with its posts", asy
 
 test('我的工会 for a member not yet verified shows why and leads to 实名认证', async () => {
   hub.on('GET', '/mp/v1/my-union', [
-    { status: 404, body: { error: 'no_union', message: '完成实名认证后即可进入所属工会' } },
+    { status: 404, body: { error: 'not_found', message: '完成实名认证后即可直达所属工会' } },
     { body: meizhou({ code: 'hm-demo', name: '虎门镇示范企业工会', own: true }) },
   ]).on('GET', '/mp/v1/accounts/hm-demo/posts', { body: { items: [], next_cursor: null } });
 
   const page = await openPage('pages/my-union/index');
-  expect(text(page)).toContain('完成实名认证后即可进入所属工会');
+  expect(text(page)).toContain('完成实名认证后即可直达所属工会');
   expect(hub.callsTo('GET', '/mp/v1/my-union')).toHaveLength(1);
   await tap(page, '.go-verify');
   expect(hub.navigations).toEqual([['navigateTo', '/pages/verification/index']]);

@@ -1,7 +1,7 @@
 // 活动: claiming a red packet, a voucher, a course seat and a quiz draw against a fake hub:
 // amounts in yuan, one request_id per tap reused on retry, the hub's refusals shown.
 const { openPage, text, tap } = require('../helpers/simulate');
-const { signedInHub } = require('../helpers/fake-wx');
+const { signedInHub, campaignFor, claimAnswer } = require('../helpers/fake-wx');
 
 let hub;
 beforeEach(() => {
@@ -11,34 +11,21 @@ afterEach(() => {
   expect(hub.unexpected).toEqual([]);
 });
 
-const campaign = (extra = {}) => ({
-  id: 7,
-  kind: 'red_packet',
-  title: '东莞职工红包雨',
-  account: { code: 'dongguan', name: '东莞市总工会' },
-  starts_at: '2026-03-05T10:00:00+08:00',
-  ends_at: '2026-03-05T12:00:00+08:00',
-  state: 'open',
-  stock_left: 1999,
-  eligible: true,
-  reason: null,
-  my_claims: [],
-  budget_fen: 1000000,
-  something_new: { ignored: true },
-  ...extra,
-});
+// budget_fen and something_new: the hub sends more than the page reads (CampaignOut allows
+// extra fields), and the page ignores what it does not know.
+const campaign = (extra = {}) => campaignFor({ budget_fen: 1000000, something_new: { ignored: true }, ...extra });
 
 test('shows the campaign and a red packet claimed in yuan', async () => {
   hub
     .on('GET', '/mp/v1/campaigns/7', [
       { body: campaign() },
-      { body: campaign({ stock_left: 1998, my_claims: [{ status: 'claimed', amount_fen: 523 }] }) },
+      { body: campaign({ stock_left: 1998, my_claims: [{ ...claimAnswer(7, 'red_packet'), amount_fen: 523 }] }) },
     ])
     .on('POST', '/mp/v1/campaigns/7/claim', (req) => {
       expect(req.headers.Authorization).toBe('Member t-1');
       expect(Object.keys(req.body)).toEqual(['request_id']);
       expect(req.body.request_id).toMatch(/^[0-9a-f]+-[0-9a-f]{8}-[0-9a-f]{8}$/);
-      return { body: { status: 'claimed', amount_fen: 523 } };
+      return { body: claimAnswer(7, 'red_packet', { amount_fen: 523 }) };
     });
 
   const page = await openPage('pages/campaign/index', { id: '7' });
@@ -58,7 +45,7 @@ test('shows the campaign and a red packet claimed in yuan', async () => {
 test('a claim that got no answer is retried with the same request_id, on the next tap too', async () => {
   hub
     .on('GET', '/mp/v1/campaigns/7', { body: campaign() })
-    .on('POST', '/mp/v1/campaigns/7/claim', [{ offline: true }, { offline: true }, { body: { status: 'claimed', amount_fen: 100 } }]);
+    .on('POST', '/mp/v1/campaigns/7/claim', [{ offline: true }, { offline: true }, { body: claimAnswer(7, 'red_packet', { amount_fen: 100 }) }]);
 
   const page = await openPage('pages/campaign/index', { id: '7' });
   await tap(page, '.claim');
@@ -95,7 +82,7 @@ test('after an answer, the next tap is a new claim with a new request_id', async
 test('a voucher shows its code and QR code', async () => {
   hub
     .on('GET', '/mp/v1/campaigns/9', { body: campaign({ id: 9, kind: 'voucher', title: '观影优惠券', face_value_fen: 3000 }) })
-    .on('POST', '/mp/v1/campaigns/9/claim', { body: { status: 'claimed', code: 'DG8K2Q', qr_url: 'https://hub.example.cn/qr/DG8K2Q.png' } });
+    .on('POST', '/mp/v1/campaigns/9/claim', { body: claimAnswer(9, 'voucher', { code: 'DG8K2Q', qr_url: 'https://hub.example.cn/qr/DG8K2Q.png' }) });
 
   const page = await openPage('pages/campaign/index', { id: '9' });
   expect(text(page)).toContain('面值 30.00 元');
@@ -106,7 +93,7 @@ test('a voucher shows its code and QR code', async () => {
 
 test('a member who may not take part sees why and no claim button', async () => {
   hub.on('GET', '/mp/v1/campaigns/7', {
-    body: campaign({ eligible: false, reason: '本活动仅限东莞市各级工会的认证会员参加' }),
+    body: campaign({ eligible: false, reason: '本活动仅限东莞市各级工会的认证会员参加', reason_code: 'not_eligible' }),
   });
   const page = await openPage('pages/campaign/index', { id: '7' });
   expect(text(page)).toContain('本活动仅限东莞市各级工会的认证会员参加');
@@ -115,7 +102,7 @@ test('a member who may not take part sees why and no claim button', async () => 
 
 test('a sold-out campaign says so and offers no claim', async () => {
   hub.on('GET', '/mp/v1/campaigns/7', {
-    body: campaign({ stock_left: 0, eligible: false, reason: 'sold_out', reason_text: '已被领完' }),
+    body: campaign({ stock_left: 0, eligible: false, reason: '已被领完', reason_code: 'sold_out' }),
   });
   const page = await openPage('pages/campaign/index', { id: '7' });
   expect(text(page)).toContain('已领完');
@@ -126,8 +113,8 @@ test('a sold-out campaign says so and offers no claim', async () => {
 test('a used voucher in 我的领取 is marked and its QR code no longer shown', async () => {
   hub.on('GET', '/mp/v1/campaigns/9', {
     body: campaign({
-      id: 9, kind: 'voucher', eligible: false, reason: 'already_claimed', reason_text: '你已参加过本活动',
-      my_claims: [{ status: 'claimed', code: 'DG8K-2Q', qr_url: 'https://hub.example.cn/mp/v1/codes/DG8K2Q/qr.png', redeemed: true }],
+      id: 9, kind: 'voucher', eligible: false, reason: '你已参加过本活动', reason_code: 'already_claimed',
+      my_claims: [{ ...claimAnswer(9, 'voucher'), code: 'DG8K-2Q', qr_url: 'https://hub.example.cn/mp/v1/codes/DG8K2Q/qr.png', redeemed: true }],
     }),
   });
   const page = await openPage('pages/campaign/index', { id: '9' });
@@ -141,13 +128,13 @@ test('a full course puts the member on the waitlist, and the place can be given 
   hub
     .on('GET', '/mp/v1/campaigns/11', [
       { body: course },
-      { body: { ...course, my_claims: [{ status: 'waitlisted', position: 3 }] } },
+      { body: { ...course, my_claims: [claimAnswer(11, 'course', { status: 'waitlisted', position: 3 })] } },
       { body: { ...course, my_claims: [] } },
     ])
-    .on('POST', '/mp/v1/campaigns/11/claim', { body: { status: 'waitlisted', position: 3 } })
+    .on('POST', '/mp/v1/campaigns/11/claim', { body: claimAnswer(11, 'course', { status: 'waitlisted', position: 3 }) })
     .on('POST', '/mp/v1/campaigns/11/cancel', (req) => {
       expect(req.headers.Authorization).toBe('Member t-1');
-      return { body: { status: 'cancelled' } };
+      return { body: { status: 'cancelled', claim_id: 1, campaign_id: 11, seat_passed_to_waitlist: false } };
     });
 
   const page = await openPage('pages/campaign/index', { id: '11' });
@@ -158,7 +145,7 @@ test('a full course puts the member on the waitlist, and the place can be given 
   expect(text(page)).toContain('名额已满，已进入候补第 3 位');
 
   await tap(page, '.cancel');
-  expect(text(page)).toContain('已取消报名');
+  expect(text(page)).toContain('已取消候补'); // a waitlist place, not a seat, was given up
   expect(hub.callsTo('POST', '/mp/v1/campaigns/11/cancel')).toHaveLength(1);
 });
 
@@ -166,7 +153,7 @@ test('taking a course seat asks, from the tap, for a reminder before the course'
   const course = campaign({ id: 12, kind: 'course', title: '焊工公益培训', stock_left: 5 });
   hub
     .on('GET', '/mp/v1/campaigns/12', [{ body: course }, { body: course }])
-    .on('POST', '/mp/v1/campaigns/12/claim', { body: { status: 'claimed', seat: 4 } })
+    .on('POST', '/mp/v1/campaigns/12/claim', { body: claimAnswer(12, 'course', { seat: 4 }) })
     .on('POST', '/mp/v1/subscriptions', (req) => {
       expect(req.body).toEqual({ template: 'course_reminder', accepted: 1 });
       return { body: { template: 'course_reminder', allowances: 1 } };
@@ -193,7 +180,7 @@ test('a quiz sends the chosen answers and needs every question answered', async 
     .on('GET', '/mp/v1/campaigns/12', { body: quiz })
     .on('POST', '/mp/v1/campaigns/12/claim', (req) => {
       expect(req.body.answers).toEqual({ q1: 1, q2: 0 });
-      return { body: { status: 'won', amount_fen: 2000 } };
+      return { body: claimAnswer(12, 'quiz', { status: 'won', amount_fen: 2000 }) };
     });
 
   const page = await openPage('pages/campaign/index', { id: '12' });

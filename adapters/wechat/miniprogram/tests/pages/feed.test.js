@@ -17,6 +17,7 @@ const post = (id, title, extra = {}) => ({
   kind: 'article',
   account: { code: 'humen', name: '虎门镇总工会' },
   from_above: false,
+  from_followed: !extra.from_above,
   published_at: '2026-03-05T09:00:00+08:00',
   cover_url: null,
   campaign_id: null,
@@ -92,7 +93,7 @@ test('accepting update messages tells the hub one more message is allowed', asyn
   hub.on('GET', '/mp/v1/feed', { body: { items: [], next_cursor: null } });
   hub.on('POST', '/mp/v1/subscriptions', (req) => {
     expect(req.body).toEqual({ template: 'news', accepted: 1 });
-    return { body: { allowances: 1 } };
+    return { body: { template: 'news', allowances: 1 } };
   });
   hub.subscribeAnswer = 'accept';
   const page = await openPage('pages/feed/index');

@@ -85,7 +85,7 @@ describe('我的关注', () => {
     hub
       .on('GET', '/mp/v1/follows', { body: { accounts: [account('meizhou', '梅州市总工会', { level: 'city', followed: true }), account('dongguan', '东莞市总工会', { level: 'city', followed: true })] } })
       .on('DELETE', '/mp/v1/accounts/meizhou/follow', { body: { followed: false } })
-      .on('DELETE', '/mp/v1/accounts/dongguan/follow', { status: 409, body: { error: 'own_chain', message: '不能取消关注所属工会及其上级工会' } });
+      .on('DELETE', '/mp/v1/accounts/dongguan/follow', { status: 409, body: { error: 'conflict', message: '所属工会及其上级工会默认关注，不能取消', fields: { account: '所属工会及其上级工会默认关注，不能取消' } } });
 
     const page = await openPage('pages/follows/index');
     expect(text(page)).toContain('梅州市总工会');
@@ -95,7 +95,7 @@ describe('我的关注', () => {
     await tap(page, '.followed', { index: 1, inner: ['.follow', '.t-button'] });
 
     expect(page.instance.data.accounts.map((a) => a.followed)).toEqual([false, true]);
-    expect(hub.toasts).toEqual(['已取消关注', '不能取消关注所属工会及其上级工会']);
+    expect(hub.toasts).toEqual(['已取消关注', '所属工会及其上级工会默认关注，不能取消']);
   });
 });
 
@@ -125,7 +125,7 @@ describe('我的福利', () => {
   });
 
   test('nothing yet says where to find campaigns', async () => {
-    hub.on('GET', '/mp/v1/me/welfare', { body: { items: [] } });
+    hub.on('GET', '/mp/v1/me/welfare', { body: { items: [], total_fen: 0 } });
     const page = await openPage('pages/welfare/index');
     expect(text(page)).toContain('还没有领取过福利');
   });

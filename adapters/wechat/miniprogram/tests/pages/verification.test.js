@@ -1,7 +1,7 @@
 // 实名认证: typed name and ID number go to the hub; its refusal is shown as it says it; a
 // success shows the masked profile; the phone comes from the getPhoneNumber button.
 const { openPage, text, tap, type } = require('../helpers/simulate');
-const { signedInHub, profile } = require('../helpers/fake-wx');
+const { signedInHub, account, profile } = require('../helpers/fake-wx');
 const state = require('../../lib/state');
 
 let hub;
@@ -20,7 +20,7 @@ test('a matching name and ID verify the member and show the masked profile', asy
     .on('POST', '/mp/v1/verification', (req) => {
       expect(req.headers.Authorization).toBe('Member t-1');
       expect(req.body).toEqual({ name: '陈建华', id_number: '441900199003151238' });
-      return { body: { profile: profile({ union: { code: 'hm-demo', name: '虎门镇示范企业工会' } }) } };
+      return { body: { profile: profile({ union: account('hm-demo', '虎门镇示范企业工会', { followed: true, own: true }) }) } };
     });
 
   const page = await openPage('pages/verification/index');
