@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.accounts.models import Account, Column
@@ -99,6 +109,9 @@ class PostRevision(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     # A restore copies revision `restored_from`: its editor's words come back with it.
     restored_from: Mapped[int | None] = mapped_column(Integer)
+    # A pending change its editors dropped: kept in the history, never live, nobody's
+    # unapproved words any more (unless restored).
+    discarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     editor: Mapped[User] = relationship()

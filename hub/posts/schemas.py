@@ -178,6 +178,7 @@ class RevisionOut(BaseModel):
     note: str
     created_at: str
     content: dict
+    discarded: bool = Field(default=False, description="被放弃的待审核修改（从未上线）")
     comments: list[CommentOut] = Field(default_factory=list,
                                        description="针对这一修订的评论与审核意见")
 
@@ -225,7 +226,7 @@ def comment_out(comment: PostComment) -> CommentOut:
 def revision_out(revision: PostRevision, comments: list[PostComment] = ()) -> RevisionOut:
     return RevisionOut(number=revision.number, editor=revision.editor.username,
                        note=revision.note, created_at=local_iso(revision.created_at),
-                       content=revision.content,
+                       content=revision.content, discarded=revision.discarded,
                        comments=[comment_out(c) for c in comments
                                  if c.revision == revision.number])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub import channels, publication
@@ -58,7 +58,7 @@ def editors_since_approval(db: Session, post: Post) -> set[int]:
     revisions = {r.number: r for r in list_revisions(db, post)}
     editors: set[int] = set()
     for number, revision in revisions.items():
-        if number <= (post.approved_revision or 0):
+        if number <= (post.approved_revision or 0) or revision.discarded:
             continue
         seen: set[int] = set()
         while revision is not None and revision.number not in seen:
@@ -84,6 +84,13 @@ def _content_changes(content: dict) -> dict:
             value = dt.datetime.fromisoformat(value)
         changes[name] = value
     return changes
+
+
+def _next_revision_number(db: Session, post: Post) -> int:
+    """After the newest revision there is, a dropped change's included."""
+    newest = db.scalar(select(func.max(PostRevision.number))
+                       .where(PostRevision.post_id == post.id))
+    return max(newest or 0, latest_revision_number(post)) + 1
 
 
 def latest_revision_number(post: Post) -> int:
@@ -199,7 +206,7 @@ def update_post(db: Session, user: User, post: Post, changes: dict, note: str = 
     new_state = _run(db, post, Action.edit, actor)
     _apply_content(db, post, dict(changes))
     post.state = new_state
-    post.revision += 1
+    post.revision = _next_revision_number(db, post)
     post.updated_at = utcnow()
     post.review_note = ""  # the last decision's note stays with the revision it was made on
     db.flush()
@@ -233,7 +240,7 @@ def _propose_change(db: Session, user: User, post: Post, actor: Actor, changes: 
     words = SimpleNamespace(account=post.account,
                             **_content_changes(latest_content(db, post)))
     _apply_content(db, words, changes)
-    number = latest_revision_number(post) + 1
+    number = _next_revision_number(db, post)
     post.pending_revision, post.pending_state = number, new_change.value
     post.review_note = ""
     post.updated_at = utcnow()
@@ -293,6 +300,9 @@ def discard_change(db: Session, user: User, post: Post) -> Post:
     if post.pending_revision is None:
         raise Conflict("这篇稿件没有待审核的修改")
     number = post.pending_revision
+    db.execute(update(PostRevision).where(
+        PostRevision.post_id == post.id, PostRevision.number > post.revision,
+        PostRevision.number <= number).values(discarded=True))
     post.pending_revision, post.pending_state = None, None
     post.updated_at = utcnow()
     record(db, actor=user, action="post.change.discard", account_id=post.account_id,

@@ -99,6 +99,20 @@ def test_nobody_approves_a_change_they_edited_and_restores_wait_too(client, peop
     assert client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer).status_code == 403
 
 
+def test_a_dropped_change_is_nobodys_unapproved_words(client, people):
+    author, reviewer, _admin = people
+    pid = _live_post(client, author, reviewer)
+    client.patch(f"/api/v1/posts/{pid}", headers=reviewer, json={"title": "审核员的草稿"})
+    _ok(client.delete(f"/api/v1/posts/{pid}/pending", headers=reviewer))
+    proposed = _ok(client.patch(f"/api/v1/posts/{pid}", headers=author, json={"title": "作者的"}))
+    assert proposed["pending"]["revision"] == 3  # after the dropped revision 2
+    client.post(f"/api/v1/posts/{pid}/submit", headers=author)
+    approved = _ok(client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer))
+    assert approved["title"] == "作者的" and approved["version"] == 2
+    history = _ok(client.get(f"/api/v1/posts/{pid}/revisions", headers=author))["revisions"]
+    assert [r["discarded"] for r in history] == [False, True, False]
+
+
 def test_a_change_cannot_move_a_live_post_to_other_outlets(client, people):
     author, reviewer, _admin = people
     pid = _live_post(client, author, reviewer)

@@ -3,7 +3,8 @@ review comments that belong to the revision they were made on
 
 `posts.outlet_options` holds each outlet's settings for a post (the LED and splash adapters
 move theirs here in their own branches); `pending_revision`/`pending_state` mark a change to a
-live post waiting for review; `post_comments` keeps review remarks and decision notes.
+live post waiting for review; `post_revisions.discarded` marks a dropped change; `post_comments` keeps review remarks and
+decision notes.
 
 Revision ID: 0013_versions_pending_changes
 Revises: 0012_console_sessions
@@ -32,6 +33,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('pending_state', sa.String(length=16), nullable=True))
         batch_op.create_index(batch_op.f('ix_posts_pending_state'), ['pending_state'],
                               unique=False)
+    with op.batch_alter_table('post_revisions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('discarded', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
     op.create_table('post_comments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -52,6 +56,8 @@ def downgrade() -> None:
     with op.batch_alter_table('post_comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_comments_post_id'))
     op.drop_table('post_comments')
+    with op.batch_alter_table('post_revisions', schema=None) as batch_op:
+        batch_op.drop_column('discarded')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_posts_pending_state'))
         batch_op.drop_column('pending_state')
