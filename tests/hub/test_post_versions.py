@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from hub.accounts.services import get_account
+from hub.outlets.services import bind_outlet
+
 
 def _live_post(client, author, reviewer, **fields) -> int:
     payload = {"account": "dongguan", "title": "职工健步走活动", "body": "周六上午九点集合"}
@@ -31,7 +34,16 @@ def people(token_for):
     return tuple(token_for(u) for u in ("dg-editor", "dg-reviewer", "gd-admin"))
 
 
-def test_an_authors_change_to_a_live_post_waits_and_goes_out_when_approved(client, people):
+@pytest.fixture
+def dongguan_outlet(db, config, receiver):
+    """A loopback outlet on 东莞, so its posts have deliveries to look at."""
+    bind_outlet(db, get_account(db, "dongguan"), channel="loopback", key="dg-loop",
+                name="东莞 测试终端", config={"url": receiver.url}, hub_secret=config.secret())
+    db.commit()
+
+
+def test_an_authors_change_to_a_live_post_waits_and_goes_out_when_approved(client, people,
+                                                                         dongguan_outlet):
     author, reviewer, _admin = people
     pid = _live_post(client, author, reviewer)
     proposed = _ok(client.patch(f"/api/v1/posts/{pid}", headers=author,
@@ -58,7 +70,8 @@ def test_an_authors_change_to_a_live_post_waits_and_goes_out_when_approved(clien
     assert _versions(client, reviewer, pid) == {1, 2}
 
 
-def test_rejecting_keeps_the_live_version_and_returns_the_change_with_a_note(client, people):
+def test_rejecting_keeps_the_live_version_and_returns_the_change_with_a_note(
+        client, people, dongguan_outlet):
     author, reviewer, _admin = people
     pid = _live_post(client, author, reviewer)
     client.patch(f"/api/v1/posts/{pid}", headers=author, json={"title": "标题太长的修改稿"})
