@@ -5,6 +5,19 @@ the live version until then."""
 from __future__ import annotations
 
 from led_helpers import create_post, poll, publish
+from sqlalchemy import update
+
+from hub.deliveries.models import Delivery
+
+
+def _deliver_again(client, db, headers, dispatcher, post_id: int) -> None:
+    """An operator re-runs the post's deliveries (a retry after an outage): the screens get
+    the post as it stands, and must not get words or options nobody approved."""
+    db.execute(update(Delivery).where(Delivery.post_id == post_id).values(state="failed"))
+    db.commit()
+    retried = client.post(f"/api/v1/posts/{post_id}/deliveries/retry", headers=headers)
+    assert retried.status_code == 200, retried.get_json()
+    dispatcher.drain()
 
 
 def _item(client, token: str, post_id: int) -> dict:
@@ -13,7 +26,7 @@ def _item(client, token: str, post_id: int) -> dict:
 
 
 def test_an_authors_interrupt_on_a_live_post_waits_for_a_second_person(
-        client, token_for, device_token, dispatcher):
+        client, db, token_for, device_token, dispatcher):
     author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
     post = create_post(client, author, title="职工书屋周末开放", channels=["led"])
     assert publish(client, author, reviewer, post["id"]).status_code == 200
@@ -28,6 +41,8 @@ def test_an_authors_interrupt_on_a_live_post_waits_for_a_second_person(
     assert saved.status_code == 200, saved.get_json()
     dispatcher.drain()
     assert _item(client, screen, post["id"]) == live  # the screens play the live version
+    _deliver_again(client, db, reviewer, dispatcher, post["id"])
+    assert _item(client, screen, post["id"])["role"] == "normal"  # even delivered again
     shown = client.get(f"/api/v1/posts/{post['id']}", headers=author).get_json()
     assert shown["state"] == "published" and shown["version"] == 1
     assert shown["outlet_options"].get("led", {}).get("role", "normal") == "normal"
