@@ -220,7 +220,7 @@ def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client
     saved = post_form(reviewer, f"/console/posts/{post_id}", changes)
     assert saved.status_code == 302
     page = reviewer.get(f"/console/posts/{post_id}").get_data(as_text=True)
-    assert "待审核的修改" in page and 'value="第二版标题"' in page
+    assert "已发布稿件的修改" in page and 'value="第二版标题"' in page
     assert _act(reviewer, post_id, "submit").status_code == 302
     assert 'value="approve"' not in reviewer.get(f"/console/posts/{post_id}").get_data(
         as_text=True)  # four eyes: the reviewer wrote it
