@@ -84,6 +84,9 @@ class PostSnapshot:
     cover: MediaRef | None = None  # the picture behind cover_url
     column_slug: str | None = None
     published_at: str | None = None  # ISO 8601, when an editor first published it
+    # This outlet's settings for the post (LED form and schedule, splash window...), as they
+    # stand in this version: they change only with the post's words, through its review.
+    options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

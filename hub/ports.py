@@ -231,6 +231,8 @@ class PostInfo:
     state: str
     version: int
     title: str
+    # A live post's change waiting for review (its revision), else None.
+    pending_revision: int | None = None
 
 
 def post_info(db: Session, post_id: int) -> PostInfo:
@@ -239,7 +241,58 @@ def post_info(db: Session, post_id: int) -> PostInfo:
 
     post = get_post(db, post_id)
     return PostInfo(id=post.id, account_code=post.account.code, kind=post.kind,
-                    state=post.state, version=post.version, title=post.title)
+                    state=post.state, version=post.version, title=post.title,
+                    pending_revision=post.pending_revision)
+
+
+class PostOptions:
+    """One outlet's settings for posts (the LED form and schedule, the splash window and
+    targeting): what an adapter's `/posts/<id>/options` routes share. The settings are part
+    of the post's words (`PostSnapshot.options` carries the version's): saving them is a
+    revision, and on a live post of an account that requires review a pending change that
+    goes out only when a second person approves it, like any edit of its words."""
+
+    def __init__(self, channel: str, model, label: str, readers: tuple[str, ...] = (
+            "author", "reviewer", "admin")):
+        self.channel, self.model, self.label, self.readers = channel, model, label, readers
+
+    def parse(self, stored: dict | None):
+        """Stored settings as the adapter's model; settings stored before a rule tightened
+        fall back to the defaults rather than fail a delivery."""
+        try:
+            return self.model.model_validate(stored or {})
+        except ValueError:
+            return self.model()
+
+    def post(self, db: Session, user, post_id: int) -> PostInfo:
+        """The post, if `user` may read it."""
+        info = post_info(db, post_id)
+        require_role(db, user, info.account_code, *self.readers)
+        return info
+
+    def editing(self, db: Session, user, post_id: int):
+        """The settings an editor works on: a pending change's if one waits."""
+        from hub.posts import services
+
+        self.post(db, user, post_id)
+        return self.parse(services.outlet_options(db, services.get_post(db, post_id),
+                                                  self.channel))
+
+    def save(self, db: Session, user, post_id: int, settings) -> PostInfo:
+        """Save validated settings as the post's next revision (audited as this outlet's
+        options change); returns where the post stands (`pending` when they wait)."""
+        from hub.posts import services
+
+        self.post(db, user, post_id)
+        post = services.get_post(db, post_id)
+        before = services.outlet_options(db, post, self.channel) or None
+        after = settings.model_dump(mode="json")
+        services.set_outlet_options(db, user, post, self.channel, after, self.label)
+        audit(db, actor=user, action=f"{self.channel}.options.update",
+              account_id=post.account_id, subject_type="post", subject_id=post.id,
+              post_state=post.state, pending=post.pending_revision is not None,
+              before=before, after=after)
+        return post_info(db, post_id)
 
 
 def reached_accounts(db: Session, post_id: int) -> list[AccountInfo]:
@@ -401,3 +454,41 @@ def encrypt(hub_secret: str, plaintext: str) -> str:
 
 def decrypt(hub_secret: str, token: str) -> str:
     return crypto.decrypt(hub_secret, token)
+
+
+# -- migrations: an outlet's settings for posts, once in its own table ------------------------
+
+
+def move_options_into_posts(bind, table: str, channel: str) -> None:
+    """An adapter's migration: copy its `table` (post_id, settings) into
+    `posts.outlet_options[channel]`, where the settings now travel with the post's words."""
+    import sqlalchemy as sa
+
+    options = sa.table(table, sa.column("post_id", sa.Integer), sa.column("settings", sa.JSON))
+    posts = sa.table("posts", sa.column("id", sa.Integer), sa.column("outlet_options", sa.JSON))
+    for post_id, settings in bind.execute(sa.select(options.c.post_id, options.c.settings)):
+        current = bind.scalar(sa.select(posts.c.outlet_options).where(posts.c.id == post_id))
+        merged = dict(current or {}) | {channel: settings or {}}
+        bind.execute(posts.update().where(posts.c.id == post_id).values(outlet_options=merged))
+
+
+def move_options_out_of_posts(bind, table: str, channel: str) -> None:
+    """Its downgrade: the adapter's table again, filled from `posts.outlet_options`."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        table, sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["post_id"], ["posts.id"], name=op.f(f"fk_{table}_post_id_posts"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("post_id", name=op.f(f"pk_{table}")))
+    options = sa.table(table, sa.column("post_id", sa.Integer), sa.column("settings", sa.JSON),
+                       sa.column("updated_at", UTCDateTime))
+    posts = sa.table("posts", sa.column("id", sa.Integer), sa.column("outlet_options", sa.JSON))
+    for post_id, outlet_options in bind.execute(sa.select(posts.c.id, posts.c.outlet_options)):
+        if (outlet_options or {}).get(channel):
+            bind.execute(options.insert().values(post_id=post_id,
+                                                 settings=outlet_options[channel],
+                                                 updated_at=utcnow()))

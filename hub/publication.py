@@ -93,6 +93,7 @@ def snapshot(db: Session, post: Post, channel: str, account: Account,
         cover=media_ref(cover) if cover else None,
         column_slug=post.column.slug if post.column else None,
         published_at=post.published_at.isoformat() if post.published_at else None,
+        options=dict((post.outlet_options or {}).get(channel) or {}),
     )
 
 

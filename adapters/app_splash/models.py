@@ -42,15 +42,6 @@ class SplashSlot(Base):
 
 
 
-class SplashPostOptions(Base):
-    __tablename__ = "splash_post_options"
-
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    settings: Mapped[dict] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class SplashItem(Base):
     """A promotion's splash in one slot through one outlet; kept after withdrawal so late
     impressions still count."""

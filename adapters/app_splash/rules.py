@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hub import ports
 from hub.clock import as_utc
 
 MAX_SKIP_AFTER_SECONDS = 5
@@ -82,8 +83,8 @@ class SplashOptions(BaseModel):
                 "shake_trigger": self.shake_trigger}
 
 
-def load(settings: dict | None) -> SplashOptions:
-    return SplashOptions.model_validate(settings or {})
+# A promotion's splash settings are part of its words: kept per revision, reviewed with them.
+STORE = ports.PostOptions("splash", SplashOptions, "开屏")
 
 
 def problems(settings: SplashOptions) -> list[str]:

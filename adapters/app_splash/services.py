@@ -15,7 +15,6 @@ from adapters.app_splash import rules
 from adapters.app_splash.models import (
     SplashImage,
     SplashItem,
-    SplashPostOptions,
     SplashSlot,
 )
 from content import images
@@ -74,11 +73,7 @@ def slot_for_outlet(db: Session, key: str, config: dict) -> SplashSlot | None:
 
 
 def load_source(db: Session, post: PostSnapshot) -> Source:
-    row = db.get(SplashPostOptions, post.id)
-    try:
-        settings = rules.load(row.settings if row else None)
-    except ValueError:
-        settings = rules.SplashOptions()
+    settings = rules.STORE.parse(post.options)  # this version's, as it went through review
     cover, cover_size = None, None
     if post.cover is not None:
         cover, cover_size = ports.media_bytes(db, post.cover), (post.cover.width,

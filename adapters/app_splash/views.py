@@ -10,12 +10,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from adapters.app_splash import rules, services
-from adapters.app_splash.models import SplashDailyCount, SplashItem, SplashPostOptions, SplashSlot
+from adapters.app_splash.models import SplashDailyCount, SplashItem, SplashSlot
 from hub import ports
 from hub.api import route
 from hub.clock import local_iso
 from hub.errors import NotFound
-from hub.ports import utcnow
 
 bp = Blueprint("splash_api", __name__, url_prefix="/api/v1/splash")
 TAG = "splash"
@@ -104,32 +103,20 @@ def _post_for(post_id: int):
     return post
 
 
-def _options(post_id: int) -> rules.SplashOptions:
-    row = g.db.get(SplashPostOptions, post_id)
-    return rules.load(row.settings if row else None)
-
-
-@route(bp, "/posts/<int:post_id>/options", "GET", summary="A promotion's splash options and "
-       "the rules they break", tag=TAG, response=OptionsOut)
+@route(bp, "/posts/<int:post_id>/options", "GET", summary="A promotion's splash options (a "
+       "pending change's, if one waits) and the rules they break", tag=TAG, response=OptionsOut)
 def get_options(post_id: int):
-    _post_for(post_id)
-    settings = _options(post_id)
+    settings = rules.STORE.editing(g.db, g.user, post_id)
     return OptionsOut(options=settings, problems=rules.problems(settings))
 
 
 @route(bp, "/posts/<int:post_id>/options", "PUT", summary="Set a promotion's splash options: "
        "window, priority, daily cap, targeting, link, skip rules (publishing refuses a splash "
-       "that breaks the rules)", tag=TAG, body=rules.SplashOptions, response=OptionsOut)
+       "that breaks the rules). Part of the post's words: a new revision; on a live post of an "
+       "account that requires review, a pending change the app gets only once a second person "
+       "approves it", tag=TAG, body=rules.SplashOptions, response=OptionsOut)
 def put_options(post_id: int, body: rules.SplashOptions):
-    post = _post_for(post_id)
-    row = g.db.get(SplashPostOptions, post_id) or SplashPostOptions(post_id=post_id)
-    before = row.settings
-    row.settings = body.model_dump(mode="json")
-    row.updated_at = utcnow()
-    g.db.add(row)
-    ports.audit(g.db, actor=g.user, action="splash.options.update",
-                account_id=ports.account(g.db, post.account_code).id, subject_type="post",
-                subject_id=post.id, post_state=post.state, before=before, after=row.settings)
+    rules.STORE.save(g.db, g.user, post_id, body)
     return OptionsOut(options=body, problems=rules.problems(body))
 
 
@@ -140,7 +127,8 @@ def preview(post_id: int):
     accounts = [account.id for account in ports.reached_accounts(g.db, post_id)]
     outlets = ports.outlets(g.db, services.CHANNEL, account_ids=accounts)
     listed = []
-    settings = _options(post_id)
+    settings = rules.STORE.parse(ports.post_snapshot(g.db, post_id, services.CHANNEL,
+                                                     post.account_code, public_url="").options)
     for outlet in outlets:
         slot = services.slot_for_outlet(g.db, outlet.key, outlet.config)
         # As delivery will see it ("splash" overrides applied); media by the hub's own path.

@@ -96,17 +96,6 @@ class LedPairing(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LedPostOptions(Base):
-    """How a post plays on LED screens: duration, schedule windows, priority, interrupt."""
-
-    __tablename__ = "led_post_options"
-
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    settings: Mapped[dict] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class LedItem(Base):
     """A post's LED form on one outlet (a group or a screen); kept after withdrawal so late
     proof-of-play still finds its post."""

@@ -1,4 +1,7 @@
-"""An editor's LED settings for one post: form, duration, schedule, priority, interrupt."""
+"""An editor's LED settings for one post: form, duration, schedule, priority, interrupt.
+
+They are part of the post's words (the hub keeps them per revision and they pass its
+review): `STORE` reads and saves them, the snapshot of a version carries them."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from adapters.led_screen import schedule
+from hub import ports
 
 COLOUR = r"^#[0-9A-Fa-f]{6}$"
 
@@ -75,5 +79,4 @@ class LedOptions(BaseModel):
         return schedule.normalise([w.model_dump() for w in self.schedule])
 
 
-def load(settings: dict | None) -> LedOptions:
-    return LedOptions.model_validate(settings or {})
+STORE = ports.PostOptions("led", LedOptions, "LED 大屏")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.led_screen import controllers, forms, options, services
-from adapters.led_screen.models import LedItem, LedPostOptions, LedRendition, Screen
+from adapters.led_screen.models import LedItem, LedRendition, Screen
 from hub import ports
 from hub.channels import PermanentError, PostSnapshot
 from hub.clock import as_utc
@@ -57,11 +57,7 @@ def screen_info(screen: Screen) -> ScreenInfo:
 
 
 def load_source(db: Session, post: PostSnapshot) -> Source:
-    row = db.get(LedPostOptions, post.id)
-    try:
-        settings = options.load(row.settings if row else None)
-    except ValueError:
-        settings = options.LedOptions()  # stored before a rule tightened: fall back, not 500
+    settings = options.STORE.parse(post.options)  # this version's, as it went through review
     cover, cover_size = None, None
     if post.cover is not None:
         cover, cover_size = ports.media_bytes(db, post.cover), (post.cover.width,

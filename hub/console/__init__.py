@@ -7,6 +7,7 @@ from hub.console import (  # noqa: F401
     campaign_views,
     member_views,
     post_views,
+    review_views,
     user_views,
     views,
 )

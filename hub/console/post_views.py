@@ -23,7 +23,7 @@ from hub.outlets.models import Outlet
 from hub.outlets.services import is_post_outlet, outlets_of
 from hub.posts import services as posts
 from hub.posts.schemas import PostCreate, PostUpdate, PublishIn
-from hub.posts.workflow import Action, InvalidTransition, NotPermitted, next_state
+from hub.posts.workflow import Action
 
 ACTIONS = {  # what each button does, and what the editor is told afterwards
     Action.submit: "已提交审核",
@@ -123,23 +123,17 @@ def compose(code: str):
 
 def available_actions(post) -> set[str]:
     """What the editor may do to this post now, asked of the workflow itself."""
-    actor = posts.actor_for(g.db, g.user, post)
-    allowed = set()
-    for action in ACTIONS:
-        try:
-            next_state(post.state, action, actor, requires_review=post.account.requires_review)
-            allowed.add(action.value)
-        except (NotPermitted, InvalidTransition):
-            pass
-    return allowed
+    return {action.value for action in posts.allowed_actions(g.db, g.user, post, ACTIONS)}
 
 
 def _post_page(post, status: int = 200, **context):
     config = current_app.config["HUB"]
+    words = posts.editing_words(g.db, post)  # a pending change's, if one waits
     values = context.pop("values", None) or {
-        "title": post.title, "summary": post.summary, "body": post.body, "kind": post.kind,
-        "column": post.column.slug if post.column else "", "link_url": post.link_url or "",
-        "valid_from": _local_input(post.valid_from), "valid_until": _local_input(post.valid_until),
+        "title": words.title, "summary": words.summary, "body": words.body, "kind": post.kind,
+        "column": words.column.slug if words.column else "", "link_url": words.link_url or "",
+        "valid_from": _local_input(words.valid_from),
+        "valid_until": _local_input(words.valid_until),
         "channels": post.channels, "push_down": "all" if post.push_down else ""}
     return _form_page("console/post.html", post.account, status, post=post, values=values,
                       previews=previews.previews_for(g.db, post, config.public_url),
@@ -163,13 +157,15 @@ def post_page(post_id: int):
         data = _form_data(post.account, creating=False)
         _cover(post.account, data)
         posts.update_post(g.db, g.user, post, _validated(PostUpdate, data).changes())
+        pending = post.pending_revision is not None
         g.db.commit()
     except HubError as exc:
         g.db.rollback()
         post = _post(post_id)
         return _post_page(post, 400, values=request.form, error=exc.message,
                           errors=exc.fields)
-    flash("已保存为新的修订版本", "info")
+    flash("已保存为待审核的修改：审核通过前，各终端仍是已发布的版本" if pending
+          else "已保存为新的修订版本", "info")
     return redirect(url_for("console.post_page", post_id=post.id))
 
 

@@ -179,7 +179,8 @@ def account_posts(code: str):
 @bp.get("/a/<code>/review")
 def review_queue(code: str):
     account = account_for(code)
-    waiting = posts.visible_posts(g.db, g.user, account, state=State.in_review.value,
-                                  limit=100)
+    waiting = posts.waiting_for_review(g.db, g.user, account)  # new posts and changes
     return render_template("console/review.html", account=account, posts=waiting,
+                           may_approve={p.id for p in waiting
+                                        if posts.may_approve(g.db, g.user, p)},
                            page="review")

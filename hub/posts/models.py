@@ -1,10 +1,21 @@
-"""Tables for posts, their revisions (every save) and nothing outlet-specific."""
+"""Tables for posts, their revisions (every save), proposed changes to live posts and review
+comments; an outlet's settings for a post are part of its words (`outlet_options`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.accounts.models import Account, Column
@@ -22,6 +33,7 @@ CONTENT_FIELDS = (
     "valid_from",
     "valid_until",
     "overrides",
+    "outlet_options",
 )
 
 
@@ -51,6 +63,9 @@ class Post(Base):
     valid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # {"led": {"title": "..."}, "splash": {"cover_media_id": 3}}: per-outlet changes on one base.
     overrides: Mapped[dict] = mapped_column(JSON, default=dict)
+    # {"led": {"role": "interrupt", ...}, "splash": {...}}: each outlet's settings for the post,
+    # validated by its adapter. Part of the words: a change is a revision and passes review.
+    outlet_options: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # None: every outlet of the account; otherwise the editor's chosen subset.
     channels: Mapped[list | None] = mapped_column(JSON)
     # 下发: None, ["*"] for every descendant account, or a list of descendant account codes.
@@ -65,7 +80,14 @@ class Post(Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The revision the last approval saw: editors of later revisions may not approve them.
     approved_revision: Mapped[int | None] = mapped_column(Integer)
+    # The note of the last decision on the current revision: a new revision clears it (the
+    # note stays in the post's comments, on the revision it was made on).
     review_note: Mapped[str] = mapped_column(Text, default="")
+    # A live post on an account that requires review changes only through review: an edit is
+    # kept as revision `pending_revision` (this row keeps the live words, which every outlet
+    # goes on serving) until a second person approves it. `pending_state`: draft / in_review.
+    pending_revision: Mapped[int | None] = mapped_column(Integer)
+    pending_state: Mapped[str | None] = mapped_column(String(16), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -87,6 +109,26 @@ class PostRevision(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     # A restore copies revision `restored_from`: its editor's words come back with it.
     restored_from: Mapped[int | None] = mapped_column(Integer)
+    # A pending change its editors dropped: kept in the history, never live, nobody's
+    # unapproved words any more (unless restored).
+    discarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     editor: Mapped[User] = relationship()
+
+
+class PostComment(Base):
+    """A remark in a post's review: a comment, or the note of an approval or a rejection. It
+    belongs to the revision it was made on, so it does not follow the post into later drafts."""
+
+    __tablename__ = "post_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="comment")  # comment/approve/reject
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()

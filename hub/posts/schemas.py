@@ -6,10 +6,12 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from hub.clock import as_utc, local_iso
-from hub.posts.models import Post, PostRevision
-from hub.posts.workflow import STATE_LABELS, State
+from hub.posts.models import Post, PostComment, PostRevision
+from hub.posts.workflow import CHANGE_LABELS, STATE_LABELS, ChangeState, State
 
 MAX_BODY = 200_000
 
@@ -101,6 +103,16 @@ class PostListQuery(BaseModel):
     before: int | None = Field(default=None, description="游标：上一页最后一篇的 id")
 
 
+class PendingChangeOut(BaseModel):
+    revision: int = Field(description="待审核修改所在的修订号")
+    state: Literal["draft", "in_review"]
+    state_label: str
+    editor: str = Field(description="最近修改它的编辑")
+    updated_at: str
+    content: dict = Field(description="修改后的内容（与修订记录的 content 相同）；"
+                          "批准前各终端仍是已发布的版本")
+
+
 class PostOut(BaseModel):
     id: int
     account: str
@@ -120,7 +132,9 @@ class PostOut(BaseModel):
     channels: list[str] | None
     push_down: list[str] | None
     overrides: dict
-    revision: int
+    outlet_options: dict = Field(default_factory=dict,
+                                 description="各终端对本稿件的设置（如 led、splash），随版本审核")
+    revision: int = Field(description="本条记录中内容（已发布稿件即线上内容）的修订号")
     version: int
     author: str
     publish_at: str | None
@@ -130,11 +144,32 @@ class PostOut(BaseModel):
     created_at: str
     updated_at: str
     from_above: bool = Field(default=False, description="上级下发到所查账号的稿件")
+    pending: PendingChangeOut | None = Field(
+        default=None, description="已发布稿件的待审核修改；批准后作为新版本投递")
 
 
 class PostList(BaseModel):
     posts: list[PostOut]
     next_before: int | None
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=2000, description="评论内容")
+
+
+class CommentOut(BaseModel):
+    id: int
+    revision: int = Field(description="评论针对的修订号；之后的修订不再带着它")
+    author: str
+    kind: Literal["comment", "approve", "reject"] = Field(
+        description="comment：评论；approve / reject：审核通过或退回时的意见")
+    body: str
+    created_at: str
+
+
+class CommentList(BaseModel):
+    comments: list[CommentOut]
 
 
 class RevisionOut(BaseModel):
@@ -143,6 +178,9 @@ class RevisionOut(BaseModel):
     note: str
     created_at: str
     content: dict
+    discarded: bool = Field(default=False, description="被放弃的待审核修改（从未上线）")
+    comments: list[CommentOut] = Field(default_factory=list,
+                                       description="针对这一修订的评论与审核意见")
 
 
 class RevisionList(BaseModel):
@@ -163,11 +201,57 @@ def post_out(post: Post, *, seen_from=None) -> PostOut:
         version=post.version, author=post.author.username, publish_at=local_iso(post.publish_at),
         published_at=local_iso(post.published_at), withdrawn_at=local_iso(post.withdrawn_at),
         review_note=post.review_note, created_at=local_iso(post.created_at),
-        updated_at=local_iso(post.updated_at),
+        updated_at=local_iso(post.updated_at), outlet_options=post.outlet_options or {},
+        pending=pending_out(post),
     )
 
 
-def revision_out(revision: PostRevision) -> RevisionOut:
+def pending_out(post: Post) -> PendingChangeOut | None:
+    if post.pending_revision is None:
+        return None
+    revision = object_session(post).scalar(select(PostRevision).where(
+        PostRevision.post_id == post.id, PostRevision.number == post.pending_revision))
+    state = ChangeState(post.pending_state)
+    return PendingChangeOut(revision=revision.number, state=state.value,
+                            state_label=CHANGE_LABELS[state], editor=revision.editor.username,
+                            updated_at=local_iso(revision.created_at), content=revision.content)
+
+
+def comment_out(comment: PostComment) -> CommentOut:
+    return CommentOut(id=comment.id, revision=comment.revision, author=comment.author.username,
+                      kind=comment.kind, body=comment.body,
+                      created_at=local_iso(comment.created_at))
+
+
+def revision_out(revision: PostRevision, comments: list[PostComment] = ()) -> RevisionOut:
     return RevisionOut(number=revision.number, editor=revision.editor.username,
                        note=revision.note, created_at=local_iso(revision.created_at),
-                       content=revision.content)
+                       content=revision.content, discarded=revision.discarded,
+                       comments=[comment_out(c) for c in comments
+                                 if c.revision == revision.number])
+
+
+class WaitingQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account: str = Field(description="账号代码；含其下级账号")
+
+
+class WaitingItem(BaseModel):
+    post_id: int
+    title: str
+    account: str
+    account_name: str
+    what: Literal["post", "change"] = Field(
+        description="post：送审的稿件；change：已发布稿件的修改")
+    revision: int
+    since: str = Field(description="送审（最近一次变动）的时间")
+    may_approve: bool = Field(description="当前用户能否审核它（角色、作者、四眼原则）")
+
+
+class WaitingOut(BaseModel):
+    account: str
+    total: int = Field(description="等待审核的稿件与修改数")
+    posts: int
+    changes: int
+    for_you: int = Field(description="其中当前用户可以审核的数目")
+    items: list[WaitingItem]

@@ -115,9 +115,8 @@ def _edit(state: State, actor: Actor, requires_review: bool) -> State:
     if state is State.published:
         if requires_review:
             # In place, the new words would go out with nobody but their writer having read
-            # them: they go through review like any other.
-            raise NotPermitted("该账号的稿件须经审核：已发布的稿件不能直接修改，"
-                               "请先撤回，修改后重新送审")
+            # them: they wait as a proposed change (`next_change_state`) instead.
+            raise NotPermitted("该账号的稿件须经审核：已发布稿件的修改须作为待审核的修改保存")
         # A live post changes in place and is re-delivered: only someone who may publish.
         _need_publisher(actor, requires_review)
         return State.published
@@ -209,3 +208,56 @@ _RULES = {
 
 # States in which the post is (or is about to be) out on the outlets.
 LIVE_STATES = frozenset({State.published})
+
+
+# -- proposed changes to a live post --------------------------------------------------------
+# On an account that requires review, an edit of a published post does not touch what the
+# outlets serve: it is kept as a proposed change with a small state machine of its own, and
+# goes out (as a new version) only when someone who wrote none of it approves it.
+
+
+class ChangeState(enum.StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+
+
+CHANGE_LABELS = {ChangeState.draft: "修改草稿", ChangeState.in_review: "修改待审核"}
+CHANGE_ACTIONS = frozenset({Action.edit, Action.submit, Action.approve, Action.reject})
+
+
+def edits_wait_for_review(state: State, requires_review: bool) -> bool:
+    """Whether an edit of a post in `state` is kept as a proposed change, the live words
+    staying out until it is approved."""
+    return State(state) is State.published and requires_review
+
+
+def next_change_state(change: ChangeState | None, action: Action, actor: Actor
+                      ) -> ChangeState | None:
+    """The proposed change's state after `action` (None: applied, nothing waits any more),
+    or raise NotPermitted / InvalidTransition. Four eyes always: the change replaces words
+    that are live."""
+    action = Action(action)
+    if action not in CHANGE_ACTIONS:
+        raise InvalidTransition(f"已发布稿件的待审核修改不能执行 {action.value}")
+    if action is Action.edit:
+        _need_editor(actor)
+        return ChangeState.draft  # new words are unreviewed, whatever the change's state
+    if change is None:
+        raise InvalidTransition("这篇已发布的稿件没有待审核的修改")
+    change = ChangeState(change)
+    if action is Action.submit:
+        _need_editor(actor)
+        if change is not ChangeState.draft:
+            raise InvalidTransition("这项修改已在审核中")
+        return ChangeState.in_review
+    if action is Action.approve:
+        if not actor.roles & REVIEWERS:
+            raise NotPermitted("只有审核员或管理员可以审核")
+        if actor.is_author:
+            raise NotPermitted("作者不能审核自己的稿件")
+        _need_other_eyes(actor, True, "审核")
+    elif not actor.roles & REVIEWERS:
+        raise NotPermitted("只有审核员或管理员可以退回修改")
+    if change is not ChangeState.in_review:
+        raise InvalidTransition("这项修改还没有送审")
+    return None if action is Action.approve else ChangeState.draft

@@ -257,11 +257,15 @@ def test_live_words_on_a_review_account_change_only_through_review(client, token
     client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer)
     assert _state_of(client.post(f"/api/v1/posts/{pid}/publish", headers=reviewer)) == \
         "published"
+    # An edit, even a reviewer's, waits as a pending change: the live words stay out.
     edited = client.patch(f"/api/v1/posts/{pid}", headers=reviewer, json={"title": "悄悄改"})
-    assert edited.status_code == 403 and "撤回" in edited.get_json()["message"]
+    assert edited.status_code == 200 and edited.get_json()["pending"]["state"] == "draft"
     restored = client.post(f"/api/v1/posts/{pid}/revisions/1/restore", headers=reviewer)
-    assert restored.status_code == 403
-    assert client.get(f"/api/v1/posts/{pid}", headers=author).get_json()["revision"] == 1
+    assert restored.status_code == 200 and restored.get_json()["pending"]["revision"] == 3
+    live = client.get(f"/api/v1/posts/{pid}", headers=author).get_json()
+    assert live["revision"] == 1 and live["version"] == 1 and live["title"] == "职工健步走活动"
+    client.post(f"/api/v1/posts/{pid}/submit", headers=reviewer)
+    assert client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer).status_code == 403
 
 
 def test_withdrawing_is_one_action_for_reviewers_and_authors_only_without_review(

@@ -22,8 +22,11 @@ from hub.db import make_engine
 
 SCHEMA = "legacy_upgrade"
 NOW = dt.datetime(2026, 11, 30, 8, 0, 0)
-# Moved, not kept under their names: their rows live on in blobs.
-MOVED = {"led_files", "splash_files"}
+# Moved, not kept under their names: their rows live on in blobs, and in posts' own
+# outlet_options (an outlet's settings for a post are part of its words now).
+MOVED = {"led_files", "splash_files", "led_post_options", "splash_post_options"}
+LED_OPTIONS = {"role": "interrupt", "share_of_voice": 50, "duration_seconds": 15}
+SPLASH_OPTIONS = {"priority": 7}
 
 
 @pytest.fixture
@@ -89,6 +92,10 @@ def _rows_for_empty_adapter_tables(dump: dict) -> dict[str, list[dict]]:
             "link_url": None, "valid_from": None, "valid_until": None, "published_at": at,
             "updated_at": at, "withdrawn_at": None}],
         "splash_files": [shared | {"mime_type": "image/png"}],
+        "led_post_options": [{"post_id": delivery["post_id"], "settings": LED_OPTIONS,
+                              "updated_at": at}],
+        "splash_post_options": [{"post_id": delivery["post_id"], "settings": SPLASH_OPTIONS,
+                                 "updated_at": at}],
     }
 
 
@@ -102,7 +109,7 @@ def test_a_database_of_the_old_head_with_the_demo_upgrades_keeping_every_row(old
     dump = legacy.read_dump()
     extra = _rows_for_empty_adapter_tables(dump)
     for name, rows in extra.items():
-        dump[name] = dump[name] + rows
+        dump[name] = dump.get(name, []) + rows
     legacy.build_legacy_schema(engine)
     legacy.load_rows(engine, dump)
     with engine.connect() as conn:
@@ -123,9 +130,9 @@ def test_a_database_of_the_old_head_with_the_demo_upgrades_keeping_every_row(old
             assert _count(conn, metadata.tables[name]) == len(rows), name
         _assert_contents_kept(conn, metadata, dump)
         heads = set(conn.scalars(text("SELECT version_num FROM alembic_version")))
-    # 0009_blobs is applied too: the two 0002s depend on it, the hub's later revisions follow it.
-    assert heads == {"0012_console_sessions", "wechat_0001", "web_0001", "led_screen_0002",
-                     "app_splash_0003"}
+    # The hub's revisions are applied too: the LED and splash branches' latest revisions
+    # depend on its head (0013_versions_pending_changes), so Alembic lists only theirs.
+    assert heads == {"wechat_0001", "web_0001", "led_screen_0003", "app_splash_0004"}
     assert schema_differences(engine) == []
     # Upgrading again finds nothing to do.
     assert migrate.is_current(engine, migrate.locations_of(DEFAULT_CHANNELS))
@@ -152,6 +159,11 @@ def _assert_contents_kept(conn, metadata: MetaData, dump: dict) -> None:
     images = list(conn.execute(select(tables["splash_images"])))
     assert images and all(i.byte_size == splash_file[i.file_sha256]["byte_size"]
                           for i in images)
+    # Each outlet's settings for a post are in the post now, under the outlet's name.
+    post_id = decoded["led_post_options"][0]["post_id"]
+    options = conn.scalar(select(tables["posts"].c.outlet_options)
+                          .where(tables["posts"].c.id == post_id))
+    assert options == {"led": LED_OPTIONS, "splash": SPLASH_OPTIONS}
     # A few rows, column by column: an account, a member, an outlet, the adopted tables.
     for name, key in [("accounts", "id"), ("members", "id"), ("outlets", "id"),
                       ("led_screens", "id"), ("wechat_publications", "id"),

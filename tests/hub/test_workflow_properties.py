@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 from hub.posts.workflow import (
     Action,
     Actor,
+    ChangeState,
     InvalidTransition,
     NotPermitted,
     State,
     can_publish,
+    next_change_state,
     next_state,
 )
 
@@ -98,3 +100,28 @@ def test_withdrawn_and_expired_posts_only_come_back_through_an_edit():
                 continue
             raise AssertionError(f"{action} allowed from {state}")
         assert next_state(state, Action.edit, admin, requires_review=False) is State.draft
+
+
+def _walk_change(path):
+    change = None
+    history = []
+    for action, actor in path:
+        try:
+            change = next_change_state(change, action, actor)
+        except (NotPermitted, InvalidTransition):
+            continue
+        history.append((action, actor, change))
+    return history
+
+
+@given(steps)
+def test_a_change_to_a_live_post_is_applied_only_by_someone_who_wrote_none_of_it(path):
+    reviewed = False
+    for action, actor, change in _walk_change(path):
+        if action is Action.approve:
+            assert change is None and reviewed
+            assert actor.roles & {"reviewer", "admin"}
+            assert not actor.is_author and not actor.wrote_unapproved
+        reviewed = change is ChangeState.in_review
+        if action is Action.edit:
+            assert change is ChangeState.draft

@@ -8,12 +8,10 @@ from pydantic import BaseModel, Field
 
 from adapters.led_screen import options, publishing, services
 from adapters.led_screen.api.common import TAG, bp, post_for
-from adapters.led_screen.models import LedPostOptions
 from hub import api, ports
 from hub.api import route
 from hub.channels import OutletInfo
 from hub.errors import BadRequest, NotFound
-from hub.ports import utcnow
 
 
 class ScreenPreview(BaseModel):
@@ -38,27 +36,19 @@ class PostPreview(BaseModel):
     outlets: list[OutletPreview]
 
 
-@route(bp, "/posts/<int:post_id>/options", "GET", summary="A post's LED options", tag=TAG,
-       response=options.LedOptions)
+@route(bp, "/posts/<int:post_id>/options", "GET", summary="A post's LED options (a pending "
+       "change's, if one waits)", tag=TAG, response=options.LedOptions)
 def get_options(post_id: int):
-    post_for(post_id)
-    row = g.db.get(LedPostOptions, post_id)
-    return options.load(row.settings if row else None)
+    return options.STORE.editing(g.db, g.user, post_id)
 
 
 @route(bp, "/posts/<int:post_id>/options", "PUT", summary="Set a post's LED options: form, "
-       "duration, schedule windows, priority, interrupt, share of voice (used by its next "
-       "delivery)", tag=TAG, body=options.LedOptions, response=options.LedOptions)
+       "duration, schedule windows, priority, interrupt, share of voice. Part of the post's "
+       "words: a new revision; on a live post of an account that requires review, a pending "
+       "change the screens get only once a second person approves it", tag=TAG,
+       body=options.LedOptions, response=options.LedOptions)
 def put_options(post_id: int, body: options.LedOptions):
-    post = post_for(post_id)
-    row = g.db.get(LedPostOptions, post_id) or LedPostOptions(post_id=post_id)
-    before = row.settings
-    row.settings = body.model_dump(mode="json")
-    row.updated_at = utcnow()
-    g.db.add(row)
-    ports.audit(g.db, actor=g.user, action="led.options.update",
-                account_id=ports.account(g.db, post.account_code).id, subject_type="post",
-                subject_id=post.id, post_state=post.state, before=before, after=row.settings)
+    options.STORE.save(g.db, g.user, post_id, body)
     return body
 
 
@@ -85,9 +75,9 @@ def preview(post_id: int):
             if publishing.kind_for(source, s) == "image" else None) for s in screens]
         outlets.append(OutletPreview(outlet=outlet.key, name=outlet.name, screens=listed,
                                      problems=publishing.describe_problems(found, screens)))
-    row = g.db.get(LedPostOptions, post.id)
-    return PostPreview(post_id=post.id, options=options.load(row.settings if row else None)
-                       .model_dump(mode="json"), outlets=outlets)
+    shown = options.STORE.parse(ports.post_snapshot(g.db, post.id, services.CHANNEL,
+                                                    post.account_code, "").options)
+    return PostPreview(post_id=post.id, options=shown.model_dump(mode="json"), outlets=outlets)
 
 
 @bp.get("/posts/<int:post_id>/preview.img")
