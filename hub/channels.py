@@ -58,6 +58,7 @@ class MediaRef:
     height: int
     byte_size: int
     mime_type: str
+    focal: tuple[float, float] | None = None  # what a crop keeps: (x, y) fractions
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class PostSnapshot:
     cover: MediaRef | None = None  # the picture behind cover_url
     column_slug: str | None = None
     published_at: str | None = None  # ISO 8601, when an editor first published it
+    cover_override: bool = False  # the cover is the editor's own picture for this channel
 
 
 @dataclass(frozen=True)
