@@ -120,7 +120,8 @@ def min_text_px(outlet: str, width: int, height: int) -> tuple[int, int]:
     """The smallest title and summary character heights that read on this canvas: LED pixels
     are seen from the street, a phone's from a hand's length."""
     if outlet == "led":
-        return max(12, height // 16), max(12, height // 22)
+        side = min(width, height)
+        return max(12, side // 16), max(12, side // 22)
     if outlet == "splash":
         return max(16, width // 20), max(14, width // 30)
     return max(14, height // 14), max(12, height // 20)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+from dataclasses import replace
 
 from PIL import Image
 
@@ -59,7 +60,10 @@ def slide(design: Design, outlet: str, width: int, height: int) -> Plan:
         cover_h = min(round(column_w / aspect), round((safe[3] - safe[1]) * 0.6))
         cover_box = (safe[0], safe[1], text_right, safe[1] + cover_h)
         text_box = (safe[0], safe[1] + cover_h + margin, text_right, safe[3])
-    texts, dropped = _text_block(design, outlet, width, height, text_box, align="left")
+    texts, dropped = _text_block(design, outlet, width, height, text_box, align="left",
+                                 title_scale=0.12 if cover_box else 0.2)
+    if cover_box is None or cover_box[1] == 0:  # text beside the picture, or alone
+        texts = _centred_vertically(texts, text_box)
     return Plan(design, outlet, width, height, "slide", field, safe, texts,
                 cover_box=cover_box, qr_box=qr_box, dropped=dropped)
 
@@ -92,6 +96,7 @@ def poster(design: Design, outlet: str, width: int, height: int) -> Plan:
     text_box = (safe[0], text_top, safe[2], safe[3] - (foot + margin // 2 if foot else 0))
     texts, dropped = _text_block(design, outlet, width, height, text_box, align="centre",
                                  with_account=False)
+    texts = _centred_vertically(texts, text_box)
     if account is not None:
         texts = (account,) + texts
     qr_box = None
@@ -109,7 +114,8 @@ def poster(design: Design, outlet: str, width: int, height: int) -> Plan:
 
 
 def _text_block(design: Design, outlet: str, width: int, height: int, box: Box, *,
-                align: str, with_account: bool = True) -> tuple[tuple[Text, ...], tuple]:
+                align: str, with_account: bool = True, title_scale: float = 0.12
+                ) -> tuple[tuple[Text, ...], tuple]:
     """Account name, title and summary stacked in the box, as large as they fit; the summary
     is dropped, then the title shortened, before the layout gives up."""
     texts: list[Text] = []
@@ -121,7 +127,7 @@ def _text_block(design: Design, outlet: str, width: int, height: int, box: Box, 
             box = (box[0], account.box[3] + gap, box[2], box[3])
     box_w, box_h = box[2] - box[0], box[3] - box[1]
     title_min, summary_min = min_text_px(outlet, width, height)
-    title_max = max(title_min, round(min(height, width) * 0.12))
+    title_max = max(title_min, round(min(height, width) * title_scale))
     dropped: tuple[str, ...] = ()
     if design.summary.strip():
         title = typeset.largest(design.title, box_w, round(box_h * TITLE_SHARE), weight=BOLD,
@@ -177,19 +183,29 @@ def _action_height(design: Design, outlet: str, width: int, height: int) -> int:
     if not design.call_to_action:
         return 0
     _, summary_min = min_text_px(outlet, width, height)
-    return typeset.line_height(summary_min) * 2
+    return typeset.line_height(max(summary_min, round(width * 0.045))) * 2
 
 
 def _action(design: Design, outlet: str, width: int, height: int, safe: Box,
             field: colour.RGB) -> Text:
     """The call to action as a white pill at the foot of the safe area (a picture only: the
     app's own 查看详情 button is what takes the tap)."""
-    _, size = min_text_px(outlet, width, height)
+    _, summary_min = min_text_px(outlet, width, height)
+    size = max(summary_min, round(width * 0.045))
     setting = typeset.set_at(design.call_to_action, size, safe[2] - safe[0], height, 1, BOLD)
     block_h = _action_height(design, outlet, width, height)
     box = _placed(setting, (safe[0], safe[3] - block_h, safe[2], safe[3]), "centre",
                   top=safe[3] - block_h + (block_h - setting.height) // 2)
     return Text("action", setting, box, field, "centre", backing=WHITE)
+
+
+def _centred_vertically(texts: tuple[Text, ...], box: Box) -> tuple[Text, ...]:
+    """The stacked texts moved down to the middle of the room they were given: on a tall
+    poster, text hanging from the top leaves a hole above the call to action."""
+    used = max(text.box[3] for text in texts)
+    shift = max(0, (box[3] - used) // 2)
+    return tuple(replace(text, box=(text.box[0], text.box[1] + shift, text.box[2],
+                                    text.box[3] + shift)) for text in texts)
 
 
 def _placed(setting: typeset.Setting, box: Box, align: str, *, top: int) -> Box:
