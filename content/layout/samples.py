@@ -47,7 +47,8 @@ def posts() -> dict[str, Design]:
     light, dark = cover(True), cover(False, subject_at=0.3)
     return {
         "campaign": Design(
-            title="百万红包雨：今晚八点准时开抢", summary="实名认证会员每天可抢三次，红包直接存入工会卡。",
+            title="百万红包雨：今晚八点准时开抢",
+            summary="实名认证会员每天可抢三次，红包直接存入工会卡。",
             cover=light, cover_size=COVER_SIZE, focal=(0.75, 0.5), account_name="东莞市总工会",
             theme="#C8102E", qr_url=LANDING, call_to_action="立即参与"),
         "long-title-dark": Design(
