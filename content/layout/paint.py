@@ -36,6 +36,16 @@ def paint(plan: Plan) -> tuple[Image.Image, Image.Image]:
     return canvas, backdrop
 
 
+def text_layer(plan: Plan) -> Image.Image:
+    """The plan's texts (and the call to action's pill) alone, on transparency: what a
+    video brings in over the backdrop."""
+    layer = Image.new("RGBA", (plan.width, plan.height), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(layer)
+    for text in plan.texts:
+        _write(pen, text)
+    return layer
+
+
 def encoded(canvas: Image.Image, plan: Plan) -> tuple[bytes, str]:
     """JPEG when a photo is in it (small, and every controller takes it), PNG for text alone
     (sharp edges, and smaller than JPEG for flat colour)."""

@@ -109,4 +109,4 @@ def serve_rendition(media_id: int, digest: str, width: int, height: int, ext: st
     data = services.rendition_cache().get(media.data, width, height, mode=mode,
                                           format=RENDITION_FORMATS[ext], focal=media.focal)
     return _immutable(data, f"image/{'jpeg' if ext == 'jpg' else 'png'}",
-                      f"{media.sha256[:32]}-{width}x{height}-{mode}.{ext}")
+                      f"{media.sha256[:32]}-{width}x{height}-{mode}-{media.focal_x}-{media.focal_y}.{ext}")
