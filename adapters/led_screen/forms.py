@@ -17,6 +17,7 @@ from content.layout import fonts
 from content.layout.design import DEFAULT_THEME  # noqa: F401  (publishing's fallback colour)
 from content.layout.design import QR_MIN_HEIGHT as QR_MIN_SIDE  # noqa: F401
 from hub.channels import PermanentError
+from hub.errors import BadRequest
 
 FontMissing = fonts.FontMissing
 MIN_TEXT_PX = 12  # below this an LED pixel pitch turns Chinese into blots
@@ -24,6 +25,11 @@ MIN_KEPT_AREA = 0.5  # cropping an editor's own picture must keep at least this 
 MAX_UPSCALE = 2.5  # an editor's own picture blown up more than this looks blurred
 OUTLET = "led"
 CACHE = layout.FormCache(entries=128)
+
+
+class CannotDraw(PermanentError, BadRequest):
+    """A slide the layout refuses or that fails its checks: a delivery fails for good (an
+    editor must act) and a preview answers 400, both with the reason."""
 
 
 @dataclass(frozen=True)
@@ -109,5 +115,5 @@ def draw(card: Card) -> tuple[bytes, str]:
     try:
         form = CACHE.get(card.design(), OUTLET, card.width, card.height)
     except layout.LayoutRefused as exc:
-        raise PermanentError(exc.reason) from None
+        raise CannotDraw(exc.reason) from None
     return form.data, form.mime_type
