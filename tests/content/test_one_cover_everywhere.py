@@ -26,6 +26,7 @@ from wechat_adapter_helpers import (  # noqa: E402
     wechat_outlets,
 )
 
+from adapters.wechat.miniapp import demo_credentials  # noqa: E402
 from adapters.wechat.sandbox import SandboxSettings, serve  # noqa: E402
 from adapters.wechat.settings import WeChatSettings  # noqa: E402
 from content.layout import checks, samples  # noqa: E402
@@ -46,10 +47,15 @@ def outlets(app, db, config):
                                              callback_retry_delay=0.5))
     served = ServedApp(app)
     config.public_url = served.url
+    mini = demo_credentials(config.secret())  # subscribe messages go through the mini-program
+    requests.post(f"{sandbox.url}/sandbox/apps", timeout=10, json={
+        "appid": mini.appid, "secret": mini.secret, "token": mini.token,
+        "account_type": "miniprogram"}).raise_for_status()
     wechat = channels.get_channel("wechat")
     wechat.settings = WeChatSettings(api_base=sandbox.url, timeout=5.0,
                                      confirm_schedule=(1.0, 0.5, 0.5), poll_budget=50,
-                                     submit_grace=1.0, token_hold=5.0)
+                                     submit_grace=1.0, token_hold=5.0,
+                                     miniprogram_appid=mini.appid, miniprogram_secret=mini.secret)
     playlist.CACHE.clear()
     for cache in (manifest.ENTRIES, manifest.BODIES, manifest.LINEAGES, manifest.CHOICES):
         cache.clear()
