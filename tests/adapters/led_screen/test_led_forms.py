@@ -58,7 +58,8 @@ def test_too_small_to_read_wrong_proportions_and_blur_are_named():
     long_title = "东莞市总工会关于开展二〇二六年全市职工职业技能大赛暨劳动竞赛活动的通知全文"
     assert "12 像素" in forms.problems(forms.Card(128, 64, long_title))[0]
     # The hub designs the slide around any cover: a portrait or small one is no problem ...
-    assert forms.problems(forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(1080, 1920))) \
+    tall = picture(1080, 1920)
+    assert forms.problems(forms.Card(1920, 1080, "招聘会", cover=tall, cover_size=(1080, 1920))) \
         == []
     # ... but an editor's own LED picture is shown as it is, so its shape and size matter.
     portrait = forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(1080, 1920),
