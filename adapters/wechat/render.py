@@ -28,6 +28,7 @@ DIGEST_MAX = 128
 CONTENT_MAX_CHARS = 20_000  # "必须少于 2 万字符"
 CONTENT_MAX_BYTES = 1024 * 1024
 THUMB_SIZE = (900, 383)  # 2.35:1, the cover as the feed shows it
+CARDS = layout.FormCache(entries=32)  # designed thumbs of posts without a cover
 THUMB_MAX_BYTES = 64 * 1024
 BODY_IMAGE_MAX_WIDTH = 1080
 BODY_IMAGE_MAX_BYTES = 1024 * 1024 - 1
@@ -255,18 +256,20 @@ def replace_images(content: str, uploaded: dict[str, str | None]) -> str:
 
 
 def thumb_image(cover: bytes | None, theme: str, focal: tuple[float, float] | None = None,
-                title: str = "", account_name: str = "") -> bytes:
+                title: str = "") -> bytes:
     """The cover as a permanent thumb: 2.35:1 cropped around its focal point, JPG, at most
     64 KB. Without a cover (WeChat insists on one), a card the hub designs from the title
-    in the account's colour; a plain block of that colour when there is no title either."""
+    in the account's colour (no account name: WeChat shows it beside the article, and one
+    card then serves a whole matrix of accounts, drawn once); a plain block of that colour
+    when there is no title either."""
     width, height = THUMB_SIZE
     if cover:
         return images.render(cover, width, height, mode="crop", format="JPEG",
                              background="#ffffff", max_bytes=THUMB_MAX_BYTES, focal=focal)
     if title:
         try:
-            form = layout.compose(layout.Design(title=title, account_name=account_name,
-                                                theme=theme), "wechat", width, height)
+            form = layout.compose(layout.Design(title=title, theme=theme), "wechat", width,
+                                  height, cache=CARDS)
             return images.render(form.data, width, height, format="JPEG",
                                  max_bytes=THUMB_MAX_BYTES)
         except (layout.LayoutRefused, images.ImageRejected):
@@ -277,7 +280,7 @@ def thumb_image(cover: bytes | None, theme: str, focal: tuple[float, float] | No
 
 
 def thumb_for(article: Article, cover: bytes | None) -> bytes:
-    return thumb_image(cover, article.theme, article.focal, article.title, article.author)
+    return thumb_image(cover, article.theme, article.focal, article.title)
 
 
 def body_image(data: bytes) -> bytes:
