@@ -43,7 +43,7 @@ def video(design: Design, width: int, height: int, seconds: int = DEFAULT_SECOND
             target, (width, height), fps=FPS, codec="libx264", pix_fmt_out="yuv420p",
             macro_block_size=1, ffmpeg_log_level="error",
             output_params=["-vf", f"tpad=stop_mode=clone:stop_duration={held}",
-                           "-preset", "veryfast", "-crf", "20", "-movflags", "+faststart"])
+                           "-preset", "ultrafast", "-crf", "20", "-movflags", "+faststart"])
         writer.send(None)  # start ffmpeg
         for index in range(entrance):
             writer.send(_frame(backdrop, layer, _eased(index / entrance), height).tobytes())
