@@ -103,10 +103,12 @@ def render(
     format: str = "JPEG",
     background: str = "#000000",
     max_bytes: int | None = None,
+    focal: tuple[float, float] | None = None,
 ) -> bytes:
     """An image of exactly width x height pixels, upright, encoded as JPEG or PNG.
 
-    "crop" scales to cover the box and cuts the middle out; "fit" scales to fit
+    "crop" scales to cover the box and cuts around the focal point (the middle when none
+    is given; see content.layout.focal); "fit" scales to fit
     inside and pads with `background`. JPEG has no transparency, so transparent
     areas are laid on `background`. With `max_bytes`, JPEG quality steps down
     until the result fits.
@@ -116,7 +118,7 @@ def render(
     with _opened(data, max_pixels=DEFAULT_MAX_PIXELS, allowed_formats=DEFAULT_FORMATS) as image:
         _decode_smaller_when_possible(image, width, height)
         upright = _decoded_upright(image)
-    sized = _sized(upright, (width, height), mode=mode, fill=fill)
+    sized = _sized(upright, (width, height), mode=mode, fill=fill, focal=focal)
     if output_format == "JPEG":
         return _encode_jpeg(_flattened(sized, fill), max_bytes)
     return _encode_png(sized, max_bytes)
@@ -143,11 +145,12 @@ class RenditionCache:
         format: str = "JPEG",
         background: str = "#000000",
         max_bytes: int | None = None,
+        focal: tuple[float, float] | None = None,
     ) -> bytes:
         output_format = _check_render_arguments(width, height, mode, format)
         key = rendition_key(
             data, width, height, mode=mode, format=output_format,
-            background=background, max_bytes=max_bytes,
+            background=background, max_bytes=max_bytes, focal=focal,
         )  # fmt: skip
         path = self.path_for(key, output_format)
         cached = _read_if_present(path)
@@ -155,7 +158,7 @@ class RenditionCache:
             return cached
         rendered = render(
             data, width, height, mode=mode, format=output_format,
-            background=background, max_bytes=max_bytes,
+            background=background, max_bytes=max_bytes, focal=focal,
         )  # fmt: skip
         _write_atomically(path, rendered)
         return rendered
@@ -173,6 +176,7 @@ def rendition_key(
     format: str,
     background: str,
     max_bytes: int | None,
+    focal: tuple[float, float] | None = None,
 ) -> str:
     """Hex sha256 naming one rendition; equal colours spelt differently share a key."""
     red, green, blue = ImageColor.getrgb(background)[:3]
@@ -186,6 +190,7 @@ def rendition_key(
             f"{red:02x}{green:02x}{blue:02x}",
             str(max_bytes),
         ]
+        + ([f"{focal[0]:.3f},{focal[1]:.3f}"] if focal else [])
     )
     return hashlib.sha256(parameters.encode("ascii")).hexdigest()
 
@@ -258,10 +263,14 @@ def _decode_smaller_when_possible(image: Image.Image, width: int, height: int) -
 
 
 def _sized(
-    image: Image.Image, size: tuple[int, int], *, mode: str, fill: tuple[int, ...]
+    image: Image.Image, size: tuple[int, int], *, mode: str, fill: tuple[int, ...],
+    focal: tuple[float, float] | None = None,
 ) -> Image.Image:
     if mode == "crop":
-        return ImageOps.fit(image, size, method=Image.Resampling.LANCZOS)
+        from content.layout.focal import centering
+
+        return ImageOps.fit(image, size, method=Image.Resampling.LANCZOS,
+                            centering=centering(image.size, size, focal))
     padding = fill[:3] + (255,) if image.mode == "RGBA" else fill[:3]
     return ImageOps.pad(image, size, method=Image.Resampling.LANCZOS, color=padding)
 

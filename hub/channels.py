@@ -58,6 +58,7 @@ class MediaRef:
     height: int
     byte_size: int
     mime_type: str
+    focal: tuple[float, float] | None = None  # what a crop keeps: (x, y) fractions
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class PostSnapshot:
     # This outlet's settings for the post (LED form and schedule, splash window...), as they
     # stand in this version: they change only with the post's words, through its review.
     options: dict = field(default_factory=dict)
+    cover_override: bool = False  # the cover is the editor's own picture for this channel
 
 
 @dataclass(frozen=True)

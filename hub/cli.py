@@ -24,8 +24,10 @@ def main() -> None:
     (a channel's `cli()` returns click commands or groups)."""
     from hub import channels
     from hub.campaigns.cli import merchant
+    from hub.media.gallery import forms
 
     cli.add_command(merchant)
+    cli.add_command(forms)
     try:
         cli_support.wiring()  # the configured adapters, attached: their commands join `hub`
     except ConfigError as exc:  # a bad HUB_* value: say which, not a traceback

@@ -70,7 +70,8 @@ def channels_without_problems(db: Session, post) -> list[str]:
 
 def media_ref(media: Media) -> MediaRef:
     return MediaRef(id=media.id, sha256=media.sha256, width=media.width, height=media.height,
-                    byte_size=media.byte_size, mime_type=media.mime_type)
+                    byte_size=media.byte_size, mime_type=media.mime_type,
+                    focal=media.focal)
 
 
 def snapshot(db: Session, post: Post, channel: str, account: Account,
@@ -94,6 +95,7 @@ def snapshot(db: Session, post: Post, channel: str, account: Account,
         column_slug=post.column.slug if post.column else None,
         published_at=post.published_at.isoformat() if post.published_at else None,
         options=dict((post.outlet_options or {}).get(channel) or {}),
+        cover_override=cover is not None and "cover_media_id" in override,
     )
 
 

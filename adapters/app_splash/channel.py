@@ -86,7 +86,7 @@ class AppSplashChannel(Channel):
         found = services.problems(source, sizes)
         if found:
             raise PermanentError("；".join(found))
-        drawn = services.draw(source.cover, sizes, source.settings.fit)  # outside a transaction
+        drawn = services.draw(source, sizes)  # outside a transaction
         with STORE.session() as db:
             slot = db.get(SplashSlot, slot.id)
             account = ports.account(db, job.outlet.account_code)

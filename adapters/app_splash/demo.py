@@ -17,7 +17,6 @@ OUTLETS = [("guangdong", "app-launch-guangdong", "粤工惠 App 开屏（省总�
            ("meizhou", "app-launch-meizhou", "粤工惠 App 开屏（梅州）")]
 SAFE_RULES = {"skip_button": "always", "skip_taps": 1, "skip_after_seconds": 3,
               "tap_area": "button", "shake_trigger": False}
-FONTS = ("cvttf_NotoSansCJK_Regular", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
 def load(db, config) -> None:
@@ -46,7 +45,7 @@ def _default_splash(db, slot: SplashSlot) -> None:
                 title="粤工惠 · 广东工会服务职工", priority=0, regions=[], accounts=[],
                 link={"type": "page", "path": "/pages/home/index"}, rules=SAFE_RULES)
     db.add(item)
-    for picture in services.draw(_brand_picture(), slot.sizes, "crop"):
+    for picture in services.draw_picture(_brand_picture(), slot.sizes, "crop"):
         item.images.append(services.store_file(db, picture))
     db.flush()
     services.bump(db, slot.id)
@@ -54,22 +53,20 @@ def _default_splash(db, slot: SplashSlot) -> None:
 
 def _brand_picture() -> bytes:
     """A red portrait card with the app's name (in a CJK font when one is installed)."""
-    import importlib.util
-    from pathlib import Path
-
     from PIL import Image as Picture
-    from PIL import ImageDraw, ImageFont
+    from PIL import ImageDraw
+
+    from content.layout.fonts import FontMissing, font
 
     canvas = Picture.new("RGB", (1242, 2688), (200, 16, 46))
     pen = ImageDraw.Draw(canvas)
-    spec = importlib.util.find_spec(FONTS[0])
-    paths = sorted(Path(spec.origin).parent.glob("*.otf")) if spec and spec.origin else []
-    paths += [Path(FONTS[1])]
-    font_file = next((p for p in paths if p.is_file()), None)
-    if font_file is not None:
+    try:
+        font(12)
+    except FontMissing:
+        pass  # a plain red card: the demo runs on a machine without the font too
+    else:
         for text, size, y in (("粤工惠", 220, 1000), ("广东工会 · 服务职工", 90, 1320)):
-            font = ImageFont.truetype(str(font_file), size)
-            pen.text((621, y), text, font=font, fill="white", anchor="mt")
+            pen.text((621, y), text, font=font(size), fill="white", anchor="mt")
     buffer = io.BytesIO()
     canvas.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()

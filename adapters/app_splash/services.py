@@ -17,7 +17,8 @@ from adapters.app_splash.models import (
     SplashItem,
     SplashSlot,
 )
-from content import images
+from content import images, layout
+from content.layout.design import DEFAULT_THEME
 from hub import ports
 from hub.channels import PermanentError, PostSnapshot
 from hub.clock import as_utc
@@ -28,6 +29,9 @@ CHANNEL = "splash"
 MAX_IMAGE_BYTES = 600 * 1024  # the app preloads these over mobile data
 MIN_KEPT_AREA = 0.5
 MAX_UPSCALE = 2.0
+OUTLET = "splash"
+CALL_TO_ACTION = "立即参与"
+FORMS = layout.FormCache(entries=32)
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,36 @@ def load_source(db: Session, post: PostSnapshot) -> Source:
 
 def problems(source: Source, sizes: list[list[int]]) -> list[str]:
     """Why this post cannot go out as a splash (Chinese; empty when it can)."""
-    found = []
-    if source.cover_size is None:
-        found.append("开屏需要一张竖版封面图（建议 1242×2688）")
+    if own_picture(source):
+        found = _cover_problems(source, sizes)
     else:
-        found += _cover_problems(source, sizes)
-    found += rules.problems(source.settings)
+        found = _design_problems(source, sizes)
+    return found + rules.problems(source.settings)
+
+
+def own_picture(source: Source) -> bool:
+    """The editor gave the splash its own picture (a finished poster): it is shown as it is.
+    Otherwise the hub designs the poster from the post (content.layout)."""
+    return source.cover is not None and source.post.cover_override
+
+
+def design(source: Source) -> layout.Design:
+    account = source.account
+    return layout.Design(
+        title=source.post.title, summary=source.post.summary, cover=source.cover,
+        cover_size=source.cover_size, focal=source.post.cover.focal if source.post.cover else None,
+        account_name=account.name if account else source.post.account_name,
+        theme=(account.theme_color if account else "") or DEFAULT_THEME,
+        call_to_action=CALL_TO_ACTION)
+
+
+def _design_problems(source: Source, sizes: list[list[int]]) -> list[str]:
+    found = []
+    for width, height in sizes:
+        try:
+            layout.plan(design(source), OUTLET, width, height)
+        except layout.LayoutRefused as exc:
+            found.append(exc.reason)
     return found
 
 
@@ -99,14 +127,14 @@ def _cover_problems(source: Source, sizes: list[list[int]]) -> list[str]:
         if source.settings.fit == "crop":
             kept = min(width / height, cover_w / cover_h) / max(width / height, cover_w / cover_h)
             if kept < MIN_KEPT_AREA:
-                found.append(f"封面 {cover_w}×{cover_h} 裁成 {width}×{height} 只剩 {kept:.0%} "
-                             "画面；请上传竖版图片或选 fit（留边）")
+                found.append(f"开屏专用图 {cover_w}×{cover_h} 裁成 {width}×{height} 只剩 "
+                             f"{kept:.0%} 画面；请上传竖版图片或选 fit（留边）")
                 break
     largest_w, largest_h = max(sizes, key=lambda s: s[0] * s[1])
     stretch = max if source.settings.fit == "crop" else min  # "fit" only shrinks to fit
     scale = stretch(largest_w / cover_w, largest_h / cover_h)
     if scale > MAX_UPSCALE:
-        found.append(f"封面 {cover_w}×{cover_h} 太小，放大到 {largest_w}×{largest_h} 会模糊")
+        found.append(f"开屏专用图 {cover_w}×{cover_h} 太小，放大到 {largest_w}×{largest_h} 会模糊")
     return found
 
 
@@ -118,16 +146,39 @@ class Drawn:
     sha256: str
 
 
-def draw(cover: bytes, sizes: list[list[int]], fit: str) -> list[Drawn]:
+def draw(source: Source, sizes: list[list[int]]) -> list[Drawn]:
+    """The splash at every size of the slot: the editor's own picture fitted or cropped, or
+    the poster the hub designs (drawn once per design and size: FORMS caches them)."""
+    if own_picture(source):
+        focal = source.post.cover.focal if source.post.cover else None
+        return draw_picture(source.cover, sizes, source.settings.fit, focal)
     drawn = []
     for width, height in sizes:
         try:
-            data = images.render(cover, width, height, mode=fit, format="JPEG",
-                                 background="#FFFFFF", max_bytes=MAX_IMAGE_BYTES)
+            form = FORMS.get(design(source), OUTLET, width, height)
+        except layout.LayoutRefused as exc:
+            raise PermanentError(f"开屏图片 {width}×{height}：{exc.reason}") from None
+        data = form.data if form.mime_type == "image/jpeg" else _as_jpeg(form.data, width, height)
+        drawn.append(Drawn(width, height, data, hashlib.sha256(data).hexdigest()))
+    return drawn
+
+
+def draw_picture(picture: bytes, sizes: list[list[int]], fit: str,
+                 focal: tuple[float, float] | None = None) -> list[Drawn]:
+    drawn = []
+    for width, height in sizes:
+        try:
+            data = images.render(picture, width, height, mode=fit, format="JPEG",
+                                 background="#FFFFFF", max_bytes=MAX_IMAGE_BYTES, focal=focal)
         except images.ImageRejected as exc:
             raise PermanentError(f"开屏图片 {width}×{height}：{exc.reason}") from None
         drawn.append(Drawn(width, height, data, hashlib.sha256(data).hexdigest()))
     return drawn
+
+
+def _as_jpeg(data: bytes, width: int, height: int) -> bytes:
+    """The app caches splash files as JPEG: a text-only poster (PNG) is converted."""
+    return images.render(data, width, height, format="JPEG", max_bytes=MAX_IMAGE_BYTES)
 
 
 def store_file(db: Session, picture: Drawn, image: SplashImage | None = None,

@@ -81,11 +81,8 @@ def kind_for(source: Source, screen: ScreenInfo) -> str:
 
 
 def card_for(source: Source, width: int, height: int) -> forms.Card:
-    post, settings = source.post, source.settings
-    qr = post.link_url if post.kind == "promotion" and settings.qr else None
-    return forms.Card(width=width, height=height, title=post.title, summary=post.summary,
-                      cover=source.cover, cover_size=source.cover_size, fit=settings.fit,
-                      qr_url=qr, theme=source.theme)
+    return forms.card_for(source.post, source.settings, source.cover, source.cover_size,
+                          source.theme, width, height)
 
 
 def screen_problems(source: Source, screen: ScreenInfo) -> list[str]:

@@ -194,7 +194,7 @@ class WeChatChannel(Channel):
             "moved_links": [{"text": link.text, "href": link.href}
                             for link in article.moved_links],
             "cover": {"size": "x".join(map(str, render.THUMB_SIZE)), "format": "JPG ≤ 64 KB",
-                      "crop_2.35_1": "0_0_1_1", "crop_1_1": render.square_crop()},
+                      "crop_2.35_1": "0_0_1_1", "crop_1_1": render.square_crop(article.focal)},
             "problems": render.problems(article, post.body),
         }
 

@@ -97,7 +97,7 @@ class Publisher:
             return self._submit(client, job, record)
         # A crash before the draft is recorded leaves an unused thumb or draft on WeChat:
         # harmless, nothing is published without the record saying "submitting" first.
-        thumb = render.thumb_image(self._cover(job.post.cover_url), article.theme)
+        thumb = render.thumb_for(article, self._cover(job.post.cover_url))
         thumb_id = record.thumb_media_id or client.add_thumb(thumb)["media_id"]
         content = render.replace_images(article.content, self._upload_images(client, article))
         fields = article.draft_fields(thumb_id, content)

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from PIL import Image, ImageColor
 
-from content import images
+from content import images, layout
+from content.layout.focal import crop_box
 from hub.channels import OutletInfo, PostSnapshot
 
 TITLE_MAX = 32
@@ -27,6 +28,7 @@ DIGEST_MAX = 128
 CONTENT_MAX_CHARS = 20_000  # "必须少于 2 万字符"
 CONTENT_MAX_BYTES = 1024 * 1024
 THUMB_SIZE = (900, 383)  # 2.35:1, the cover as the feed shows it
+CARDS = layout.FormCache(entries=32)  # designed thumbs of posts without a cover
 THUMB_MAX_BYTES = 64 * 1024
 BODY_IMAGE_MAX_WIDTH = 1080
 BODY_IMAGE_MAX_BYTES = 1024 * 1024 - 1
@@ -80,20 +82,23 @@ class Article:
     theme: str
     image_sources: list[str] = field(default_factory=list)
     moved_links: list[Link] = field(default_factory=list)
+    focal: tuple[float, float] | None = None  # the cover's, for WeChat's 1:1 crop
 
     def draft_fields(self, thumb_media_id: str, content: str) -> dict:
         return {"title": self.title, "author": self.author, "digest": self.digest,
                 "content": content, "content_source_url": self.content_source_url,
                 "thumb_media_id": thumb_media_id, "need_open_comment": 0,
                 "only_fans_can_comment": 0, "pic_crop_235_1": "0_0_1_1",
-                "pic_crop_1_1": square_crop()}
+                "pic_crop_1_1": square_crop(self.focal)}
 
 
-def square_crop() -> str:
-    """The 1:1 crop (share cards, second articles) as WeChat's X1_Y1_X2_Y2 fractions."""
+def square_crop(focal: tuple[float, float] | None = None) -> str:
+    """The 1:1 crop (share cards, second articles) as WeChat's X1_Y1_X2_Y2 fractions of the
+    2.35:1 thumb, around the cover's focal point (the thumb keeps the cover's full height
+    for a landscape cover, so the focal point's x carries over)."""
     width, height = THUMB_SIZE
-    left = (width - height) / 2 / width
-    return f"{left:.6f}_0_{1 - left:.6f}_1"
+    left, _, right, _ = crop_box(THUMB_SIZE, 1.0, focal)
+    return f"{left / width:.6f}_0_{right / width:.6f}_1"
 
 
 def is_wechat_link(href: str) -> bool:
@@ -205,7 +210,8 @@ def article_for(post: PostSnapshot, outlet: OutletInfo, theme: str | None = None
     return Article(title=post.title, author=author, digest=post.summary or "",
                    content=f'<section style="{_BASE}">{content}</section>',
                    content_source_url=source_url, theme=theme,
-                   image_sources=list(dict.fromkeys(styler.images)), moved_links=styler.links)
+                   image_sources=list(dict.fromkeys(styler.images)), moved_links=styler.links,
+                   focal=post.cover.focal if post.cover else None)
 
 
 def problems(article: Article, body: str) -> list[str]:
@@ -249,16 +255,32 @@ def replace_images(content: str, uploaded: dict[str, str | None]) -> str:
 # -- pictures ----------------------------------------------------------------------------
 
 
-def thumb_image(cover: bytes | None, theme: str) -> bytes:
-    """The cover as a permanent thumb: 2.35:1, JPG, at most 64 KB. Without a cover, a plain
-    block of the theme colour (WeChat insists on a cover)."""
+def thumb_image(cover: bytes | None, theme: str, focal: tuple[float, float] | None = None,
+                title: str = "") -> bytes:
+    """The cover as a permanent thumb: 2.35:1 cropped around its focal point, JPG, at most
+    64 KB. Without a cover (WeChat insists on one), a card the hub designs from the title
+    in the account's colour (no account name: WeChat shows it beside the article, and one
+    card then serves a whole matrix of accounts, drawn once); a plain block of that colour
+    when there is no title either."""
     width, height = THUMB_SIZE
     if cover:
         return images.render(cover, width, height, mode="crop", format="JPEG",
-                             background="#ffffff", max_bytes=THUMB_MAX_BYTES)
+                             background="#ffffff", max_bytes=THUMB_MAX_BYTES, focal=focal)
+    if title:
+        try:
+            form = layout.compose(layout.Design(title=title, theme=theme), "wechat", width,
+                                  height, cache=CARDS)
+            return images.render(form.data, width, height, format="JPEG",
+                                 max_bytes=THUMB_MAX_BYTES)
+        except (layout.LayoutRefused, images.ImageRejected):
+            pass  # a title too long for the card: the plain block below still publishes
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), ImageColor.getrgb(theme)).save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+def thumb_for(article: Article, cover: bytes | None) -> bytes:
+    return thumb_image(cover, article.theme, article.focal, article.title)
 
 
 def body_image(data: bytes) -> bytes:

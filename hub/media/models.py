@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from hub.db import Base, UTCDateTime, utcnow
@@ -23,9 +23,19 @@ class Media(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
+    # Where a crop must stay, as fractions of the displayed width and height (see
+    # content.layout.focal); found on upload, an editor may move it. None: the middle.
+    focal_x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    focal_y: Mapped[float | None] = mapped_column(Float, nullable=True)
     # Bytes live in the row so scale-out processes on other machines need no shared disk.
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def focal(self) -> tuple[float, float] | None:
+        if self.focal_x is None or self.focal_y is None:
+            return None
+        return (self.focal_x, self.focal_y)
 
 
 class Blob(Base):

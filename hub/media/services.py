@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.images import ImageRejected, RenditionCache, inspect_image
+from content.layout.focal import find_focal
 from hub.accounts.models import Account
 from hub.audit.services import record
 from hub.errors import BadRequest, NotFound, TooLarge
@@ -33,10 +34,28 @@ def store_upload(db: Session, user: User, account: Account, filename: str, data:
     media = Media(account_id=account.id, uploader_id=user.id, sha256=info.sha256,
                   filename=display_name(filename), mime_type=info.mime_type,
                   width=info.width, height=info.height, byte_size=info.byte_size, data=data)
+    media.focal_x, media.focal_y = _found_focal(data)
     db.add(media)
     db.flush()
     record(db, actor=user, action="media.upload", account_id=account.id, subject_type="media",
            subject_id=media.id, filename=media.filename, bytes=media.byte_size)
+    return media
+
+
+def _found_focal(data: bytes) -> tuple[float | None, float | None]:
+    try:
+        return find_focal(data)
+    except Exception:  # noqa: BLE001  (an analysis failure must not refuse a good upload)
+        return None, None
+
+
+def move_focal(db: Session, user: User, media: Media, x: float, y: float) -> Media:
+    """An editor says where the picture's interest lies; every outlet's crop follows."""
+    account = db.get(Account, media.account_id)
+    require_role(db, user, account, "author", "reviewer", "admin")
+    media.focal_x, media.focal_y = round(x, 4), round(y, 4)
+    record(db, actor=user, action="media.focal", account_id=account.id, subject_type="media",
+           subject_id=media.id, x=media.focal_x, y=media.focal_y)
     return media
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import route
 from hub.errors import BadRequest, NotFound
@@ -14,6 +15,11 @@ from hub.media.models import Media
 bp = Blueprint("media_api", __name__, url_prefix="/api/v1")
 RENDITION_FORMATS = {"jpg": "JPEG", "png": "PNG"}
 files = Blueprint("media_files", __name__)
+
+
+class FocalPoint(BaseModel):
+    x: float = Field(ge=0, le=1, description="焦点横向位置，0 为左边缘，1 为右边缘")
+    y: float = Field(ge=0, le=1, description="焦点纵向位置，0 为上边缘，1 为下边缘")
 
 
 class MediaOut(BaseModel):
@@ -26,13 +32,16 @@ class MediaOut(BaseModel):
     byte_size: int
     sha256: str
     url: str
+    focal: FocalPoint | None = Field(
+        default=None, description="裁切时保留的焦点（宽、高的比例）；null 表示居中")
 
 
 def media_out(media: Media, account_code: str) -> MediaOut:
+    focal = FocalPoint(x=media.focal_x, y=media.focal_y) if media.focal else None
     return MediaOut(id=media.id, account=account_code, filename=media.filename,
                     mime_type=media.mime_type, width=media.width, height=media.height,
                     byte_size=media.byte_size, sha256=media.sha256,
-                    url=f"/media/{media.id}/{media.sha256[:16]}")
+                    url=f"/media/{media.id}/{media.sha256[:16]}", focal=focal)
 
 
 @route(bp, "/media", "POST", summary="Upload an image (multipart: account, file)", tag="media",
@@ -50,6 +59,17 @@ def upload_media():
     data = upload.stream.read(limit + 1)
     media = services.store_upload(g.db, g.user, account, upload.filename or "", data,
                                   max_bytes=limit)
+    return media_out(media, account.code)
+
+
+@route(bp, "/media/<int:media_id>/focal", "PUT", summary="Move an image's focal point",
+       tag="media", body=FocalPoint, response=MediaOut, errors=(404,))
+def move_focal(media_id: int, body: FocalPoint):
+    """Every outlet's crop of the image (LED slides, splash posters, WeChat covers) keeps
+    this point in view from now on: previews at once, outlets at their next delivery."""
+    media = services.get_media(g.db, media_id)
+    services.move_focal(g.db, g.user, media, body.x, body.y)
+    account = g.db.get(Account, media.account_id)
     return media_out(media, account.code)
 
 
@@ -87,6 +107,6 @@ def serve_rendition(media_id: int, digest: str, width: int, height: int, ext: st
         raise BadRequest("mode 只能是 crop 或 fit", field="mode")
     media = _media_named(media_id, digest)
     data = services.rendition_cache().get(media.data, width, height, mode=mode,
-                                          format=RENDITION_FORMATS[ext])
+                                          format=RENDITION_FORMATS[ext], focal=media.focal)
     return _immutable(data, f"image/{'jpeg' if ext == 'jpg' else 'png'}",
-                      f"{media.sha256[:32]}-{width}x{height}-{mode}.{ext}")
+                      f"{media.sha256[:32]}-{width}x{height}-{mode}-{media.focal_x}-{media.focal_y}.{ext}")

@@ -131,8 +131,9 @@ def test_a_database_of_the_old_head_with_the_demo_upgrades_keeping_every_row(old
         _assert_contents_kept(conn, metadata, dump)
         heads = set(conn.scalars(text("SELECT version_num FROM alembic_version")))
     # The hub's revisions are applied too: the LED and splash branches' latest revisions
-    # depend on its head (0013_versions_pending_changes), so Alembic lists only theirs.
-    assert heads == {"wechat_0001", "web_0001", "led_screen_0003", "app_splash_0004"}
+    # depend on 0013_versions_pending_changes; the hub's own head follows it.
+    assert heads == {"0014_forms_media_focal", "wechat_0001", "web_0001", "led_screen_0003",
+                     "app_splash_0004"}
     assert schema_differences(engine) == []
     # Upgrading again finds nothing to do.
     assert migrate.is_current(engine, migrate.locations_of(DEFAULT_CHANNELS))

@@ -1,11 +1,12 @@
 """The splash rules are part of the product: a one-tap skip visible from the first frame,
 at most 5 seconds, no full-screen tap area, no shake trigger. Publishing refuses a splash
-that breaks them, or that has no portrait picture to show; links are checked as saved."""
+that breaks them, or an editor's own splash picture that does not fit the slot; links are
+checked as saved."""
 
 from __future__ import annotations
 
 import pytest
-from splash_helpers import DONGGUAN_APP, promotion
+from splash_helpers import DONGGUAN_APP, promotion, upload
 
 
 @pytest.mark.parametrize("options, words", [
@@ -31,16 +32,25 @@ def test_publishing_refuses_a_splash_that_breaks_the_rules(client, token_for, sp
     assert client.get(DONGGUAN_APP).get_json()["current"] is None
 
 
-def test_a_splash_needs_a_portrait_picture(client, token_for, splash_demo):
+def test_the_hub_designs_the_splash_unless_the_editor_gives_their_own_picture(
+        client, token_for, splash_demo):
     author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    # No cover, or a landscape one: the hub designs the portrait poster; nothing refused.
     _, none = promotion(client, author, reviewer, cover=None)
-    assert none.status_code == 400 and "封面" in none.get_json()["message"]
-    _, landscape = promotion(client, author, reviewer, cover=(1920, 1080))
-    assert landscape.status_code == 400 and "竖版" in landscape.get_json()["message"]
-    _, tiny = promotion(client, author, reviewer, cover=(300, 540))
+    assert none.status_code == 200, none.get_json()
+    _, landscape = promotion(client, author, reviewer, cover=(900, 383))
+    assert landscape.status_code == 200, landscape.get_json()
+    # The editor's own splash picture is shown as it is: its shape and size still matter.
+    own = upload(client, author, "dongguan", 1920, 1080)
+    _, wide = promotion(client, author, reviewer,
+                        overrides={"splash": {"cover_media_id": own}})
+    assert wide.status_code == 400 and "竖版" in wide.get_json()["message"]
+    small = upload(client, author, "dongguan", 300, 540)
+    _, tiny = promotion(client, author, reviewer,
+                        overrides={"splash": {"cover_media_id": small}})
     assert tiny.status_code == 400 and "模糊" in tiny.get_json()["message"]
-    _, fitted = promotion(client, author, reviewer, cover=(1920, 1080),
-                          options={"fit": "fit"})
+    _, fitted = promotion(client, author, reviewer, options={"fit": "fit"},
+                          overrides={"splash": {"cover_media_id": own}})
     assert fitted.status_code == 200
 
 

@@ -48,23 +48,27 @@ def test_cover_cards_are_jpeg_with_the_title_band_and_a_qr_code():
                       qr_url="https://ygh.example.cn/coupon")
     data, mime = forms.draw(card)
     assert mime == "image/jpeg" and _pixels(data).size == (1920, 1080)
-    assert forms.layout(card).qr_side > 0
+    assert forms.layout_of(card).qr_box is not None
     # On a 128×64 canvas there is no room for a QR code people could scan.
     small = forms.Card(128, 64, "消费券", qr_url="https://ygh.example.cn/coupon")
-    assert forms.layout(small).qr_side == 0
+    assert forms.layout_of(small).qr_box is None
 
 
 def test_too_small_to_read_wrong_proportions_and_blur_are_named():
     long_title = "东莞市总工会关于开展二〇二六年全市职工职业技能大赛暨劳动竞赛活动的通知全文"
-    assert forms.problems(forms.Card(128, 64, long_title))
-    assert "12 像素" in forms.problems(forms.Card(128, 64, long_title))[0] or \
-        forms.layout(forms.Card(128, 64, long_title)).title is None
-    portrait = forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(1080, 1920))
-    found = forms.problems(portrait)
-    assert any("比例" in p for p in found)
+    assert "12 像素" in forms.problems(forms.Card(128, 64, long_title))[0]
+    # The hub designs the slide around any cover: a portrait or small one is no problem ...
+    tall = picture(1080, 1920)
+    assert forms.problems(forms.Card(1920, 1080, "招聘会", cover=tall, cover_size=(1080, 1920))) \
+        == []
+    # ... but an editor's own LED picture is shown as it is, so its shape and size matter.
+    portrait = forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(1080, 1920),
+                          own_picture=True)
+    assert any("比例" in p for p in forms.problems(portrait))
     assert not any("比例" in p for p in forms.problems(
-        forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(1080, 1920), fit="fit")))
-    tiny = forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(400, 225))
+        forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(1080, 1920), fit="fit",
+                   own_picture=True)))
+    tiny = forms.Card(1920, 1080, "招聘会", cover=b"x", cover_size=(400, 225), own_picture=True)
     assert any("模糊" in p for p in forms.problems(tiny))
 
 
@@ -93,23 +97,29 @@ def test_publishing_is_refused_with_the_screens_problems(client, db, config, tok
         != "published"
 
 
-def test_portrait_cover_is_refused_for_screens_until_the_led_cover_is_set(
+def test_a_portrait_cover_is_designed_into_the_slide_and_an_led_picture_wins(
         client, token_for, device_token, dispatcher):
     author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
     portrait = upload(client, author, "dongguan", 1080, 1920)
-    post = create_post(client, author, title="劳模事迹展", cover_media_id=portrait,
-                       channels=["led"])
-    refused = publish(client, author, reviewer, post["id"])
-    assert refused.status_code == 400 and "比例" in refused.get_json()["message"]
     landscape = upload(client, author, "dongguan", 1920, 1080, "wide.jpg")
-    client.patch(f"/api/v1/posts/{post['id']}", headers=author,
-                 json={"overrides": {"led": {"cover_media_id": landscape}}})
-    client.post(f"/api/v1/posts/{post['id']}/reject", headers=reviewer, json={})
-    assert publish(client, author, reviewer, post["id"]).status_code == 200
+    designed = create_post(client, author, title="劳模事迹展", cover_media_id=portrait,
+                           channels=["led"])
+    assert publish(client, author, reviewer, designed["id"]).status_code == 200
+    # An editor's own LED picture is shown as it is: a portrait one is refused for the wall.
+    own = create_post(client, author, title="劳模事迹展（专用图）", cover_media_id=portrait,
+                      channels=["led"], overrides={"led": {"cover_media_id": portrait}})
+    refused = publish(client, author, reviewer, own["id"])
+    assert refused.status_code == 400 and "比例" in refused.get_json()["message"]
+    wide = create_post(client, author, title="劳模事迹展（横图）", cover_media_id=portrait,
+                       channels=["led"], overrides={"led": {"cover_media_id": landscape}})
+    assert publish(client, author, reviewer, wide["id"]).status_code == 200
     dispatcher.drain()
-    document = poll(client, device_token("dg-guomao")).get_json()
-    item = next(i for i in document["items"] if i["post_id"] == post["id"])
-    assert item["file"]["mime_type"] == "image/jpeg"
+    items = {i["post_id"]: i for i in poll(client, device_token("dg-guomao")).get_json()["items"]}
+    for post in (designed, wide):
+        file = items[post["id"]]["file"]
+        assert (file["width"], file["height"]) == (1920, 1080)
+        assert file["mime_type"] == "image/jpeg"
+    assert items[designed["id"]]["file"]["sha256"] != items[wide["id"]]["file"]["sha256"]
 
 
 def test_text_items_for_controllers_that_draw_text_and_video_passed_through(
