@@ -28,10 +28,12 @@ def _blueprint() -> Blueprint:
     if _BLUEPRINT is None:
         from adapters.led_screen.api import bp as editors
         from adapters.led_screen.protocol import bp as protocol
+        from adapters.led_screen.xmds.views import bp as xmds
 
         parent = Blueprint("led", __name__)
         parent.register_blueprint(protocol)
         parent.register_blueprint(editors)
+        parent.register_blueprint(xmds)
         _BLUEPRINT = parent
     return _BLUEPRINT
 

@@ -1,0 +1,50 @@
+"""led_screen: Xibo-compatible players (XMDS): displays waiting for approval or approved as a screen
+
+A player that registers with the hub's CMS key is kept by its hardware key: waiting until an
+admin approves it as a screen of an account (or refuses it). Its last report, its last
+screenshot (a blob) and when it was last seen stay on the row for the console.
+
+Revision ID: led_screen_0003
+Revises: led_screen_0002
+Create Date: 2026-12-07 16:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import hub.ports
+
+revision = 'led_screen_0003'
+down_revision = 'led_screen_0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('led_xibo_displays',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('hardware_key', sa.String(length=100), nullable=False),
+    sa.Column('display_name', sa.String(length=100), nullable=False),
+    sa.Column('client_type', sa.String(length=40), nullable=False),
+    sa.Column('client_version', sa.String(length=40), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('screen_id', sa.Integer(), nullable=True),
+    sa.Column('reported_width', sa.Integer(), nullable=True),
+    sa.Column('reported_height', sa.Integer(), nullable=True),
+    sa.Column('status', sa.JSON(), nullable=False),
+    sa.Column('screenshot_sha256', sa.String(length=64), nullable=True),
+    sa.Column('screenshot_at', hub.ports.UTCDateTime(), nullable=True),
+    sa.Column('last_seen_at', hub.ports.UTCDateTime(), nullable=True),
+    sa.Column('created_at', hub.ports.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['screen_id'], ['led_screens.id'], name=op.f('fk_led_xibo_displays_screen_id_led_screens'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['screenshot_sha256'], ['blobs.sha256'], name=op.f('fk_led_xibo_displays_screenshot_sha256_blobs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_led_xibo_displays')),
+    sa.UniqueConstraint('hardware_key', name=op.f('uq_led_xibo_displays_hardware_key')),
+    sa.UniqueConstraint('screen_id', name=op.f('uq_led_xibo_displays_screen_id'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('led_xibo_displays')
