@@ -11,6 +11,7 @@ from adapters.led_screen.store import STORE
 from hub.channels import (
     Channel,
     ChannelContext,
+    ConsolePage,
     DeliveryJob,
     OutletInfo,
     PermanentError,
@@ -27,6 +28,7 @@ def _blueprint() -> Blueprint:
     global _BLUEPRINT
     if _BLUEPRINT is None:
         from adapters.led_screen.api import bp as editors
+        from adapters.led_screen.console_views import bp as console
         from adapters.led_screen.protocol import bp as protocol
         from adapters.led_screen.xmds.views import bp as xmds
 
@@ -34,6 +36,7 @@ def _blueprint() -> Blueprint:
         parent.register_blueprint(protocol)
         parent.register_blueprint(editors)
         parent.register_blueprint(xmds)
+        parent.register_blueprint(console)
         _BLUEPRINT = parent
     return _BLUEPRINT
 
@@ -112,6 +115,9 @@ class LedScreenChannel(Channel):
                 online = bool(screens) and all(services.is_online(s) for s in screens)
                 status[outlet.id] = "online" if online else "offline"
         return status
+
+    def console_pages(self) -> list[ConsolePage]:
+        return [ConsolePage("led.led_console.screens", "LED 屏幕")]
 
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]
