@@ -14,18 +14,25 @@ import datetime as dt
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from adapters.led_screen import services
-from adapters.led_screen.models import LedItem, LedPlayHour, Screen, XiboDisplay
+from adapters.led_screen import operated, services
+from adapters.led_screen.models import (
+    LedItem,
+    LedOperatedSlot,
+    LedPlayHour,
+    Screen,
+    XiboDisplay,
+)
 from adapters.led_screen.xmds import service as xibo
 from hub import ports
 from hub.clock import SHANGHAI
 from hub.errors import BadRequest, HubError
-from hub.ports import utcnow
+from hub.ports import root_of, utcnow
 
 bp = Blueprint("led_console", __name__, url_prefix="/console", template_folder="templates")
 CONSOLE = "console"  # the console blueprint whose guards and headers wrap these pages
 PLAY_DAYS = 7
-KIND_LABELS = {"xibo": "Xibo 播放器（XMDS）", "pull": "自有协议（拉取节目单）"}
+KIND_LABELS = {"xibo": "Xibo 播放器（XMDS）", "pull": "自有协议（拉取节目单）",
+               "operated": "运营方代播"}
 
 
 @bp.before_request
@@ -69,14 +76,30 @@ def _plays_per_day(db, screen_ids: list[int], days: list[dt.date]) -> dict[int, 
     return {screen_id: list(by_day.values()) for screen_id, by_day in counts.items()}
 
 
-def _row(db, screen: Screen, display: XiboDisplay | None, plays: list[int]) -> dict:
+def _packages(db, screen: Screen) -> list[dict]:
+    """The operated screen's packages with their signed links (for the operator)."""
+    secret, root, now = current_app.config["HUB"].secret(), root_of(request.environ), utcnow()
+    return [{"title": p.item.title, "withdrawn": p.withdrawn, "md5": p.md5,
+             "link": operated.link(secret, root, screen.code, p.item.id, now)}
+            for p in operated.packages(db, screen, with_withdrawn=True)]
+
+
+def _kind(display: XiboDisplay | None, slot: LedOperatedSlot | None) -> str:
+    if slot is not None:
+        return f"{KIND_LABELS['operated']}（{slot.operator}）"
+    return KIND_LABELS["xibo" if display else "pull"]
+
+
+def _row(db, screen: Screen, display: XiboDisplay | None, slot: LedOperatedSlot | None,
+         plays: list[int]) -> dict:
     playing_id = (screen.reported_status or {}).get("playing_item_id")
     playing = db.get(LedItem, playing_id) if isinstance(playing_id, int) else None
     screenshot = None
     if display is not None and display.screenshot_sha256:
         screenshot = url_for("led.led_protocol.get_file", sha256=display.screenshot_sha256,
                              extension="png")
-    return {"screen": screen, "kind": KIND_LABELS["xibo" if display else "pull"],
+    return {"screen": screen, "kind": _kind(display, slot), "operated": slot is not None,
+            "packages": _packages(db, screen) if slot else [],
             "online": services.is_online(screen), "last_seen": services.last_seen(screen),
             "screenshot": screenshot, "screenshot_at": display.screenshot_at if display else None,
             "playing": playing.title if playing else None, "plays": plays}
@@ -92,7 +115,9 @@ def screens(code: str):
         XiboDisplay.screen_id.in_([s.id for s in found])))} if found else {}
     days = _days(utcnow().astimezone(SHANGHAI).date())
     plays = _plays_per_day(g.db, [s.id for s in found], days)
-    rows = [_row(g.db, s, displays.get(s.id), plays[s.id]) for s in found]
+    slots = {slot.screen_id: slot for slot in g.db.scalars(select(LedOperatedSlot).where(
+        LedOperatedSlot.screen_id.in_([s.id for s in found])))} if found else {}
+    rows = [_row(g.db, s, displays.get(s.id), slots.get(s.id), plays[s.id]) for s in found]
     return render_template("led/screens.html", account=account, page="led-screens", rows=rows,
                            days=days, waiting=xibo.waiting_displays(g.db),
                            may_approve="admin" in roles)

@@ -1,15 +1,20 @@
 """The demo's screens: Dongguan's big screens (国贸中心 1920×1080, 鸿福路口 768×384, …),
 screens in Humen and Meizhou, one group per account bound as an LED outlet, and a default
-program for each. Loading twice changes nothing."""
+program for each; and the 国贸 屏王 ad slot, a screen operated by an advertising company
+(its own outlet; `dg-guomao` keeps polling with its device token). Loading twice changes
+nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
-from adapters.led_screen import publishing, services
+from adapters.led_screen import operated, publishing, services
 from adapters.led_screen.models import LedItem, Screen, ScreenGroup
 from hub import ports
 from hub.channels import OutletInfo
+from hub.clock import SHANGHAI
 
 EVENING_BRIGHTNESS = [{"at": "07:00", "percent": 60}, {"at": "18:30", "percent": 100},
                       {"at": "22:00", "percent": 70}]
@@ -37,6 +42,13 @@ GROUPS = [
 ]
 
 
+# The rented slot on 国贸中心's big screen (屏王): the operator plays what the hub sends.
+OPERATED = ("dg-guomao-pingwang", "dongguan", "国贸屏王广告档期", "东莞国贸中心 屏王", 1920, 1080)
+OPERATOR = {"operator": "莞城户外传媒有限公司", "contact": "排期部 0769-2222 8888",
+            "seconds_per_loop": 15, "loops_per_hour": 4, "start": "08:00", "end": "22:00"}
+SLOT_DAYS = 60
+
+
 def load(db, config) -> None:
     for code, account_code, name, place, width, height, controller, text in SCREENS:
         account = ports.find_account(db, account_code)
@@ -59,6 +71,24 @@ def load(db, config) -> None:
             db, account.code, channel=services.CHANNEL, key=code, name=name,
             hub_secret=config.secret() if config else "")
         _default_program(db, outlet, group, title, text)
+    _operated_slot(db, config)
+
+
+def _operated_slot(db, config) -> None:
+    code, account_code, name, place, width, height = OPERATED
+    account = ports.find_account(db, account_code)
+    if account is None or db.scalar(select(Screen.id).where(Screen.code == code)):
+        return
+    screen = services.create_screen(db, account, code, {
+        "name": name, "place": place, "width": width, "height": height,
+        "controller": "generic", "draws_text": False, "poll_seconds": 300})
+    today = ports.utcnow().astimezone(SHANGHAI).date()
+    operated.set_slot(db, screen, OPERATOR | {
+        "from_date": today.isoformat(),
+        "to_date": (today + dt.timedelta(days=SLOT_DAYS)).isoformat()})
+    if not ports.outlets(db, services.CHANNEL, key=code, enabled_only=False):
+        ports.bind_outlet(db, account.code, channel=services.CHANNEL, key=code, name=name,
+                          hub_secret=config.secret() if config else "")
 
 
 def _default_program(db, outlet: OutletInfo, group: ScreenGroup, title: str, text: str) -> None:

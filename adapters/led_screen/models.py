@@ -212,3 +212,22 @@ class XiboDisplay(Base):
     screenshot_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedOperatedSlot(Base):
+    """A rented billboard's slot: the operator plays the hub's packages and reports back."""
+
+    __tablename__ = "led_operated_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("led_screens.id", ondelete="CASCADE"),
+                                           unique=True)
+    operator: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    seconds_per_loop: Mapped[int] = mapped_column(Integer)
+    loops_per_hour: Mapped[int] = mapped_column(Integer)
+    from_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, Asia/Shanghai
+    to_date: Mapped[str] = mapped_column(String(10))
+    start: Mapped[str] = mapped_column(String(5), default="00:00")  # daily hours
+    end: Mapped[str] = mapped_column(String(5), default="24:00")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

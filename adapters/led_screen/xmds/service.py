@@ -120,7 +120,7 @@ def _settings(screen: Screen) -> dict:
 
 # -- layouts, files, schedule ------------------------------------------------------------
 
-def _md5(db: Session, sha256: str) -> str:
+def file_md5(db: Session, sha256: str) -> str:
     digest = MD5_BY_SHA256.get(sha256)
     if digest is None:
         stored = blobs.get(db, sha256)
@@ -155,7 +155,7 @@ def _layout(db: Session, item: LedItem, screen: Screen, rendition, day: dt.date
             return None  # not drawn at this size (yet): better absent than a broken picture
         extension = "png" if rendition.mime_type == "image/png" else "jpg"
         media = documents.MediaFile(rendition.id, rendition.file_sha256, extension,
-                                    rendition.byte_size, _md5(db, rendition.file_sha256))
+                                    rendition.byte_size, file_md5(db, rendition.file_sha256))
     xlf = documents.layout_xlf(item.id, screen.width, screen.height, item.duration_seconds,
                                media, item.text or item.title)
     entries = documents.clip(

@@ -1,8 +1,10 @@
-"""led_screen: Xibo-compatible players (XMDS): displays waiting for approval or approved as a screen
+"""led_screen: Xibo players (XMDS) waiting for approval or approved as a screen; operated screens' slots
 
 A player that registers with the hub's CMS key is kept by its hardware key: waiting until an
 admin approves it as a screen of an account (or refuses it). Its last report, its last
-screenshot (a blob) and when it was last seen stay on the row for the console.
+screenshot (a blob) and when it was last seen stay on the row for the console. A screen rented
+from an advertising operator gets its slot (operator, contact, seconds per loop, loops per
+hour, dates, daily hours).
 
 Revision ID: led_screen_0003
 Revises: led_screen_0002
@@ -44,7 +46,24 @@ def upgrade() -> None:
     sa.UniqueConstraint('hardware_key', name=op.f('uq_led_xibo_displays_hardware_key')),
     sa.UniqueConstraint('screen_id', name=op.f('uq_led_xibo_displays_screen_id'))
     )
+    op.create_table('led_operated_slots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('screen_id', sa.Integer(), nullable=False),
+    sa.Column('operator', sa.String(length=100), nullable=False),
+    sa.Column('contact', sa.String(length=200), nullable=False),
+    sa.Column('seconds_per_loop', sa.Integer(), nullable=False),
+    sa.Column('loops_per_hour', sa.Integer(), nullable=False),
+    sa.Column('from_date', sa.String(length=10), nullable=False),
+    sa.Column('to_date', sa.String(length=10), nullable=False),
+    sa.Column('start', sa.String(length=5), nullable=False),
+    sa.Column('end', sa.String(length=5), nullable=False),
+    sa.Column('created_at', hub.ports.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['screen_id'], ['led_screens.id'], name=op.f('fk_led_operated_slots_screen_id_led_screens'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_led_operated_slots')),
+    sa.UniqueConstraint('screen_id', name=op.f('uq_led_operated_slots_screen_id'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('led_operated_slots')
     op.drop_table('led_xibo_displays')
