@@ -84,7 +84,7 @@ def _operated_slot(db, config) -> None:
         "controller": "generic", "draws_text": False, "poll_seconds": 300})
     today = ports.utcnow().astimezone(SHANGHAI).date()
     operated.set_slot(db, screen, OPERATOR | {
-        "from_date": today.isoformat(),
+        "from_date": (today - dt.timedelta(days=7)).isoformat(),  # reports of past days
         "to_date": (today + dt.timedelta(days=SLOT_DAYS)).isoformat()})
     if not ports.outlets(db, services.CHANNEL, key=code, enabled_only=False):
         ports.bind_outlet(db, account.code, channel=services.CHANNEL, key=code, name=name,

@@ -208,7 +208,10 @@ def _rows_of_csv(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadRequest("CSV 应为 UTF-8 编码", field="file") from None
-    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    try:
+        return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+    except csv.Error:
+        raise BadRequest("CSV 文件格式无效", field="file") from None
 
 
 def _rows_of_xlsx(data: bytes) -> list[list[str]]:
@@ -243,7 +246,7 @@ def read_report(data: bytes, filename: str) -> list[ReportRow]:
         rows = _rows_of_csv(data)
     else:
         raise BadRequest("播放报告应为 .csv 或 .xlsx 文件", field="file")
-    if rows and not any(ch.isdigit() for ch in rows[0][0] if rows[0]):
+    if rows and not any(ch.isdigit() for ch in rows[0][0]):
         rows = rows[1:]  # the header
     if len(rows) > MAX_REPORT_ROWS:
         raise BadRequest(f"播放报告最多 {MAX_REPORT_ROWS} 行", field="file")
