@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from adapters.led_screen import publishing, services
+from adapters.led_screen import operated, publishing, services
 from adapters.led_screen.store import STORE
 from hub.channels import (
     Channel,
@@ -111,7 +111,9 @@ class LedScreenChannel(Channel):
         status = {}
         with STORE.reading() as db:
             for outlet in outlets:
-                screens = services.screens_for_key(db, outlet.key)
+                # An operated screen never connects: its operator plays it.
+                screens = [s for s in services.screens_for_key(db, outlet.key)
+                           if operated.slot_of(db, s) is None]
                 online = bool(screens) and all(services.is_online(s) for s in screens)
                 status[outlet.id] = "online" if online else "offline"
         return status

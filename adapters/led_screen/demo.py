@@ -1,8 +1,8 @@
 """The demo's screens: Dongguan's big screens (国贸中心 1920×1080, 鸿福路口 768×384, …),
 screens in Humen and Meizhou, one group per account bound as an LED outlet, and a default
-program for each; and the 国贸 屏王 ad slot, a screen operated by an advertising company
-(its own outlet; `dg-guomao` keeps polling with its device token). Loading twice changes
-nothing."""
+program for each; and the 国贸 屏王 ad slot, a screen operated by an advertising company, in
+东莞's city group so it gets what those screens get (`dg-guomao`, the hub's own controller
+there, keeps polling with its device token). Loading twice changes nothing."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ SCREENS = [
 
 # group code, account, name, screens, default program's title and text
 GROUPS = [
-    ("dg-city-screens", "dongguan", "东莞市区大屏", ["dg-guomao", "dg-hongfu", "dg-nancheng-walk"],
+    ("dg-city-screens", "dongguan", "东莞市区大屏",
+     ["dg-guomao", "dg-hongfu", "dg-nancheng-walk", "dg-guomao-pingwang"],
      "东莞市总工会 · 职工之家", "服务职工 温暖同行"),
     ("dg-humen-screens", "dg-humen", "虎门镇大屏", ["dg-humen-station", "dg-humen-bus"],
      "虎门镇总工会", "职工服务热线 12351"),
@@ -50,6 +51,7 @@ SLOT_DAYS = 60
 
 
 def load(db, config) -> None:
+    _operated_slot(db)
     for code, account_code, name, place, width, height, controller, text in SCREENS:
         account = ports.find_account(db, account_code)
         if account is None or db.scalar(select(Screen.id).where(Screen.code == code)):
@@ -71,10 +73,9 @@ def load(db, config) -> None:
             db, account.code, channel=services.CHANNEL, key=code, name=name,
             hub_secret=config.secret() if config else "")
         _default_program(db, outlet, group, title, text)
-    _operated_slot(db, config)
 
 
-def _operated_slot(db, config) -> None:
+def _operated_slot(db) -> None:
     code, account_code, name, place, width, height = OPERATED
     account = ports.find_account(db, account_code)
     if account is None or db.scalar(select(Screen.id).where(Screen.code == code)):
@@ -86,9 +87,6 @@ def _operated_slot(db, config) -> None:
     operated.set_slot(db, screen, OPERATOR | {
         "from_date": (today - dt.timedelta(days=7)).isoformat(),  # reports of past days
         "to_date": (today + dt.timedelta(days=SLOT_DAYS)).isoformat()})
-    if not ports.outlets(db, services.CHANNEL, key=code, enabled_only=False):
-        ports.bind_outlet(db, account.code, channel=services.CHANNEL, key=code, name=name,
-                          hub_secret=config.secret() if config else "")
 
 
 def _default_program(db, outlet: OutletInfo, group: ScreenGroup, title: str, text: str) -> None:
