@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 # The mini-program's jest tests get their node modules the same way, from package-lock.json.
 MINIPROGRAM := adapters/wechat/miniprogram
 MP_STAMP    := $(MINIPROGRAM)/node_modules/.installed
+# The real Xibo player (browser player, its proxy, its XMDS client) the XMDS tests drive.
+XIBO_PLAYER := tests/adapters/led_screen/xibo_player
+XIBO_STAMP  := $(XIBO_PLAYER)/node_modules/.installed
 
 .PHONY: run test lint clean bench
 
@@ -19,10 +22,14 @@ $(MP_STAMP): $(MINIPROGRAM)/package-lock.json
 	cd $(MINIPROGRAM) && npm ci --no-audit --no-fund
 	touch $(MP_STAMP)
 
+$(XIBO_STAMP): $(XIBO_PLAYER)/package-lock.json
+	cd $(XIBO_PLAYER) && npm ci --no-audit --no-fund
+	touch $(XIBO_STAMP)
+
 run: $(STAMP)
 	$(VENV)/bin/hub run
 
-test: $(STAMP) $(MP_STAMP)
+test: $(STAMP) $(MP_STAMP) $(XIBO_STAMP)
 	$(VENV)/bin/pytest
 	cd $(MINIPROGRAM) && node_modules/.bin/jest --ci
 
@@ -32,4 +39,4 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) var $(MINIPROGRAM)/node_modules
+	rm -rf $(VENV) var $(MINIPROGRAM)/node_modules $(XIBO_PLAYER)/node_modules

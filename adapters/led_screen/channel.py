@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from adapters.led_screen import publishing, services
+from adapters.led_screen import operated, publishing, services
 from adapters.led_screen.store import STORE
 from hub.channels import (
     Channel,
     ChannelContext,
+    ConsolePage,
     DeliveryJob,
     OutletInfo,
     PermanentError,
@@ -27,11 +28,15 @@ def _blueprint() -> Blueprint:
     global _BLUEPRINT
     if _BLUEPRINT is None:
         from adapters.led_screen.api import bp as editors
+        from adapters.led_screen.console_views import bp as console
         from adapters.led_screen.protocol import bp as protocol
+        from adapters.led_screen.xmds.views import bp as xmds
 
         parent = Blueprint("led", __name__)
         parent.register_blueprint(protocol)
         parent.register_blueprint(editors)
+        parent.register_blueprint(xmds)
+        parent.register_blueprint(console)
         _BLUEPRINT = parent
     return _BLUEPRINT
 
@@ -106,10 +111,15 @@ class LedScreenChannel(Channel):
         status = {}
         with STORE.reading() as db:
             for outlet in outlets:
-                screens = services.screens_for_key(db, outlet.key)
+                # An operated screen never connects: its operator plays it.
+                screens = [s for s in services.screens_for_key(db, outlet.key)
+                           if operated.slot_of(db, s) is None]
                 online = bool(screens) and all(services.is_online(s) for s in screens)
                 status[outlet.id] = "online" if online else "offline"
         return status
+
+    def console_pages(self) -> list[ConsolePage]:
+        return [ConsolePage("led.led_console.screens", "LED 屏幕")]
 
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]

@@ -65,6 +65,54 @@ def screen_list() -> None:
                        f"{row.name}")
 
 
+@screen.command("xibo-key")
+def screen_xibo_key() -> None:
+    """Print the CMS key Xibo players are configured with (the CMS address is the hub's
+    root URL)."""
+    from adapters.led_screen.xmds.service import cms_key
+
+    click.echo(cms_key(STORE.config.secret()))
+
+
+@screen.command("waiting")
+def screen_waiting() -> None:
+    """Xibo players waiting for approval: hardware key, name, player type, size."""
+    from adapters.led_screen.xmds import service
+
+    with STORE.session() as db:
+        for display in service.waiting_displays(db):
+            size = f"{display.reported_width}x{display.reported_height}" \
+                if display.reported_width else "?"
+            click.echo(f"{display.hardware_key}\t{display.display_name}\t"
+                       f"{display.client_type}\t{size}")
+
+
+@screen.command("approve")
+@click.option("--hardware-key", required=True, help="the player's hardware key")
+@click.option("--account", "account_code", required=True, help="account code, e.g. dongguan")
+@click.option("--code", required=True, help="the new screen's code, e.g. dg-xibo-1")
+@click.option("--name", default=None, help="the screen's name (default: the player's)")
+@click.option("--width", type=int, default=None, help="canvas width (default: as reported)")
+@click.option("--height", type=int, default=None, help="canvas height")
+def screen_approve(hardware_key, account_code, code, name, width, height) -> None:
+    """Approve a waiting Xibo player as a screen of the account: it gets what the account's
+    screens get."""
+    from adapters.led_screen.xmds import service
+    from hub import ports
+    from hub.errors import HubError
+
+    with STORE.session() as db:
+        try:
+            display = service.get_display(db, hardware_key)
+            screen = service.approve(db, display, ports.account(db, account_code), code,
+                                     name=name, width=width, height=height)
+            db.commit()
+        except HubError as exc:
+            fail(exc)
+        click.echo(f"screen {screen.code}: {screen.width}x{screen.height}, "
+                   f"account {account_code}")
+
+
 @click.command("led-player")
 @click.option("--hub", "hub_url", default=None, help="default HUB_PUBLIC_URL")
 @click.option("--token-file", type=click.Path(dir_okay=False), default=None,

@@ -23,6 +23,7 @@ PROFILES = {
     "colorlight": ControllerProfile("colorlight", "Colorlight（卡莱特）"),
     "huidu": ControllerProfile("huidu", "Huidu（灰度）"),
     "xixun": ControllerProfile("xixun", "Xixun（熙讯）"),
+    "xibo": ControllerProfile("xibo", "Xibo 播放器（XMDS）"),
     "generic": ControllerProfile("generic", "通用控制器"),
 }
 

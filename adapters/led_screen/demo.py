@@ -1,15 +1,20 @@
 """The demo's screens: Dongguan's big screens (国贸中心 1920×1080, 鸿福路口 768×384, …),
 screens in Humen and Meizhou, one group per account bound as an LED outlet, and a default
-program for each. Loading twice changes nothing."""
+program for each; and the 国贸 屏王 ad slot, a screen operated by an advertising company, in
+东莞's city group so it gets what those screens get (`dg-guomao`, the hub's own controller
+there, keeps polling with its device token). Loading twice changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
-from adapters.led_screen import publishing, services
+from adapters.led_screen import operated, publishing, services
 from adapters.led_screen.models import LedItem, Screen, ScreenGroup
 from hub import ports
 from hub.channels import OutletInfo
+from hub.clock import SHANGHAI
 
 EVENING_BRIGHTNESS = [{"at": "07:00", "percent": 60}, {"at": "18:30", "percent": 100},
                       {"at": "22:00", "percent": 70}]
@@ -28,7 +33,8 @@ SCREENS = [
 
 # group code, account, name, screens, default program's title and text
 GROUPS = [
-    ("dg-city-screens", "dongguan", "东莞市区大屏", ["dg-guomao", "dg-hongfu", "dg-nancheng-walk"],
+    ("dg-city-screens", "dongguan", "东莞市区大屏",
+     ["dg-guomao", "dg-hongfu", "dg-nancheng-walk", "dg-guomao-pingwang"],
      "东莞市总工会 · 职工之家", "服务职工 温暖同行"),
     ("dg-humen-screens", "dg-humen", "虎门镇大屏", ["dg-humen-station", "dg-humen-bus"],
      "虎门镇总工会", "职工服务热线 12351"),
@@ -37,7 +43,15 @@ GROUPS = [
 ]
 
 
+# The rented slot on 国贸中心's big screen (屏王): the operator plays what the hub sends.
+OPERATED = ("dg-guomao-pingwang", "dongguan", "国贸屏王广告档期", "东莞国贸中心 屏王", 1920, 1080)
+OPERATOR = {"operator": "莞城户外传媒有限公司", "contact": "排期部 0769-2222 8888",
+            "seconds_per_loop": 15, "loops_per_hour": 4, "start": "08:00", "end": "22:00"}
+SLOT_DAYS = 60
+
+
 def load(db, config) -> None:
+    _operated_slot(db)
     for code, account_code, name, place, width, height, controller, text in SCREENS:
         account = ports.find_account(db, account_code)
         if account is None or db.scalar(select(Screen.id).where(Screen.code == code)):
@@ -59,6 +73,20 @@ def load(db, config) -> None:
             db, account.code, channel=services.CHANNEL, key=code, name=name,
             hub_secret=config.secret() if config else "")
         _default_program(db, outlet, group, title, text)
+
+
+def _operated_slot(db) -> None:
+    code, account_code, name, place, width, height = OPERATED
+    account = ports.find_account(db, account_code)
+    if account is None or db.scalar(select(Screen.id).where(Screen.code == code)):
+        return
+    screen = services.create_screen(db, account, code, {
+        "name": name, "place": place, "width": width, "height": height,
+        "controller": "generic", "draws_text": False, "poll_seconds": 300})
+    today = ports.utcnow().astimezone(SHANGHAI).date()
+    operated.set_slot(db, screen, OPERATOR | {
+        "from_date": (today - dt.timedelta(days=7)).isoformat(),  # reports of past days
+        "to_date": (today + dt.timedelta(days=SLOT_DAYS)).isoformat()})
 
 
 def _default_program(db, outlet: OutletInfo, group: ScreenGroup, title: str, text: str) -> None:

@@ -175,3 +175,48 @@ class LedPlayHour(Base):
     hour: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     plays: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+
+class XiboDisplay(Base):
+    """A Xibo-compatible player known by its hardware key: it waits until an admin approves
+    it as a screen of an account (or refuses it); then it gets what that screen gets."""
+
+    __tablename__ = "led_xibo_displays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hardware_key: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    client_type: Mapped[str] = mapped_column(String(40), default="")
+    client_version: Mapped[str] = mapped_column(String(40), default="")
+    state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|approved|refused
+    screen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("led_screens.id", ondelete="SET NULL"), unique=True)
+    # The canvas the player said it has (NotifyStatus), used when it is approved.
+    reported_width: Mapped[int | None] = mapped_column(Integer)
+    reported_height: Mapped[int | None] = mapped_column(Integer)
+    # What the player said last (NotifyStatus, MediaInventory, SubmitLog), bounded.
+    status: Mapped[dict] = mapped_column(JSON, default=dict)
+    screenshot_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    screenshot_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedOperatedSlot(Base):
+    """A rented billboard's slot: the operator plays the hub's packages and reports back."""
+
+    __tablename__ = "led_operated_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("led_screens.id", ondelete="CASCADE"),
+                                           unique=True)
+    operator: Mapped[str] = mapped_column(String(100))
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    seconds_per_loop: Mapped[int] = mapped_column(Integer)
+    loops_per_hour: Mapped[int] = mapped_column(Integer)
+    from_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, Asia/Shanghai
+    to_date: Mapped[str] = mapped_column(String(10))
+    start: Mapped[str] = mapped_column(String(5), default="00:00")  # daily hours
+    end: Mapped[str] = mapped_column(String(5), default="24:00")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -69,7 +69,7 @@ def build(db: Session, screen: Screen, root: str, now: dt.datetime) -> dict:
     """The playlist document for `screen`, with absolute file URLs under `root`."""
     day = local_day(now)
     items = live_items(db, screen, day)
-    files = _files_for(db, items, screen)
+    files = files_for(db, items, screen)
     info = screen_info(screen)
     entries = []
     for item in sorted(items, key=lambda i: (ROLE_ORDER.get(i.role, 1), -i.priority, i.id)):
@@ -96,7 +96,7 @@ def build(db: Session, screen: Screen, root: str, now: dt.datetime) -> dict:
     }
 
 
-def _files_for(db: Session, items: list[LedItem], screen: Screen) -> dict[int, LedRendition]:
+def files_for(db: Session, items: list[LedItem], screen: Screen) -> dict[int, LedRendition]:
     if not items:
         return {}
     renditions = db.scalars(select(LedRendition).where(

@@ -218,17 +218,17 @@ def report_plays(body: PlaysIn):
     screen = screen_from_token(g.db)
     batches.refuse_future((play.started_at for play in body.plays), "plays.{}.started_at",
                           "播放时间在未来，请校准控制器时钟")
-    given = _given_to(g.db, screen, {play.item_id for play in body.plays})
+    given = given_to(g.db, screen, {play.item_id for play in body.plays})
     kept = [play for play in body.plays if play.item_id in given]
     marker = LedPlayBatch(screen_id=screen.id, batch_id=body.batch_id, records=len(kept))
     answer = batches.count_once(g.db, marker, body.batch_id, len(kept),
-                                lambda: _count(g.db, screen.id, kept), PlaysOut)
+                                lambda: count_plays(g.db, screen.id, kept), PlaysOut)
     if not answer.duplicate:
         answer.rejected = len(body.plays) - len(kept)
     return answer
 
 
-def _given_to(db, screen: Screen, item_ids: set[int]) -> set[int]:
+def given_to(db, screen: Screen, item_ids: set[int]) -> set[int]:
     """Those of `item_ids` the screen was given: items of its outlets (withdrawn ones too,
     for plays reported late) not skipped for it."""
     outlet_ids = services.outlet_ids_for(db, screen)
@@ -239,7 +239,7 @@ def _given_to(db, screen: Screen, item_ids: set[int]) -> set[int]:
     return {item_id for item_id, skipped in rows if screen.code not in (skipped or {})}
 
 
-def _count(db, screen_id: int, plays: list[PlayIn]) -> None:
+def count_plays(db, screen_id: int, plays: list[PlayIn]) -> None:
     posts = dict(db.execute(select(LedItem.id, LedItem.post_id).where(
         LedItem.id.in_({p.item_id for p in plays}))).all())
     totals: dict[tuple[int, dt.datetime], list[float]] = {}

@@ -78,6 +78,9 @@ def _day_matches(window: dict, day: dt.date) -> bool:
     return not (window.get("to_date") and day > dt.date.fromisoformat(window["to_date"]))
 
 
+day_matches = _day_matches  # public: the Xibo schedule expands windows day by day
+
+
 def window_open(window: dict, local: dt.datetime) -> bool:
     """Is `local` (an Asia/Shanghai time) inside the window?"""
     start = parse_clock(window["start"], "start")

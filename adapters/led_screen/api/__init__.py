@@ -3,7 +3,7 @@
 Importing the package registers every route on `bp`.
 """
 
-from adapters.led_screen.api import groups, plays, posts, screens  # noqa: F401
+from adapters.led_screen.api import groups, operated, plays, posts, screens  # noqa: F401
 from adapters.led_screen.api.common import bp
 
 __all__ = ["bp"]

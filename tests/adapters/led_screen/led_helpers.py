@@ -4,8 +4,10 @@ polling as a controller."""
 from __future__ import annotations
 
 import io
+import threading
 
 from PIL import Image
+from werkzeug.serving import make_server
 
 CHANNELS = ["adapters.loopback:LoopbackChannel", "adapters.webhook:WebhookChannel",
             "adapters.led_screen:LedScreenChannel", "adapters.app_splash:AppSplashChannel"]
@@ -64,3 +66,19 @@ def poll(client, token: str, etag: str | None = None):
 def png_size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as image:
         return image.size
+
+
+class LiveHub:
+    """The test's app served over real HTTP on 127.0.0.1 in a thread."""
+
+    def __init__(self, app, port: int = 0):
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)

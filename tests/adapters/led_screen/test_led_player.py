@@ -9,35 +9,17 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from led_helpers import CHANNELS, create_post, publish, upload
+from led_helpers import CHANNELS, LiveHub, create_post, publish, upload
 from sqlalchemy import func, select, update
-from werkzeug.serving import make_server
 
 from adapters.led_screen.models import LedPlayHour, Screen
 from adapters.led_screen.player import Player
 from hub.media.models import Blob
 
 NOON = dt.datetime(2026, 11, 24, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai: screens are on
-
-
-class LiveHub:
-    """The test's app served over real HTTP on 127.0.0.1 in a thread."""
-
-    def __init__(self, app, port: int = 0):
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture

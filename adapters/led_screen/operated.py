@@ -1,0 +1,318 @@
+"""Rented billboards: a screen operated by an advertising company. The hub cannot reach the
+screen; it hands the operator a package per item (the still drawn at the screen's canvas, a
+schedule sheet, a short note) behind a signed, expiring link, and takes their play report
+back (CSV or XLSX), matching each row to a package by the file's checksum and the slot's
+dates.
+
+Plain functions over the adapter's rows; the caller commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import zipfile
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapters.led_screen import playlist, services
+from adapters.led_screen.models import LedItem, LedOperatedSlot, LedRendition, Screen
+from hub.clock import SHANGHAI
+from hub.errors import BadRequest, NotFound
+from hub.ports import blobs, utcnow
+
+LINK_DAYS = 14
+MAX_REPORT_BYTES = 2 * 1024 * 1024
+MAX_REPORT_ROWS = 5000
+SLOT_FIELDS = ("operator", "contact", "seconds_per_loop", "loops_per_hour", "from_date",
+               "to_date", "start", "end")
+
+
+# -- the slot ------------------------------------------------------------------------------
+
+def set_slot(db: Session, screen: Screen, fields: dict, *, actor=None) -> LedOperatedSlot:
+    """Mark the screen as operated by someone else, with its slot."""
+    from adapters.led_screen import schedule
+
+    if not (fields.get("operator") or "").strip():
+        raise BadRequest("需要运营方名称", field="operator")
+    for name in ("seconds_per_loop", "loops_per_hour"):
+        value = fields.get(name)
+        if not isinstance(value, int) or not 1 <= value <= 3600:
+            raise BadRequest(f"{name} 应为 1–3600 的整数", field=name)
+    try:
+        window = schedule.normalise_window(
+            {"from_date": fields.get("from_date"), "to_date": fields.get("to_date"),
+             "start": fields.get("start") or "00:00", "end": fields.get("end") or "24:00"}, 0)
+    except schedule.ScheduleError as exc:
+        raise BadRequest(exc.message, field=exc.field.split(".")[-1]) from None
+    if not window["from_date"] or not window["to_date"]:
+        raise BadRequest("需要档期的开始和结束日期（YYYY-MM-DD）", field="from_date")
+    slot = db.scalar(select(LedOperatedSlot).where(LedOperatedSlot.screen_id == screen.id))
+    if slot is None:
+        slot = LedOperatedSlot(screen_id=screen.id)
+        db.add(slot)
+    slot.operator, slot.contact = fields["operator"].strip()[:100], \
+        (fields.get("contact") or "").strip()[:200]
+    slot.seconds_per_loop, slot.loops_per_hour = fields["seconds_per_loop"], \
+        fields["loops_per_hour"]
+    slot.from_date, slot.to_date = window["from_date"], window["to_date"]
+    slot.start, slot.end = window["start"], window["end"]
+    db.flush()
+    services.record(db, actor=actor, action="led.operated.slot", account_id=screen.account_id,
+                    subject_type="led_screen", subject_id=screen.id, operator=slot.operator)
+    return slot
+
+
+def slot_of(db: Session, screen: Screen) -> LedOperatedSlot | None:
+    return db.scalar(select(LedOperatedSlot).where(LedOperatedSlot.screen_id == screen.id))
+
+
+# -- packages ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Package:
+    screen: Screen
+    slot: LedOperatedSlot
+    item: LedItem
+    rendition: LedRendition
+    md5: str
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.item.withdrawn_at is not None
+
+    @property
+    def file_name(self) -> str:
+        extension = "png" if self.rendition.mime_type == "image/png" else "jpg"
+        return f"{self.screen.code}-{self.item.id}.{extension}"
+
+
+def packages(db: Session, screen: Screen, *, with_withdrawn: bool = False) -> list[Package]:
+    """One package per item the screen is given (its still at the screen's canvas)."""
+    slot = slot_of(db, screen)
+    if slot is None:
+        return []
+    outlet_ids = services.outlet_ids_for(db, screen)
+    if not outlet_ids:
+        return []
+    query = select(LedItem).where(LedItem.outlet_id.in_(outlet_ids), LedItem.post_id.isnot(None))
+    if not with_withdrawn:
+        query = query.where(LedItem.withdrawn_at.is_(None))
+    items = [i for i in db.scalars(query.order_by(LedItem.id)) if screen.code not in
+             (i.skipped or {})]
+    files = playlist.files_for(db, items, screen)
+    from adapters.led_screen.xmds.service import file_md5
+
+    return [Package(screen, slot, item, files[item.id], file_md5(db, files[item.id].file_sha256))
+            for item in items if item.id in files]
+
+
+def package_of(db: Session, screen: Screen, item_id: int) -> Package:
+    for package in packages(db, screen, with_withdrawn=True):
+        if package.item.id == item_id:
+            return package
+    raise NotFound("没有这个投放包", field="package")
+
+
+def sign(secret: str, screen_code: str, item_id: int, expires: int) -> str:
+    message = f"operator-package|{screen_code}|{item_id}|{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def link(secret: str, root: str, screen_code: str, item_id: int, now: dt.datetime) -> str:
+    """The signed address the operator downloads the package from, valid LINK_DAYS days."""
+    expires = int((now + dt.timedelta(days=LINK_DAYS)).timestamp())
+    signature = sign(secret, screen_code, item_id, expires)
+    return (f"{root}led/v1/operator-packages/{screen_code}/{item_id}.zip"
+            f"?expires={expires}&sig={signature}")
+
+
+def link_is_valid(secret: str, screen_code: str, item_id: int, expires: str, signature: str,
+                  now: dt.datetime) -> bool:
+    if not expires.isdigit() or int(expires) < now.timestamp():
+        return False
+    return hmac.compare_digest(sign(secret, screen_code, item_id, int(expires)),
+                               signature or "")
+
+
+def _days(slot: LedOperatedSlot, item: LedItem) -> list[dt.date]:
+    first = dt.date.fromisoformat(slot.from_date)
+    last = dt.date.fromisoformat(slot.to_date)
+    if item.valid_from is not None:
+        first = max(first, item.valid_from.astimezone(SHANGHAI).date())
+    if item.valid_until is not None:
+        last = min(last, item.valid_until.astimezone(SHANGHAI).date())
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def schedule_sheet(package: Package) -> bytes:
+    """The schedule the operator loads: per day the hours, loops an hour, seconds per loop,
+    the file and its checksums."""
+    from openpyxl import Workbook
+
+    slot, item = package.slot, package.item
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "排期"
+    sheet.append(["日期", "开始", "结束", "每小时轮次", "每轮秒数", "文件", "MD5", "SHA-256",
+                  "内容"])
+    for day in _days(slot, item):
+        sheet.append([day.isoformat(), slot.start, slot.end, slot.loops_per_hour,
+                      slot.seconds_per_loop, package.file_name, package.md5,
+                      package.rendition.file_sha256, item.title])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def note(package: Package) -> str:
+    slot, screen = package.slot, package.screen
+    return (f"{slot.operator}：\n\n请在「{screen.name}」（{screen.width}×{screen.height}）"
+            f"的档期内投放《{package.item.title}》。\n"
+            f"档期：{slot.from_date} 至 {slot.to_date}，每天 {slot.start}–{slot.end}，"
+            f"每小时 {slot.loops_per_hour} 轮，每轮 {slot.seconds_per_loop} 秒。\n"
+            f"文件：{package.file_name}（MD5 {package.md5}），详见排期表。\n"
+            "播放报告请按「日期、小时、文件 MD5 或 SHA-256、播放次数」四列回传（CSV 或 XLSX）。\n")
+
+
+def archive(db: Session, package: Package) -> bytes:
+    """The package as one ZIP: the still, the schedule sheet, the note."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(package.file_name, blobs.get(db, package.rendition.file_sha256)[0])
+        bundle.writestr(f"{package.screen.code}-{package.item.id}-排期.xlsx",
+                        schedule_sheet(package))
+        bundle.writestr("说明.txt", note(package))
+    return buffer.getvalue()
+
+
+# -- play reports --------------------------------------------------------------------------
+
+@dataclass
+class ReportRow:
+    line: int
+    day: str
+    hour: str
+    checksum: str
+    plays: str
+
+
+def _rows_of_csv(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("CSV 应为 UTF-8 编码", field="file") from None
+    try:
+        return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+    except csv.Error:
+        raise BadRequest("CSV 文件格式无效", field="file") from None
+
+
+def _rows_of_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001  (openpyxl raises many kinds for a broken file)
+        raise BadRequest("XLSX 文件无法读取", field="file") from None
+    rows = []
+    for values in book.worksheets[0].iter_rows(values_only=True):
+        if len(rows) > MAX_REPORT_ROWS + 1:
+            break
+        cells = ["" if v is None else (v.isoformat()[:10] if isinstance(v, dt.date) else str(v))
+                 for v in values[:4]]
+        if any(cell.strip() for cell in cells):
+            rows.append(cells)
+    return rows
+
+
+def read_report(data: bytes, filename: str) -> list[ReportRow]:
+    """The rows of an operator's play report: date, hour, file checksum, plays (a header row,
+    if any, is skipped)."""
+    if not data:
+        raise BadRequest("播放报告是空文件", field="file")
+    if len(data) > MAX_REPORT_BYTES:
+        raise BadRequest("播放报告过大（上限 2 MB）", field="file")
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        rows = _rows_of_xlsx(data)
+    elif name.endswith(".csv"):
+        rows = _rows_of_csv(data)
+    else:
+        raise BadRequest("播放报告应为 .csv 或 .xlsx 文件", field="file")
+    if rows and not any(ch.isdigit() for ch in rows[0][0]):
+        rows = rows[1:]  # the header
+    if len(rows) > MAX_REPORT_ROWS:
+        raise BadRequest(f"播放报告最多 {MAX_REPORT_ROWS} 行", field="file")
+    out = []
+    for index, row in enumerate(rows, start=2):
+        cells = [*(c.strip() for c in row), "", "", "", ""][:4]
+        out.append(ReportRow(index, *cells))
+    return out
+
+
+def _hour(row: ReportRow) -> dt.datetime | None:
+    try:
+        day = dt.date.fromisoformat(row.day[:10])
+        hour = int(row.hour.split(":")[0])
+    except ValueError:
+        return None
+    if not 0 <= hour <= 23:
+        return None
+    return dt.datetime.combine(day, dt.time(hour), SHANGHAI).astimezone(dt.UTC)
+
+
+def match_report(db: Session, screen: Screen, rows: list[ReportRow]
+                 ) -> tuple[list[tuple[Package, dt.datetime, int]], list[dict]]:
+    """(matched plays, problems by row): a row counts when its checksum names one of the
+    screen's packages and its day is within the slot and the package's dates."""
+    by_checksum = {}
+    for package in packages(db, screen, with_withdrawn=True):
+        by_checksum[package.md5] = by_checksum[package.rendition.file_sha256] = package
+    matched, problems = [], []
+    latest = utcnow() + dt.timedelta(hours=1)
+    for row in rows:
+        hour = _hour(row)
+        package = by_checksum.get(row.checksum.lower())
+        reason = None
+        if hour is None:
+            reason = "日期或小时无效（应为 YYYY-MM-DD 和 0–23）"
+        elif package is None:
+            reason = "校验值不属于该屏的任何投放包"
+        elif not row.plays.isdigit() or not 0 < int(row.plays) <= 100_000:
+            reason = "播放次数应为正整数"
+        elif hour > latest:
+            reason = "播放时间在未来"
+        elif hour.astimezone(SHANGHAI).date() not in _days(package.slot, package.item):
+            reason = "不在档期内"
+        if reason:
+            problems.append({"line": row.line, "reason": reason})
+        else:
+            matched.append((package, hour, int(row.plays)))
+    return matched, problems
+
+
+def count_report(db: Session, screen: Screen, data: bytes, filename: str) -> dict:
+    """Count an uploaded report's matched rows as plays of the screen, once per file."""
+    from adapters.led_screen import protocol
+    from adapters.led_screen.models import LedPlayBatch
+    from hub.ports import batches
+
+    rows = read_report(data, filename)
+    matched, problems = match_report(db, screen, rows)
+    plays = [protocol.PlayIn(item_id=package.item.id, started_at=hour,
+                             duration_seconds=package.slot.seconds_per_loop)
+             for package, hour, count in matched for _ in range(min(count, 1000))]
+    batch_id = "operator-" + hashlib.sha256(data).hexdigest()[:55]
+    marker = LedPlayBatch(screen_id=screen.id, batch_id=batch_id, records=len(plays))
+    answer = batches.count_once(db, marker, batch_id, len(plays),
+                                lambda: protocol.count_plays(db, screen.id, plays),
+                                batches.BatchOut)
+    return {"rows": len(rows), "matched_rows": len(matched), "plays": answer.accepted,
+            "duplicate": answer.duplicate, "problems": problems}

@@ -1,0 +1,131 @@
+"""Rented billboards: the demo's 国贸 屏王 slot is a screen operated by an advertising company.
+A published 东莞 promotion becomes a package (the still at the slot's canvas, a schedule
+sheet, a note) behind a signed, expiring link; the operator's play report comes back as CSV
+or XLSX, matched rows count once as plays of that screen, the rest are reported by line;
+withdrawing the post turns the link into "已撤回". `dg-guomao` keeps polling as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from urllib.parse import urlsplit
+
+from led_helpers import create_post, png_size, poll, publish, upload
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from adapters.led_screen.models import LedPlayHour, Screen
+from hub.clock import SHANGHAI
+
+SLOT = "dg-guomao-pingwang"
+
+
+def _promotion(client, token_for, dispatcher) -> dict:
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    cover = upload(client, author, "dongguan", 1600, 900)
+    post = create_post(client, author, kind="promotion", title="国贸影城 职工观影周",
+                       cover_media_id=cover, channels=["led"])
+    assert publish(client, author, reviewer, post["id"]).status_code == 200
+    dispatcher.drain()
+    return post
+
+
+def _path(link: str) -> str:
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
+
+
+def _played(db) -> int:
+    db.rollback()
+    screen = db.scalar(select(Screen).where(Screen.code == SLOT))
+    return db.scalar(select(func.coalesce(func.sum(LedPlayHour.plays), 0)).where(
+        LedPlayHour.screen_id == screen.id))
+
+
+def _report(client, headers, name: str, data: bytes):
+    return client.post(f"/api/v1/led/screens/{SLOT}/operator-report", headers=headers,
+                       data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_the_operator_gets_a_package_reports_back_and_sees_a_withdrawal(
+        client, db, token_for, dispatcher, device_token):
+    guomao = device_token("dg-guomao")  # the hub's own controller on the same site
+    post = _promotion(client, token_for, dispatcher)
+    editor = token_for("dg-editor")
+    listed = client.get(f"/api/v1/led/screens/{SLOT}/packages", headers=editor).get_json()
+    assert listed["operator"] == "莞城户外传媒有限公司"
+    package = next(p for p in listed["packages"] if p["title"] == "国贸影城 职工观影周")
+
+    archive = client.get(_path(package["link"]))
+    assert archive.status_code == 200 and archive.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as bundle:
+        names = bundle.namelist()
+        still = bundle.read(next(n for n in names if n.endswith((".png", ".jpg"))))
+        sheet = load_workbook(io.BytesIO(bundle.read(next(n for n in names
+                                                          if n.endswith(".xlsx")))))
+        note = bundle.read("说明.txt").decode()
+    assert png_size(still) == (1920, 1080)
+    rows = list(sheet.active.iter_rows(values_only=True))
+    assert rows[0][:5] == ("日期", "开始", "结束", "每小时轮次", "每轮秒数")
+    assert len(rows) > 60  # a week back (late reports) and two months ahead
+    assert rows[1][1:5] == ("08:00", "22:00", 4, 15) and rows[1][6] == package["md5"]
+    assert "莞城户外传媒有限公司" in note and package["md5"] in note
+
+    forged = _path(package["link"]).replace("sig=", "sig=0")
+    assert client.get(forged).status_code == 403
+    expired = f"/led/v1/operator-packages/{SLOT}/{package['item_id']}.zip?expires=1&sig=x"
+    assert client.get(expired).status_code == 403
+
+    yesterday = dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=1)
+    report = ("日期,小时,文件校验,播放次数\n"
+              f"{yesterday},9,{package['md5']},4\n"
+              f"{yesterday},10,{'0' * 32},4\n"
+              f"{yesterday - dt.timedelta(days=30)},10,{package['sha256']},4\n"
+              f"{yesterday},11,{package['md5']},很多\n").encode()
+    counted = _report(client, editor, "播放报告.csv", report)
+    assert counted.status_code == 200, counted.get_json()
+    answer = counted.get_json()
+    assert (answer["rows"], answer["matched_rows"], answer["plays"]) == (4, 1, 4)
+    assert {p["line"]: p["reason"] for p in answer["problems"]} == {
+        3: "校验值不属于该屏的任何投放包", 4: "不在档期内", 5: "播放次数应为正整数"}
+    assert _report(client, editor, "播放报告.csv", report).get_json()["duplicate"]
+    book = Workbook()
+    book.active.append(["日期", "小时", "校验", "次数"])
+    book.active.append([yesterday, 12, package["sha256"], 2])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert _report(client, editor, "report.xlsx", buffer.getvalue()).get_json()["plays"] == 2
+    assert _played(db) == 6
+
+    for name, data in [("report.txt", b"x"), ("empty.csv", b""), ("bad.xlsx", b"PK\x03\x04")]:
+        refused = _report(client, editor, name, data)
+        assert refused.status_code == 400 and refused.get_json()["message"]
+    assert _played(db) == 6
+
+    reviewer = token_for("dg-reviewer")
+    client.post(f"/api/v1/posts/{post['id']}/withdraw", headers=reviewer, json={})
+    dispatcher.drain()
+    gone = client.get(_path(package["link"]))
+    assert gone.status_code == 410 and "已撤回" in gone.get_json()["message"]
+    listed = client.get(f"/api/v1/led/screens/{SLOT}/packages", headers=editor).get_json()
+    assert next(p for p in listed["packages"] if p["item_id"] == package["item_id"])[
+        "withdrawn"]
+
+    # The hub's own controller on the same site keeps pulling with its device token.
+    assert poll(client, guomao).status_code == 200
+
+
+def test_only_an_admin_marks_a_screen_operated_and_bad_slots_are_refused(
+        client, token_for, led_demo):
+    slot = {"operator": "某传媒", "seconds_per_loop": 10, "loops_per_hour": 6,
+            "from_date": "2026-12-01", "to_date": "2026-12-31"}
+    url = "/api/v1/led/screens/dg-hongfu/operated"
+    assert client.put(url, headers=token_for("dg-editor"), json=slot).status_code == 403
+    admin = token_for("gd-admin")
+    bad = client.put(url, headers=admin, json=slot | {"to_date": "2026-11-01"})
+    assert bad.status_code == 400 and "结束日期" in bad.get_json()["message"]
+    assert client.put(url, headers=admin, json=slot).status_code == 200
+    listed = client.get("/api/v1/led/screens/dg-hongfu/packages", headers=admin)
+    assert listed.status_code == 200 and listed.get_json()["operator"] == "某传媒"
