@@ -19,6 +19,9 @@ def register(app) -> None:
         if blueprint.name not in app.blueprints:
             app.register_blueprint(blueprint)
     _check_redis(app)
+    from hub.campaigns import fastclaim
+
+    fastclaim.install(app)
 
 
 def _check_redis(app) -> None:

@@ -32,6 +32,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from typing import NamedTuple
 
 from redis.exceptions import RedisError
@@ -46,14 +47,25 @@ log = logging.getLogger("hub.campaigns.redis_claims")
 REDIS_KINDS = ("red_packet", "voucher", "ticket")
 REDIS_ERRORS = (RedisError, OSError)  # Redis down, slow or refusing
 GROUP = "persister"
+RATE_PREFIX = "hub:campaigns:rate"  # the gate's rate-limit keys: one count whichever path
 # What the claim script answers.
-CLAIMED, SOLD_OUT, LIMIT_USED, REPEAT, NOT_LOADED = 0, 1, 2, 3, 9
+CLAIMED, SOLD_OUT, LIMIT_USED, REPEAT, RATE_LIMITED, NOT_LOADED = 0, 1, 2, 3, 4, 9
 
 # KEYS: 1 loaded marker, 2 stock list, 3 the member's answers {request id: entry},
-# 4 the stream, 5 the member's unsaved claims {claim id: campaign|entry|time}.
-# ARGV: 1 request id, 2 limit, 3 campaign id, 4 member id, 5 identity id, 6 time, 7 ck.
+# 4 the stream, 5 the member's unsaved claims {claim id: campaign|entry|time}, 6 and 7 the
+# identity's and the openid's rate-limit counters (the gate's keys).
+# ARGV: 1 request id, 2 limit, 3 campaign id, 4 member id, 5 identity id, 6 time, 7 ck,
+# 8 rate window ms, 9 claims per window (0: counted already, by the gate).
 # An entry: nth|claim id|slot id|slot number|amount|code.
 _CLAIM = """
+local rate = tonumber(ARGV[9])
+if rate > 0 then
+  for i = 6, 7 do
+    local n = redis.call('incr', KEYS[i])
+    if n == 1 then redis.call('pexpire', KEYS[i], ARGV[8]) end
+    if n > rate then return {4, redis.call('pttl', KEYS[i])} end
+  end
+end
 if redis.call('exists', KEYS[1]) == 0 then return {9} end
 local entry = redis.call('hget', KEYS[3], ARGV[1])
 if entry then return {3, entry} end
@@ -177,14 +189,22 @@ class RedisClaims:
 
     # --- claiming -----------------------------------------------------------------------
     def claim(self, campaign_id: int, seed: str, member_id: int, identity_id: int,
-              request_id: str, limit: int, now_iso: str) -> tuple[int, Entry | None]:
-        """(CLAIMED|REPEAT, the entry) or (SOLD_OUT|LIMIT_USED|NOT_LOADED, None)."""
+              request_id: str, limit: int, now_iso: str, *, openid: str = "",
+              rate: tuple[int, float] | None = None) -> tuple[int, object]:
+        """(CLAIMED|REPEAT, the entry), (RATE_LIMITED, seconds to wait) or
+        (SOLD_OUT|LIMIT_USED|NOT_LOADED, None). `rate` (claims per window, window seconds)
+        counts this claim against the member's rate limits first (as the gate would)."""
         ck = campaign_key(campaign_id, seed)
+        per_window, window = rate or (0, 0.0)
         found = self._claim(
             keys=[f"{self._campaign(ck)}:loaded", f"{self._campaign(ck)}:stock",
-                  self._answers(ck, member_id), self.stream, self._unsaved(member_id)],
-            args=[request_id, limit, campaign_id, member_id, identity_id, now_iso, ck])
+                  self._answers(ck, member_id), self.stream, self._unsaved(member_id),
+                  f"{RATE_PREFIX}:identity:{identity_id}", f"{RATE_PREFIX}:openid:{openid}"],
+            args=[request_id, limit, campaign_id, member_id, identity_id, now_iso, ck,
+                  int(window * 1000), per_window])
         code = int(found[0])
+        if code == RATE_LIMITED:
+            return code, max(int(found[1]), 1) / 1000
         return code, Entry.parse(found[1]) if len(found) > 1 else None
 
     def stored(self, campaign_id: int, seed: str, member_id: int,
@@ -285,15 +305,8 @@ class RedisClaims:
                 raise
 
     def lag(self) -> dict:
-        """How far the persister is behind: entries not yet written and acknowledged."""
-        try:
-            groups = self.redis.xinfo_groups(self.stream)
-        except Exception:  # noqa: BLE001  (no stream yet: nothing to persist)
-            return {"unpersisted": 0}
-        for group in groups:
-            if group["name"] in (GROUP, GROUP.encode()):
-                behind = int(group.get("lag") or 0) + int(group.get("pending") or 0)
-                return {"unpersisted": behind}
+        """How far the persister is behind: entries not yet written and acknowledged (each
+        is deleted from the stream once acknowledged, so that is the stream's length)."""
         return {"unpersisted": int(self.redis.xlen(self.stream))}
 
     def forget(self) -> None:
@@ -305,20 +318,32 @@ class RedisClaims:
 # --- one per process and URL ------------------------------------------------------------
 
 _ready: dict[str, RedisClaims | None] = {}
+_unreachable_until: dict[str, float] = {}
 _ready_lock = threading.Lock()
+RETRY_SECONDS = 5.0  # an unreachable Redis is asked again after this long, not every claim
 
 
 def for_url(url: str | None, database_url: str) -> RedisClaims | None:
     """The Redis claims of this process, or None when claims stay in the database: no Redis,
-    not PostgreSQL, or a Redis not durable enough (said once in the log). An unreachable
-    Redis is asked again next time (raises meanwhile)."""
+    not PostgreSQL, or a Redis not durable enough (said once in the log). While Redis cannot
+    be reached this raises one of REDIS_ERRORS (at most once per RETRY_SECONDS: in between,
+    a ConnectionError at once), and it is asked again later."""
     if not url or not database_url.startswith("postgresql"):
         return None
+    found = _ready.get(url, _ready)
+    if found is not _ready:
+        return found
     with _ready_lock:
         if url in _ready:
             return _ready[url]
+        if time.monotonic() < _unreachable_until.get(url, 0.0):
+            raise ConnectionError("Redis for claims unreachable a moment ago")
         made = RedisClaims(url)
-        problem = made.durability()  # raises while Redis cannot be reached
+        try:
+            problem = made.durability()
+        except REDIS_ERRORS:
+            _unreachable_until[url] = time.monotonic() + RETRY_SECONDS
+            raise
         if problem:
             log.error("Redis at %s will not decide claims: %s. Claims stay in the database.",
                       url.rsplit("@", 1)[-1], problem)
