@@ -206,6 +206,8 @@ def scenario(key: str, name: str, url: str | None, redis_url: str | None, args, 
                                    args.packets, args.budget_yuan * 100)
         if redis_url:
             _forget(redis_url)  # a fresh Redis for a fresh database
+            with sessions_() as db:  # as the persister's round would within seconds
+                RedisClaims(redis_url).load(db, campaign_id)
         port = benchkit.free_port()
         env = benchkit.hub_env(database, SECRET, HUB_VAR_DIR=str(workdir / "var"))
         env.pop("HUB_REDIS_URL", None)

@@ -171,7 +171,7 @@ class Persister:
         pipe.xdel(self.rush.stream, *ids)
         for _, fields in entries:
             member = int(fields[b"m"])
-            pipe.hdel(self.rush._unsaved(member), Entry.parse(fields[b"e"].decode()).claim_id)
+            pipe.hdel(self.rush.unsaved_key(member), Entry.parse(fields[b"e"].decode()).claim_id)
         pipe.execute()
 
     def _load_open(self) -> None:

@@ -39,6 +39,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from hub.campaigns.claim_statements import SlotRow
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, Slot
 
@@ -112,10 +113,8 @@ class Entry(NamedTuple):
                    int(amount) if amount else None, code or None)
 
     @property
-    def slot(self):
+    def slot(self) -> SlotRow:
         """The slot as answers read it (amount, code, number)."""
-        from hub.campaigns.claim_statements import SlotRow
-
         return SlotRow(self.slot_id, self.number, self.amount_fen, self.code)
 
 
@@ -177,7 +176,7 @@ class RedisClaims:
     def _answers(self, ck: str, member_id: int) -> str:
         return f"{self._campaign(ck)}:m{member_id}"
 
-    def _unsaved(self, member_id: int) -> str:
+    def unsaved_key(self, member_id: int) -> str:
         return f"{self.prefix}:unsaved:m{member_id}"
 
     # --- durability ---------------------------------------------------------------------
@@ -198,7 +197,7 @@ class RedisClaims:
         per_window, window = rate or (0, 0.0)
         found = self._claim(
             keys=[f"{self._campaign(ck)}:loaded", f"{self._campaign(ck)}:stock",
-                  self._answers(ck, member_id), self.stream, self._unsaved(member_id),
+                  self._answers(ck, member_id), self.stream, self.unsaved_key(member_id),
                   f"{RATE_PREFIX}:identity:{identity_id}", f"{RATE_PREFIX}:openid:{openid}"],
             args=[request_id, limit, campaign_id, member_id, identity_id, now_iso, ck,
                   int(window * 1000), per_window])
@@ -247,8 +246,9 @@ class RedisClaims:
         ids = list(db.scalars(text(
             "SELECT nextval(pg_get_serial_sequence('campaign_claims', 'id')) "
             "FROM generate_series(1, :n)"), {"n": len(free)})) if free else []
-        known = db.execute(select(Claim.member_id, Claim.request_id, Claim.nth, Claim.id, Slot)
-                           .outerjoin(Slot, Slot.id == Claim.slot_id)
+        known = db.execute(select(Claim.member_id, Claim.request_id, Claim.nth, Claim.id,
+                                  Slot.id, Slot.number, Slot.amount_fen, Slot.code)
+                           .join(Slot, Slot.id == Claim.slot_id)
                            .where(Claim.campaign_id == campaign.id)).all()
         db.commit()
         building = f"{self._campaign(ck)}:building:{secrets.token_hex(6)}"
@@ -259,9 +259,8 @@ class RedisClaims:
         pipe.expire(building, 3600)
         pipe.execute()
         args = [f"{self._campaign(ck)}:m"]
-        for member_id, request_id, nth, claim_id, slot in known:
-            if slot is not None:
-                args += [member_id, request_id, f"{nth}|{_item(claim_id, slot)}"]
+        for member_id, request_id, nth, claim_id, *slot in known:
+            args += [member_id, request_id, f"{nth}|{_item(claim_id, SlotRow(*slot))}"]
         installed = self._install(keys=[f"{self._campaign(ck)}:loaded",
                                         f"{self._campaign(ck)}:stock", building], args=args)
         if installed:
@@ -289,7 +288,7 @@ class RedisClaims:
     # --- what members see before the persister wrote it ---------------------------------
     def unsaved(self, member_id: int) -> list[Unsaved]:
         found = []
-        for raw in self.redis.hvals(self._unsaved(member_id)):
+        for raw in self.redis.hvals(self.unsaved_key(member_id)):
             ck, campaign_id, created_at, entry = raw.decode().split("|", 3)
             found.append(Unsaved(ck, int(campaign_id), created_at, Entry.parse(entry)))
         return found

@@ -57,5 +57,5 @@ def test_narrowed_regions_apply_in_a_process_that_already_claimed(client, other_
     assert edited.status_code == 200, edited.get_json()
     approve_campaign(client, token_for, made["id"], "dg-reviewer")
     refused = _claim(other_process, made["id"], meizhou_member)
-    assert refused.status_code == 409, refused.get_json()
+    assert refused.status_code == 403, refused.get_json()
     assert refused.get_json()["error"] == "not_eligible"
