@@ -126,7 +126,9 @@ class ClaimShortcut:
         return 200, self._json(answer), []
 
     def _json(self, value: dict) -> bytes:
-        return f"{self.app.json.dumps(value)}\n".encode()
+        """The bytes Flask's jsonify would send (its compact form outside debug mode): a
+        repeat answered by the other path gets the very same body."""
+        return f"{self.app.json.dumps(value, separators=(',', ':'))}\n".encode()
 
     def _read(self, campaign_id: int, identity_id: int) -> list[sql.ContextRow]:
         """The claim's one read, on this thread's own connection (autocommit: one statement
