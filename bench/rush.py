@@ -1,11 +1,14 @@
 """Rush benchmark: a red-packet rain claimed by a crowd through the mini-program's claim
-endpoint under gunicorn (2 workers), on SQLite, on PostgreSQL and on PostgreSQL with the Redis
-gate, beside a bare Flask endpoint in the same run; then checks the invariants.
+endpoint under gunicorn (2 workers), on SQLite, on PostgreSQL, and on PostgreSQL with Redis
+deciding the claims (a Redis of its own with `appendfsync always`, and a persister process
+writing the claims behind), beside a bare Flask endpoint in the same run; then checks the
+invariants from the database (the Redis run once the persister has drained the stream).
 
     .venv/bin/python bench/rush.py                      # all three, PostgreSQL at the default URL
     .venv/bin/python bench/rush.py --only sqlite        # one of: sqlite, postgresql, redis
     .venv/bin/python bench/rush.py --packets 2000 --connections 200        # quicker look
-    (--database postgresql://postgres@127.0.0.1:5432/postgres, --redis redis://127.0.0.1:6379/15)
+    (--database postgresql://postgres@127.0.0.1:5432/postgres; --redis URL: use that Redis
+     instead of starting one, which must be durable or HUB_REDIS_DURABILITY=everysec set)
 
 Each run seeds a scratch database (SQLite file, or PostgreSQL database hub_bench_rush, dropped
 after) with the demo's tree and --members verified members (1.2 × the packets) on a 东莞
@@ -16,18 +19,22 @@ at once, one connection per request (gunicorn's sync workers close them). The ba
 gets the same number of requests with the same bodies. Prints claims per second, p50 and p99
 for both, the ratio (aim: ≥ 0.5), the generator's own CPU share (it shares the two cores), and
 then verifies against the database: packets given == budget, no packet twice, no member
-beyond the limit, every double tap answered the same, no 5xx.
+beyond the limit, every double tap answered the same, every claim answered is in the
+database with the amount answered (once), no 5xx. The last lines, one per run:
+`rush <run> ratio=<x> violations=<n>`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -47,6 +54,7 @@ from hub.campaigns import approval  # noqa: E402
 from hub.campaigns import services as campaigns  # noqa: E402
 from hub.campaigns.gate import Gate  # noqa: E402
 from hub.campaigns.models import Claim, Slot  # noqa: E402
+from hub.campaigns.redis_claims import RedisClaims  # noqa: E402
 from hub.campaigns.schemas import CampaignCreate  # noqa: E402
 from hub.config import DEFAULT_CHANNELS  # noqa: E402
 from hub.db import make_engine, make_session_factory, utcnow  # noqa: E402
@@ -153,6 +161,8 @@ def verify(sessions_, campaign_id: int, budget_fen: int, packets: int, taps, res
         beyond = db.scalar(select(func.count()).select_from(
             select(Claim.member_id).where(Claim.campaign_id == campaign_id)
             .group_by(Claim.member_id).having(func.count() > 1).subquery()))
+        saved = dict(db.execute(select(Claim.id, Slot.amount_fen).join(
+            Slot, Slot.id == Claim.slot_id).where(Claim.campaign_id == campaign_id)).all())
     if total != budget_fen:
         problems.append(f"the split adds up to {total}, not the budget {budget_fen}")
     if taken != packets or given != budget_fen:
@@ -174,12 +184,18 @@ def verify(sessions_, campaign_id: int, budget_fen: int, packets: int, taps, res
            for (member_id, _), seen in answers.items()}
     if sum(won.values()) != budget_fen:
         problems.append(f"answers acknowledged {sum(won.values())} fen, not {budget_fen}")
+    acknowledged = {body["claim_id"]: body["amount_fen"] for body in (
+        json.loads(next(iter(seen))) for seen in answers.values())}
+    if acknowledged != saved:
+        missing = len(set(acknowledged) - set(saved))
+        problems.append(f"{missing} acknowledged claims not in the database, "
+                        f"{len(set(saved) - set(acknowledged))} in it never acknowledged")
     if result.errors:
         problems.append(f"{result.errors} requests got no answer")
     return problems
 
 
-def scenario(name: str, url: str | None, redis_url: str | None, args, workdir: Path,
+def scenario(key: str, name: str, url: str | None, redis_url: str | None, args, workdir: Path,
              bare_server: subprocess.Popen, bare_port: int) -> dict:
     database, drop = benchkit.scratch_database(url, NAME, workdir / "rush.sqlite3")
     engine = make_engine(database)
@@ -189,28 +205,85 @@ def scenario(name: str, url: str | None, redis_url: str | None, args, workdir: P
         campaign_id, people = seed(sessions_, args.members or int(args.packets * 1.2),
                                    args.packets, args.budget_yuan * 100)
         if redis_url:
-            Gate(redis_url).forget()  # a fresh gate for a fresh database
+            _forget(redis_url)  # a fresh Redis for a fresh database
+            with sessions_() as db:  # as the persister's round would within seconds
+                RedisClaims(redis_url).load(db, campaign_id)
         port = benchkit.free_port()
         env = benchkit.hub_env(database, SECRET, HUB_VAR_DIR=str(workdir / "var"))
         env.pop("HUB_REDIS_URL", None)
         if redis_url:
             env["HUB_REDIS_URL"] = redis_url
         hub = benchkit.gunicorn("rush_app:hub()", port, env, threads=args.threads)
+        persister = _persister(env) if redis_url else None
+        problems = []
         try:
             requests, taps = crowd(campaign_id, people, port)
             bare_requests, _ = crowd(campaign_id, people, bare_port, "/bare/claim")
             bare = measured("bare", bare_server, bare_port, bare_requests, args.connections)
             rush = measured(name, hub, port, requests, args.connections, keep_bodies=True)
+            if persister is not None:
+                problems += _drained(redis_url, database)
         finally:
             benchkit.stop(hub, timeout=20)
-        problems = verify(sessions_, campaign_id, args.budget_yuan * 100, args.packets, taps,
-                          rush)
+            if persister is not None:
+                benchkit.stop(persister, timeout=20)
+        problems += verify(sessions_, campaign_id, args.budget_yuan * 100, args.packets, taps,
+                           rush)
         if redis_url:
-            Gate(redis_url).forget()
-        return {"name": name, "rush": rush, "bare": bare, "problems": problems}
+            _forget(redis_url)
+        return {"name": name, "key": key, "rush": rush, "bare": bare, "problems": problems}
     finally:
         engine.dispose()
         drop()
+
+
+def _forget(redis_url: str) -> None:
+    Gate(redis_url).forget()
+    RedisClaims(redis_url).forget()
+
+
+def _persister(env: dict) -> subprocess.Popen:
+    """`hub campaigns persist`: the claims persister, a process of its own."""
+    return subprocess.Popen([sys.executable, "-c", "from hub.cli import main; main()",
+                             "campaigns", "persist"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _drained(redis_url: str, database: str, seconds: float = 120) -> list[str]:
+    """Wait for the persister to write every claim; a problem when it does not in time."""
+    claims = RedisClaims(redis_url)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if claims.lag()["unpersisted"] == 0:
+            return []
+        time.sleep(0.1)
+    return [f"{claims.lag()['unpersisted']} claims not persisted after {seconds:.0f} s"]
+
+
+@contextlib.contextmanager
+def durable_redis(url: str | None, workdir: Path):
+    """The Redis the run uses: `url` as given, else one of its own (appendfsync always)."""
+    if url:
+        yield url
+        return
+    port = benchkit.free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", HOST, "--dir", str(workdir),
+         "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"redis://{HOST}:{port}/0"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                RedisClaims(url).redis.ping()
+                break
+            except Exception:  # noqa: BLE001  (not up yet)
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def report(rows: list[dict], args) -> None:
@@ -234,12 +307,17 @@ def report(rows: list[dict], args) -> None:
     for row in rows:
         verdict = "all invariants hold" if not row["problems"] else "; ".join(row["problems"])
         print(f"{row['name']}: {verdict}")
+    print()
+    for row in rows:
+        ratio = row["rush"].rps / row["bare"].rps
+        print(f"rush {row['key']} ratio={ratio:.2f} violations={len(row['problems'])}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--redis", default=None,
+                        help="a durable Redis to use (default: start one of its own)")
     parser.add_argument("--only", choices=("sqlite", "postgresql", "redis"), action="append")
     parser.add_argument("--packets", type=int, default=10_000)
     parser.add_argument("--budget-yuan", type=int, default=100_000)
@@ -249,21 +327,22 @@ def main() -> None:
                         help="gthread threads per worker for both apps (1: sync workers)")
     args = parser.parse_args()
     wanted = args.only or ["sqlite", "postgresql", "redis"]
-    plans = {"sqlite": ("SQLite", None, None),
-             "postgresql": ("PostgreSQL", args.database, None),
-             "redis": ("PostgreSQL + Redis gate", args.database, args.redis)}
     rows = []
-    with tempfile.TemporaryDirectory(prefix="rush-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rush-") as tmp, \
+            durable_redis(args.redis, Path(tmp)) as redis_url:
+        plans = {"sqlite": ("SQLite", None, None),
+                 "postgresql": ("PostgreSQL", args.database, None),
+                 "redis": ("PostgreSQL + Redis", args.database, redis_url)}
         bare_port = benchkit.free_port()
         bare = benchkit.gunicorn("rush_app:bare()", bare_port,
                                  {**os.environ, "PYTHONPATH": str(ROOT)}, threads=args.threads)
         try:
             for key in wanted:
-                label, url, redis_url = plans[key]
+                label, url, redis = plans[key]
                 print(f"running {label} …", flush=True)
                 workdir = Path(tmp) / key
                 workdir.mkdir()
-                rows.append(scenario(label, url, redis_url, args, workdir, bare, bare_port))
+                rows.append(scenario(key, label, url, redis, args, workdir, bare, bare_port))
         finally:
             benchkit.stop(bare, timeout=20)
     report(rows, args)

@@ -164,7 +164,7 @@ def _register_blueprints(app: Flask) -> None:
         except Exception as exc:  # any failure to answer is "unhealthy", not a 500
             log.warning("health check: database does not answer: %s", type(exc).__name__)
             return jsonify({"status": "unavailable", "database": "down"}), 503
-        return jsonify({"status": "ok", "database": "up"})
+        return jsonify({"status": "ok", "database": "up", **campaigns.health(app)})
 
     @app.get("/api/openapi.json")
     def openapi():

@@ -23,10 +23,11 @@ def main() -> None:
     """Entry point: the hub's commands plus those the enabled adapters bring
     (a channel's `cli()` returns click commands or groups)."""
     from hub import channels
-    from hub.campaigns.cli import merchant
+    from hub.campaigns.cli import campaigns_group, merchant
     from hub.media.gallery import forms
 
     cli.add_command(merchant)
+    cli.add_command(campaigns_group)
     cli.add_command(forms)
     try:
         cli_support.wiring()  # the configured adapters, attached: their commands join `hub`

@@ -6,6 +6,8 @@ The jobs are defined once (`scheduled_jobs`) and run by APScheduler in both mode
   the main thread. Any number of workers run the same jobs at once without doing one twice:
   each job takes its rows with SKIP LOCKED (due posts, due draws; see hub.scheduler), and
   SQLite lets one writer in at a time.
+With Redis deciding claims, the claims persister (hub.campaigns.persister) runs beside them,
+in a thread of its own, in both modes.
 The app factory starts none of this, so gunicorn's web workers never each run their own.
 """
 
@@ -18,6 +20,7 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub import scheduler
+from hub.campaigns import persister
 from hub.config import Config
 from hub.deliveries.worker import DB_ERRORS, Dispatcher
 
@@ -53,10 +56,13 @@ class Workers:
         self.dispatcher = Dispatcher(config, sessions, worker_id=worker_id)
         self.jobs = scheduled_jobs(sessions)
         self.thread: threading.Thread | None = None
+        self.persister = persister.for_config(config, sessions)
+        self.persister_thread: threading.Thread | None = None
 
     def start(self) -> Workers:
         """Both in the background (embedded mode)."""
         self.jobs.start()
+        self._start_persister()
         self.thread = threading.Thread(target=self.dispatcher.run_forever, name="dispatcher",
                                        daemon=True)
         self.thread.start()
@@ -66,6 +72,7 @@ class Workers:
         """The jobs in the background, the dispatcher in this thread until `stop()`
         (`hub worker`)."""
         self.jobs.start()
+        self._start_persister()
         try:
             self.dispatcher.run_forever()
         finally:
@@ -77,9 +84,17 @@ class Workers:
         if self.thread is not None:
             self.thread.join(timeout=5)
 
+    def _start_persister(self) -> None:
+        if self.persister is not None:
+            self.persister_thread = threading.Thread(target=self.persister.run_forever,
+                                                     name="claims-persister", daemon=True)
+            self.persister_thread.start()
+
     def _stop_jobs(self) -> None:
         if self.jobs.running:
             self.jobs.shutdown(wait=False)
+        if self.persister is not None:
+            self.persister.stop()
 
 
 def start_embedded_workers(app) -> Workers:

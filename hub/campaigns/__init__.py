@@ -18,6 +18,43 @@ def register(app) -> None:
     for blueprint in (mp_bp, api_bp, merchant_bp, landing_bp):
         if blueprint.name not in app.blueprints:
             app.register_blueprint(blueprint)
+    _check_redis(app)
+    from hub.campaigns import fastclaim
+
+    fastclaim.install(app)
+
+
+def _check_redis(app) -> None:
+    """At start-up: whether Redis may decide claims, said in the log now (a Redis that is not
+    durable is refused; an unreachable one is asked again at the first claim)."""
+    import logging
+
+    from hub.campaigns import redis_claims
+
+    config = app.config.get("HUB")
+    if config is None or not config.redis_url:
+        return
+    try:
+        redis_claims.for_url(config.redis_url, config.database_url)
+    except redis_claims.REDIS_ERRORS as exc:
+        logging.getLogger("hub.campaigns").warning(
+            "Redis for claims unreachable at start-up (%s); asked again at the first claim",
+            type(exc).__name__)
+
+
+def health(app) -> dict:
+    """For /healthz: how many claims Redis answered that the database does not hold yet,
+    when Redis decides claims (nothing otherwise)."""
+    from hub.campaigns import redis_claims
+
+    config = app.config.get("HUB")
+    if config is None or not config.redis_url:
+        return {}
+    try:
+        rush = redis_claims.for_url(config.redis_url, config.database_url)
+        return {"claims_unpersisted": rush.lag()["unpersisted"]} if rush else {}
+    except redis_claims.REDIS_ERRORS:
+        return {"claims_redis": "down"}
 
 
 def on_post_published(db, post) -> None:

@@ -4,7 +4,7 @@ each account's campaign ceiling, and the welfare value rolled up an account's tr
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -66,9 +66,9 @@ def get_one(campaign_id: int):
        body=CampaignUpdate, response=CampaignOut, errors=(409,))
 def update(campaign_id: int, body: CampaignUpdate):
     campaign, account = services.editable_campaign(g.db, g.user, campaign_id)
+    # Every process's claims read the edited terms once approved again: their copies are
+    # keyed on the approval's time (hub.campaigns.claims.facts_of).
     services.update_campaign(g.db, g.user, campaign, account, body)
-    # This process's claims read the terms afresh (other workers: see hub.campaigns.claims).
-    current_app.extensions.get("hub.campaigns.facts", {}).pop(campaign.id, None)
     return services.describe(g.db, campaign, for_editor=True)
 
 

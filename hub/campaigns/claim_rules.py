@@ -36,8 +36,9 @@ class Claimant:
 
 @dataclass(frozen=True)
 class Facts:
-    """What claiming needs of a campaign that never changes once it is created (its state
-    does change, and is read afresh for every claim): safe to keep per process."""
+    """What claiming needs of a campaign's terms. They change only through an edit, which
+    sends the campaign back for approval, so a copy kept per process is keyed on the time of
+    its approval (hub.campaigns.claims.facts_of); the state is read afresh for every claim."""
 
     id: int
     kind: str

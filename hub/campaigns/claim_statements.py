@@ -46,6 +46,10 @@ class ContextRow(NamedTuple):
     member_state: str | None
     union_path: str | None
     campaign_state: str | None
+    # When the campaign's current terms were approved: a new value after every edit and
+    # re-approval, so it keys each process's copy of the terms (see claims.facts_of).
+    terms_approved_at: Any
+    decided_in: str | None  # "redis": its slots are Redis's to hand out
     claim_id: int | None
     request_id: str | None
     nth: int | None
@@ -107,18 +111,19 @@ class Statement:
 
 
 READ_CONTEXT = Statement("""
-SELECT i.openid, i.member_id, m.state, a.path,
-       (SELECT state FROM campaigns WHERE id = :campaign) AS campaign_state,
+SELECT i.openid, i.member_id, m.state, a.path, k.state, k.approved_at, k.decided_in,
        c.id, c.request_id, c.nth, c.status, c.answer
 FROM member_identities i
 LEFT JOIN members m ON m.id = i.member_id
 LEFT JOIN accounts a ON a.id = m.account_id
+LEFT JOIN campaigns k ON k.id = :campaign
 LEFT JOIN campaign_claims c ON c.campaign_id = :campaign AND c.member_id = i.member_id
 WHERE i.id = :identity""", ContextRow)
 _FREE_SLOT = """
 SELECT s.id, s.number, s.amount_fen, s.code FROM campaign_slots s
 WHERE s.campaign_id = :campaign AND s.claim_id IS NULL AND s.number {bound} :start
-  AND EXISTS (SELECT 1 FROM campaigns WHERE id = :campaign AND state = 'open')
+  AND EXISTS (SELECT 1 FROM campaigns WHERE id = :campaign AND state = 'open'
+              AND decided_in IS NULL)
 ORDER BY s.number LIMIT 1"""
 _SKIP_LOCKED = " FOR UPDATE OF s SKIP LOCKED"
 FREE_SLOT_FROM = Statement(_FREE_SLOT.format(bound=">="), SlotRow, _SKIP_LOCKED)

@@ -20,6 +20,10 @@ hold database connections, of which there are few), and before the gate turns a 
 the database is asked once whether it already holds this very request: a repeat gets its
 first answer even when the gate never learnt it.
 
+With Redis deciding claims (HUB_REDIS_URL on PostgreSQL, a durable Redis), red packets,
+vouchers and tickets are claimed by one Redis script after the read above (hub.campaigns.
+redis_claims); no write transaction at all, the persister writes the claims behind.
+
 Where the rest lives: the rules (who may claim, which place, the answer) in claim_rules,
 the statements in claim_statements, the write by kind in claim_writes, cancels and the
 waitlist in waitlist.
@@ -28,18 +32,22 @@ waitlist in waitlist.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 from hub.campaigns import claim_statements as sql
-from hub.campaigns import errors, limits, services
+from hub.campaigns import errors, limits, redis_claims, services
 from hub.campaigns.claim_rules import (
     Claimant,
     Earlier,
     Facts,
     Outcome,
+    Stated,
+    answer_for,
     check_quiz,
     free_nth,
     refusal,
@@ -47,11 +55,13 @@ from hub.campaigns.claim_rules import (
 )
 from hub.campaigns.claim_writes import Write, write_claim
 from hub.campaigns.gate import GATED_KINDS, LIMIT_USED, RATE_LIMITED, REPEAT, SOLD_OUT
-from hub.campaigns.models import CampaignState, Kind
+from hub.campaigns.models import CampaignState, ClaimStatus, Kind
+from hub.campaigns.redis_claims import REDIS_ERRORS, REDIS_KINDS, RedisClaims
 from hub.db import utcnow
 from hub.errors import Conflict, NotFound, Unauthorized
 from hub.members.models import MemberState
 
+log = logging.getLogger("hub.campaigns.claims")
 MAX_ATTEMPTS = 6  # conflicts on the unique keys: re-read and try again
 
 
@@ -76,26 +86,31 @@ class Read:
     facts: Facts
     claimant: Claimant
     earlier: list[Earlier]
+    decided_in: str | None = None
 
 
 # --- reading -----------------------------------------------------------------------------
 
-def facts_of(reader: Session, campaign_id: int, cache: dict | None = None) -> Facts:
-    """The campaign's unchanging facts, from `cache` (per process) when it holds them."""
+def facts_of(reader: Session, campaign_id: int, cache: dict | None = None,
+             approved_at=None) -> Facts:
+    """The campaign's terms, from `cache` (per process) when it holds those approved at
+    `approved_at` (as the claim's read gave it; None: any copy will do, for what never
+    changes: the kind and the seed). An edit sends the campaign back for approval, and the
+    approval stamps a new time, so every process reads edited terms on its next claim."""
     found = cache.get(campaign_id) if cache is not None else None
-    if found is not None:
-        return found
+    if found is not None and (approved_at is None or found[0] == approved_at):
+        return found[1]
     campaign = services.get_campaign(reader, campaign_id)
-    found = Facts(campaign.id, campaign.kind, campaign.per_member_limit, campaign.starts_at,
+    facts = Facts(campaign.id, campaign.kind, campaign.per_member_limit, campaign.starts_at,
                   campaign.ends_at, tuple(services.allowed_paths(reader, campaign)),
                   campaign.seed, campaign.units, campaign.valid_until,
                   tuple(campaign.questions or ()), campaign.pass_mark, campaign.quiz_mode,
                   campaign.win_chance)
-    if cache is not None:
+    if cache is not None and approved_at is not None:
         if len(cache) > 1000:
             cache.clear()
-        cache[campaign_id] = found
-    return found
+        cache[campaign_id] = (approved_at, facts)
+    return facts
 
 
 def load_claimant(db: Session, identity_id: int, openid: str) -> Claimant:
@@ -107,10 +122,21 @@ def load_claimant(db: Session, identity_id: int, openid: str) -> Claimant:
                     row.member_state == MemberState.verified, row.union_path)
 
 
+class Context(NamedTuple):
+    """A claim's every read: the campaign's state and when its terms were approved, the
+    member asking, and their earlier claims on it."""
+
+    state: str | None
+    approved_at: Any  # as the driver gives it: only ever compared with itself
+    decided_in: str | None  # "redis": Redis hands out its slots (hub.campaigns.redis_claims)
+    claimant: Claimant
+    earlier: list[Earlier]
+
+
 def read_claim_context(db: Session, campaign_id: int, identity_id: int, openid: str
-                       ) -> tuple[str | None, Claimant, list[Earlier]]:
-    """In one query: the campaign's state, the member behind the session with their union's
-    path, and their earlier claims on the campaign (a claim's every read, one round trip)."""
+                       ) -> Context:
+    """In one query (one snapshot): the campaign's state and approval stamp, the member
+    behind the session with their union's path, and their earlier claims on the campaign."""
     rows = sql.read_context(db, campaign_id, identity_id)
     if not rows or rows[0].openid != openid:
         raise Unauthorized("会员登录凭证无效")
@@ -120,7 +146,8 @@ def read_claim_context(db: Session, campaign_id: int, identity_id: int, openid: 
     earlier = [Earlier(row.claim_id, row.request_id, row.nth, row.status,
                        sql.loaded_json(row.answer))
                for row in rows if row.claim_id is not None]
-    return first.campaign_state, claimant, earlier
+    return Context(first.campaign_state, first.terms_approved_at, first.decided_in, claimant,
+                   earlier)
 
 
 def _earlier(row: sql.ClaimRow) -> Earlier:
@@ -132,26 +159,31 @@ def _earlier(row: sql.ClaimRow) -> Earlier:
 def claim(db: Session, reader: Session, campaign_id: int, identity_id: int, openid: str,
           request_id: str, answers: dict[str, int] | None = None, *, gate=None,
           public_url: str = "", now: dt.datetime | None = None,
-          cache: dict | None = None) -> Outcome:
+          cache: dict | None = None, rush: RedisClaims | None = None) -> Outcome:
     """Claim for the member behind (identity, openid); commits `db` before returning.
     With a gate, its first look also counts the rate limits (else the caller counts them).
 
     On SQLite the reads go through `reader` (outside the write lock, which they would
-    otherwise hold longer); on PostgreSQL through `db` itself."""
+    otherwise hold longer); on PostgreSQL through `db` itself. With `rush` (Redis decides
+    claims), the kinds whose stock is pre-split are decided by its script."""
     asked = Request(campaign_id, identity_id, openid, request_id, answers, public_url, now)
     if sql.is_postgres(db):
         reader = db
     if gate is not None:
-        facts = facts_of(reader, campaign_id, cache)  # cached: usually no query at all
+        facts = facts_of(reader, campaign_id, cache)  # only its key: no query once cached
         _release(db, reader)
         repeated = _enter(gate, reader, facts, asked)
         if repeated is not None:
             return repeated
     for _ in range(MAX_ATTEMPTS):
-        state, claimant, earlier = read_claim_context(reader, campaign_id, identity_id, openid)
+        state, approved_at, decided_in, claimant, earlier = read_claim_context(
+            reader, campaign_id, identity_id, openid)
         if state is None or state == CampaignState.draft:
             raise NotFound(f"没有编号为 {campaign_id} 的活动", field="campaign")
-        facts = facts_of(reader, campaign_id, cache)
+        facts = facts_of(reader, campaign_id, cache, approved_at)
+        if facts.kind in REDIS_KINDS and (rush is not None or decided_in == "redis"):
+            _release(db, reader)
+            return _in_redis(db, rush, asked, Read(state, facts, claimant, earlier))
         gated = gate is not None and facts.kind in GATED_KINDS and gate.available
         if reader is not db or gated:
             # SQLite: hand the reading connection back before writing (a request never
@@ -163,6 +195,55 @@ def claim(db: Session, reader: Session, campaign_id: int, identity_id: int, open
         if outcome is not None:
             return outcome
     raise Conflict("活动太火爆，请稍后再试", field="request_id")
+
+
+def _in_redis(db: Session, rush: RedisClaims | None, asked: Request, read: Read) -> Outcome:
+    """The claim decided by Redis's script: the database was only read (who asks, whether
+    the campaign is open); the persister writes the claim behind."""
+    repeated = repeat_of(read.earlier, asked.request_id)
+    if repeated is not None:
+        return repeated
+    if rush is None:  # its slots are in Redis, which this process cannot use right now
+        raise Conflict("活动太火爆，请稍后再试", field="request_id")
+    facts, claimant = read.facts, read.claimant
+    now = asked.now or utcnow()
+    try:
+        problem = refusal(read.state, facts, facts.allowed_paths, claimant, now)
+        if problem is not None:  # unless this very request was answered before
+            entry = rush.stored(facts.id, facts.seed, claimant.member_id, asked.request_id)
+            if entry is None:
+                raise problem
+            return Outcome(_redis_answer(facts, entry, asked), repeated=True)
+        code, entry = _redis_claim(db, rush, facts, claimant, asked, now)
+    except REDIS_ERRORS as exc:
+        log.warning("claims in Redis unavailable: %s", type(exc).__name__)
+        raise Conflict("活动太火爆，请稍后再试", field="request_id") from None
+    if code in (redis_claims.CLAIMED, redis_claims.REPEAT):
+        return Outcome(_redis_answer(facts, entry, asked),
+                       repeated=code == redis_claims.REPEAT)
+    if code == redis_claims.LIMIT_USED:
+        raise errors.already_claimed()
+    if code == redis_claims.SOLD_OUT:
+        raise errors.sold_out()
+    raise Conflict("活动太火爆，请稍后再试", field="request_id")  # could not be loaded
+
+
+def _redis_claim(db: Session, rush: RedisClaims, facts: Facts, claimant: Claimant,
+                 asked: Request, now: dt.datetime):
+    """The script's verdict; a campaign Redis does not hold yet is loaded first."""
+    def run():
+        return rush.claim(facts.id, facts.seed, claimant.member_id, claimant.identity_id,
+                          asked.request_id, facts.per_member_limit,
+                          now.astimezone(dt.UTC).isoformat())
+    code, entry = run()
+    if code == redis_claims.NOT_LOADED and rush.load(db, facts.id):
+        code, entry = run()
+    return code, entry
+
+
+def _redis_answer(facts: Facts, entry: redis_claims.Entry, asked: Request) -> dict:
+    return answer_for(facts, Stated(ClaimStatus.claimed, id=entry.claim_id), entry.slot,
+                      asked.public_url)
 
 
 def _release(db: Session, reader: Session) -> None:

@@ -65,3 +65,73 @@ def merchant_list() -> None:
         for found, code in rows:
             key = "key set" if found.key_hash else "no key"
             click.echo(f"{found.id}\t{code}\t{found.name}\t{key}")
+
+
+@click.group("campaigns")
+def campaigns_group() -> None:
+    """Campaign claims decided in Redis (HUB_REDIS_URL on PostgreSQL)."""
+
+
+def _redis_claims():
+    from hub.campaigns import redis_claims
+    from hub.config import Config
+
+    config = Config.from_env()
+    rush = redis_claims.for_url(config.redis_url, config.database_url)
+    if rush is None:
+        fail("Redis 未用于领取：需设置 HUB_REDIS_URL、使用 PostgreSQL，且 Redis 已开启 "
+             "appendonly 与 appendfsync always（或设置 HUB_REDIS_DURABILITY=everysec）")
+    return config, rush
+
+
+@campaigns_group.command("load-redis")
+@click.argument("campaign_ids", type=int, nargs=-1)
+@click.option("--reload", is_flag=True,
+              help="drop what Redis holds of them first (only once the persister drained)")
+def load_redis(campaign_ids: tuple[int, ...], reload: bool) -> None:
+    """Load open campaigns' stock into Redis (all open ones when no id is given)."""
+    from hub.campaigns.models import Campaign
+
+    _, rush = _redis_claims()
+    with sessions()() as db:
+        if reload:
+            behind = rush.lag()["unpersisted"]
+            if behind:
+                fail(f"还有 {behind} 条领取记录未写入数据库，请等持久化完成后再重新加载")
+            for campaign_id in campaign_ids:
+                found = db.get(Campaign, campaign_id)
+                if found is not None:
+                    rush.forget_campaign(found.id, found.seed)
+        if not campaign_ids:
+            click.echo(f"{rush.load_open(db)} campaigns loaded")
+            return
+        for campaign_id in campaign_ids:
+            loaded = rush.load(db, campaign_id)
+            click.echo(f"campaign {campaign_id}: {'in Redis' if loaded else 'not loadable'}")
+
+
+@campaigns_group.command("persist")
+@click.option("--once", is_flag=True, help="write what the stream holds now, then stop")
+@click.option("--batch", type=int, default=500, show_default=True)
+@click.option("--idle-ms", type=int, default=30_000, show_default=True,
+              help="take over a dead persister's unacknowledged batch after this long")
+def persist(once: bool, batch: int, idle_ms: int) -> None:
+    """Write the claims Redis decided into the database (`hub worker` runs this too)."""
+    import signal
+
+    from hub.campaigns.persister import Persister
+
+    config, rush = _redis_claims()
+    persister = Persister(rush, sessions(), config.public_url, batch=batch, idle_ms=idle_ms)
+    if once:
+        click.echo(f"{persister.drain()} claims written")
+        return
+    signal.signal(signal.SIGTERM, lambda *_: persister.stop())
+    persister.run_forever()
+
+
+@campaigns_group.command("redis-lag")
+def redis_lag() -> None:
+    """How many claims Redis answered that the database does not hold yet."""
+    _, rush = _redis_claims()
+    click.echo(str(rush.lag()["unpersisted"]))

@@ -137,6 +137,9 @@ class Campaign(Base):
     changed_by: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "redis" once its stock was loaded into Redis (hub.campaigns.redis_claims): from then on
+    # only Redis hands out its slots, and the database's claim path stays away from them.
+    decided_in: Mapped[str | None] = mapped_column(String(8))
 
 
 class Ceiling(Base):

@@ -3,6 +3,7 @@ giving a course place back, their welfare, and the QR image of a voucher code.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -11,8 +12,8 @@ from sqlalchemy import select
 
 from hub import api
 from hub.api import route
-from hub.campaigns import claim_rules, claims, errors, limits, services, waitlist
-from hub.campaigns.gate import Gate
+from hub.campaigns import claim_rules, claims, errors, limits, redis_claims, services, waitlist
+from hub.campaigns.gate import Gate, campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, ClaimStatus, Slot
 from hub.campaigns.schemas import (
     CampaignForMemberOut,
@@ -47,6 +48,16 @@ def gate() -> Gate | None:
     return app.extensions["hub.campaigns.gate"]
 
 
+def rush() -> redis_claims.RedisClaims | None:
+    """Redis deciding claims (HUB_REDIS_URL on PostgreSQL, durable), or None: the database
+    decides. While Redis cannot be reached, None (asked again on the next claim)."""
+    config = current_app.config["HUB"]
+    try:
+        return redis_claims.for_url(config.redis_url, config.database_url)
+    except redis_claims.REDIS_ERRORS:
+        return None
+
+
 def counter():
     """Where rate-limit hits are counted: the gate's Redis, else this process."""
     app = current_app
@@ -79,6 +90,8 @@ def campaign_for_member(campaign_id: int):
         raise NotFound(f"没有编号为 {campaign_id} 的活动", field="campaign")
     claimant = claims.load_claimant(g.db, g.member.identity_id, g.member.openid)
     body = services.describe(g.db, campaign, for_editor=False)
+    if campaign.decided_in == "redis":
+        body["stock_left"] = _stock_in_redis(campaign, body["stock_left"])
     refusal = claim_rules.refusal(campaign.state, campaign,
                                   services.allowed_paths(g.db, campaign), claimant, utcnow())
     mine = my_claims(g.db, campaign, claimant.member_id) if claimant.member_id else []
@@ -93,19 +106,57 @@ def campaign_for_member(campaign_id: int):
     return body
 
 
+def _stock_in_redis(campaign: Campaign, in_database: int) -> int:
+    """What Redis has left to hand out (the database's free slots lag behind it)."""
+    decider = rush()
+    try:
+        return decider.stock_left(campaign.id, campaign.seed) if decider else in_database
+    except redis_claims.REDIS_ERRORS:
+        return in_database
+
+
 def my_claims(db, campaign: Campaign, member_id: int) -> list[dict]:
     """The member's claims on a campaign as they stand now (a waitlist place may have
     become a seat since the claim was answered)."""
     rows = db.execute(select(Claim, Slot).outerjoin(Slot, Slot.id == Claim.slot_id).where(
-        Claim.campaign_id == campaign.id, Claim.member_id == member_id).order_by(Claim.id))
+        Claim.campaign_id == campaign.id, Claim.member_id == member_id).order_by(Claim.id)).all()
+    rows += [(record, slot) for record, slot, _ in _unsaved(db, member_id, rows, campaign)]
     found = []
-    for record, slot in rows:
+    for record, slot in sorted(rows, key=lambda row: row[0].id):
         answer = claim_rules.answer_for(campaign, record, slot, _public_url(),
                                         position=waitlist.waitlist_position(db, record))
         answer["claimed_at"] = local_iso(record.created_at)
         if slot is not None and slot.code:
             answer["redeemed"] = slot.redeemed_at is not None
         found.append(answer)
+    return found
+
+
+def _unsaved(db, member_id: int, saved, only: Campaign | None = None) -> list[tuple]:
+    """The member's claims that Redis answered and the persister has not written yet, as
+    (claim, slot, campaign) not bound to the session: members see a claim at once."""
+    decider = rush()
+    if decider is None:
+        return []
+    try:
+        pending = decider.unsaved(member_id)
+    except redis_claims.REDIS_ERRORS:
+        return []  # the database's claims still show; the rest once Redis is back
+    known = {row[0].id for row in saved}
+    found = []
+    for claim in pending:
+        if claim.entry.claim_id in known or (only is not None and claim.campaign_id != only.id):
+            continue
+        campaign = only or db.get(Campaign, claim.campaign_id)
+        if campaign is None or campaign_key(campaign.id, campaign.seed) != claim.campaign_key:
+            continue  # another campaign's under a reused id (a restored database)
+        entry = claim.entry
+        record = Claim(id=entry.claim_id, campaign_id=campaign.id, member_id=member_id,
+                       nth=entry.nth, status=ClaimStatus.claimed, slot_id=entry.slot_id,
+                       score=None, created_at=dt.datetime.fromisoformat(claim.created_at))
+        slot = Slot(id=entry.slot_id, campaign_id=campaign.id, number=entry.number,
+                    amount_fen=entry.amount_fen, code=entry.code, redeemed_at=None)
+        found.append((record, slot, campaign))
     return found
 
 
@@ -120,7 +171,8 @@ def claim(campaign_id: int, body: ClaimBody):
         outcome = claims.claim(g.db, reader, campaign_id, g.member.identity_id,
                                g.member.openid, body.request_id, body.answers, gate=the_gate,
                                public_url=_public_url(),
-                               cache=current_app.extensions.setdefault("hub.campaigns.facts", {}))
+                               cache=current_app.extensions.setdefault("hub.campaigns.facts", {}),
+                               rush=rush())
     except errors.TooManyRequests as exc:
         g.retry_after = exc.retry_after
         raise
@@ -147,9 +199,10 @@ def my_welfare():
         select(Claim, Slot, Campaign).join(Campaign, Campaign.id == Claim.campaign_id)
         .outerjoin(Slot, Slot.id == Claim.slot_id)
         .where(Claim.member_id == claimant.member_id, Claim.status != ClaimStatus.cancelled)
-        .order_by(Claim.id.desc()).limit(200))
+        .order_by(Claim.id.desc()).limit(200)).all()
+    rows += _unsaved(g.db, claimant.member_id, rows)
     items = []
-    for record, slot, campaign in rows:
+    for record, slot, campaign in sorted(rows, key=lambda row: -row[0].id):
         answer = claim_rules.answer_for(campaign, record, slot, _public_url(),
                                         position=waitlist.waitlist_position(g.db, record))
         answer.update(title=campaign.title, claimed_at=local_iso(record.created_at),

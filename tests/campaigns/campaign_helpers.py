@@ -89,3 +89,40 @@ def window(hours: float = 2) -> dict:
     now = utcnow()
     return {"starts_at": (now - dt.timedelta(minutes=5)).isoformat(),
             "ends_at": (now + dt.timedelta(hours=hours)).isoformat()}
+
+
+def start_redis(directory, fsync: str = "always"):
+    """A Redis of the test's own on a free 127.0.0.1 port, its append-only file fsynced as
+    asked ("always": as claims decided in Redis need): (process, url). Stop it with
+    `stop_redis`."""
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+         "--appendonly", "yes", "--appendfsync", fsync, "--save", "", "--daemonize", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis.from_url(url).ping()
+            return process, url
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def stop_redis(process) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except Exception:  # noqa: BLE001
+        process.kill()

@@ -86,8 +86,7 @@ def test_a_repeat_the_member_gate_refuses_is_replayed(app, client, people, campa
     real_read = claims.read_claim_context
 
     def stale_read(*args, **kwargs):  # the snapshot from before the first tap's commit
-        state, claimant, _ = real_read(*args, **kwargs)
-        return state, claimant, []
+        return real_read(*args, **kwargs)._replace(earlier=[])
 
     monkeypatch.setattr(claims, "read_claim_context", stale_read)
     monkeypatch.setattr(gate, "check_member", lambda *args: (verdict, None))

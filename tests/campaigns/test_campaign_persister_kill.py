@@ -1,0 +1,109 @@
+"""The persister killed (SIGKILL, a real `hub campaigns persist` process) between its commit
+and its acknowledgement, and at any moment of a run: the next persister writes what was left,
+and every claim a member was answered ends up in the database exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from campaign_helpers import request_id, start_redis, stop_redis
+from sqlalchemy import func, select
+
+from hub.campaigns import redis_claims
+from hub.campaigns.models import Claim, Slot
+from hub.campaigns.persister import FAULT_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("HUB_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="claims are decided in Redis on PostgreSQL only")
+
+
+@pytest.fixture(scope="module")
+def durable_redis(tmp_path_factory):
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    stop_redis(process)
+
+
+@pytest.fixture
+def config(config, durable_redis):
+    return config.model_copy(update={"redis_url": durable_redis})
+
+
+@pytest.fixture
+def rush(app, durable_redis):
+    made = redis_claims.for_url(durable_redis, app.config["HUB"].database_url)
+    yield made
+    made.forget()
+
+
+@pytest.fixture
+def answered(client, people, campaign, rush):
+    """24 claims answered from Redis, none written yet: {claim id: amount}."""
+    made = campaign("red_packet", budget_fen=3000, count=30)
+    found = {}
+    for person in people(24):
+        answer = client.post(f"/mp/v1/campaigns/{made['id']}/claim", headers=person.headers,
+                             json={"request_id": request_id()})
+        assert answer.status_code == 200, answer.get_json()
+        found[answer.get_json()["claim_id"]] = answer.get_json()["amount_fen"]
+    return made["id"], found
+
+
+def _persist(config, tmp_path, *args, **env) -> subprocess.Popen:
+    environment = {**os.environ, "HUB_DATABASE_URL": config.database_url,
+                   "HUB_REDIS_URL": config.redis_url, "HUB_SECRET_KEY": config.secret(),
+                   "HUB_DEMO": "0", "HUB_RUN_WORKERS": "0", "HUB_AUTO_MIGRATE": "0",
+                   "HUB_VAR_DIR": str(tmp_path / "var"), "HUB_PUBLIC_URL": config.public_url,
+                   "PYTHONPATH": str(ROOT), **env}
+    return subprocess.Popen(
+        [sys.executable, "-c", "from hub.cli import main; main()", "campaigns", "persist",
+         "--idle-ms", "0", *args], env=environment, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _saved(db, campaign_id: int) -> dict[int, int]:
+    db.rollback()
+    return {claim.id: claim.answer["amount_fen"] for claim in db.scalars(
+        select(Claim).where(Claim.campaign_id == campaign_id))}
+
+
+def _check_exactly_once(db, rush, campaign_id: int, answered: dict[int, int]) -> None:
+    assert _saved(db, campaign_id) == answered
+    taken = db.execute(select(func.count(Slot.claim_id), func.count(func.distinct(Slot.claim_id)))
+                       .where(Slot.campaign_id == campaign_id)).one()
+    assert tuple(taken) == (len(answered), len(answered))
+    assert rush.lag()["unpersisted"] == 0
+
+
+def _finish(config, tmp_path) -> None:
+    after = _persist(config, tmp_path, "--once")
+    assert after.wait(timeout=120) == 0, after.stderr.read().decode()[-2000:]
+
+
+def test_killed_after_a_commit_and_again_mid_run_nothing_is_lost_or_doubled(
+        db, config, tmp_path, rush, answered):
+    campaign_id, claims = answered
+    # 1. Killed between the commit of its second batch and that batch's acknowledgement.
+    killed = _persist(config, tmp_path, "--batch", "5", **{FAULT_ENV: "2"})
+    assert killed.wait(timeout=120) == -signal.SIGKILL, killed.stderr.read().decode()[-2000:]
+    assert len(_saved(db, campaign_id)) == 10  # two batches committed, the second unacked
+    assert rush.lag()["unpersisted"] == 24 - 5
+    # 2. The next one takes the unacknowledged batch over, and is killed at some moment.
+    running = _persist(config, tmp_path, "--batch", "1")
+    deadline = time.monotonic() + 120
+    while len(_saved(db, campaign_id)) < 13 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    running.send_signal(signal.SIGKILL)
+    assert running.wait(timeout=30) == -signal.SIGKILL
+    assert 13 <= len(_saved(db, campaign_id)) <= 24
+    # 3. A third writes the rest: every answered claim once, each slot taken by it alone.
+    _finish(config, tmp_path)
+    _check_exactly_once(db, rush, campaign_id, claims)
