@@ -1,0 +1,229 @@
+"""The scheduler's part of the KPIs (every quarter hour, in the housekeeping): the member
+figures' snapshot, accounts newly opened, the levels of every account as of now (and, on a
+day's first run, yesterday's closed exactly), and the welfare value of the days not closed.
+
+Levels are snapshots (rolled up like `member_stats_daily`); the answers add what changed since
+the snapshot (`hub.kpis.services`), so a figure is live while the heavy count over the rolls
+runs only here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hub.accounts.models import Account
+from hub.audit.models import AuditEvent
+from hub.campaigns.models import Campaign, Claim, ClaimStatus, Kind, Slot
+from hub.clock import SHANGHAI
+from hub.db import utcnow
+from hub.kpis.models import (
+    LEVEL_METRICS,
+    WELFARE,
+    KpiAccountOpening,
+    KpiActiveMember,
+    KpiDay,
+)
+from hub.members import stats
+from hub.members.models import Member
+from hub.outlets.models import Outlet
+from hub.pull.batches import upsert_insert
+
+CHUNK = 1000
+Levels = dict[int, Counter]  # account id -> Counter(level metric=value), rolled up
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight in Beijing, in UTC."""
+    return dt.datetime.combine(day, dt.time(), SHANGHAI).astimezone(dt.UTC)
+
+
+def refresh(db: Session, now: dt.datetime | None = None) -> int:
+    """Everything above, in the caller's transaction; returns how many accounts have figures
+    (what the housekeeping logs)."""
+    now = now or utcnow()
+    today = now.astimezone(SHANGHAI).date()
+    members = stats.rolled_up(db)
+    stats.write_day(db, today, members)  # the member history's own snapshot, as before
+    record_openings(db)
+    levels = _levels(db, members)
+    days = welfare_days(db, today)
+    if not _snapshot_taken(db, today):
+        _close_yesterday(db, today, levels)
+    write_levels(db, today, levels, now)
+    db.execute(delete(KpiActiveMember).where(KpiActiveMember.day < today - dt.timedelta(days=1)))
+    for day in days:
+        write_welfare(db, day, welfare_between(db, day_start(day),
+                                               day_start(day + dt.timedelta(days=1))))
+    return len(levels)
+
+
+# -- levels ---------------------------------------------------------------------------------
+
+
+def _levels(db: Session, members: dict[int, stats.Figures]) -> Levels:
+    levels: Levels = {account_id: Counter(members_imported=f.imported,
+                                          members_verified=f.verified)
+                      for account_id, f in members.items()}
+    for account_id, opened in opened_per_account(db).items():
+        levels.setdefault(account_id, Counter())["accounts_opened"] = opened
+    return levels
+
+
+def opened_per_account(db: Session, since: dt.datetime | None = None) -> Counter:
+    """Accounts opened (after `since`), rolled up: each counts for itself and its ancestors."""
+    query = select(Account.path).join(KpiAccountOpening,
+                                      KpiAccountOpening.account_id == Account.id)
+    if since is not None:
+        query = query.where(KpiAccountOpening.opened_at >= since)
+    return roll_up_paths(db.scalars(query))
+
+
+def roll_up_paths(paths, weights=None) -> Counter:
+    totals: Counter = Counter()
+    for index, path in enumerate(paths):
+        for ancestor in (int(part) for part in path.strip("/").split("/") if part):
+            totals[ancestor] += weights[index] if weights else 1
+    return totals
+
+
+def record_openings(db: Session) -> int:
+    """Accounts opened since the last run: an outlet bound, or an editor's first audited
+    action on the account (a post written, a roll imported, a campaign made)."""
+    known = select(KpiAccountOpening.account_id)
+    first: dict[int, tuple[dt.datetime, str]] = {}
+    outlets = db.execute(select(Outlet.account_id, func.min(Outlet.created_at)).where(
+        Outlet.account_id.not_in(known)).group_by(Outlet.account_id))
+    editors = db.execute(select(AuditEvent.account_id, func.min(AuditEvent.at)).where(
+        AuditEvent.actor_id.is_not(None), AuditEvent.account_id.is_not(None),
+        AuditEvent.account_id.not_in(known)).group_by(AuditEvent.account_id))
+    for how, rows in (("outlet", outlets), ("editor", editors)):
+        for account_id, at in rows:
+            if account_id not in first or at < first[account_id][0]:
+                first[account_id] = (at, how)
+    db.add_all(KpiAccountOpening(account_id=account_id, opened_at=at, how=how)
+               for account_id, (at, how) in first.items())
+    db.flush()
+    return len(first)
+
+
+def _snapshot_taken(db: Session, day: dt.date) -> bool:
+    return db.scalar(select(KpiDay.account_id).where(
+        KpiDay.day == day, KpiDay.snapshot_at.is_not(None)).limit(1)) is not None
+
+
+def _close_yesterday(db: Session, today: dt.date, levels: Levels) -> None:
+    """Yesterday's levels as they stood at midnight: now, less what came since."""
+    midnight = day_start(today)
+    since = changes_since(db, midnight)
+    closed = {account_id: Counter({name: max(0, now[name] - since.get(account_id, {}).get(
+        name, 0)) for name in LEVEL_METRICS}) for account_id, now in levels.items()}
+    write_levels(db, today - dt.timedelta(days=1), closed, midnight)
+
+
+def changes_since(db: Session, since: dt.datetime, path_prefix: str = "/") -> Levels:
+    """Members imported or verified, and accounts opened, after `since` (rolled up)."""
+    changes: Levels = {}
+    for name, column in (("members_imported", Member.imported_at),
+                         ("members_verified", Member.verified_at)):
+        paths = db.scalars(select(Account.path).join(Member, Member.account_id == Account.id)
+                           .where(column >= since, Account.path.startswith(path_prefix)))
+        for account_id, n in roll_up_paths(paths).items():
+            changes.setdefault(account_id, Counter())[name] = n
+    opened = opened_per_account(db, since) + roll_up_paths(_unrecorded_openings(db, since,
+                                                                               path_prefix))
+    for account_id, n in opened.items():
+        changes.setdefault(account_id, Counter())["accounts_opened"] = n
+    return changes
+
+
+def _unrecorded_openings(db: Session, since: dt.datetime, path_prefix: str) -> list[str]:
+    """Paths of accounts opened after `since` that the scheduler has not recorded yet."""
+    known = select(KpiAccountOpening.account_id)
+    outlets = select(Outlet.account_id).where(Outlet.created_at >= since,
+                                              Outlet.account_id.not_in(known))
+    editors = select(AuditEvent.account_id).where(
+        AuditEvent.at >= since, AuditEvent.actor_id.is_not(None),
+        AuditEvent.account_id.is_not(None), AuditEvent.account_id.not_in(known))
+    return list(db.scalars(select(Account.path).where(
+        Account.id.in_(outlets.union(editors)), Account.path.startswith(path_prefix))))
+
+
+def write_levels(db: Session, day: dt.date, levels: Levels, at: dt.datetime) -> None:
+    """Every account's levels on `day` as of `at` (accounts not named have none: zero)."""
+    db.execute(update(KpiDay).where(KpiDay.day == day).values(
+        snapshot_at=at, **{name: 0 for name in LEVEL_METRICS}))
+    rows = [{"account_id": account_id, "day": day, "snapshot_at": at,
+             **{name: values.get(name, 0) for name in LEVEL_METRICS}}
+            for account_id, values in sorted(levels.items())]
+    _upsert(db, rows, (*LEVEL_METRICS, "snapshot_at"))
+
+
+def _upsert(db: Session, rows: list[dict], columns: tuple[str, ...]) -> None:
+    table = KpiDay.__table__
+    insert = upsert_insert(db)
+    for start in range(0, len(rows), CHUNK):
+        statement = insert(table).values(rows[start:start + CHUNK])
+        db.execute(statement.on_conflict_do_update(
+            index_elements=["account_id", "day"],
+            set_={name: statement.excluded[name] for name in columns}))
+
+
+# -- welfare --------------------------------------------------------------------------------
+
+
+def welfare_days(db: Session, today: dt.date) -> list[dt.date]:
+    """Yesterday and today; on the first run, every day since the first campaign opened."""
+    if db.scalar(select(KpiDay.account_id).where(KpiDay.snapshot_at.is_not(None)).limit(1)):
+        return [today - dt.timedelta(days=1), today]
+    first = db.scalar(select(func.min(Campaign.opened_at)))
+    if first is None:
+        return [today]
+    start = min(first.astimezone(SHANGHAI).date(), today)
+    return [start + dt.timedelta(days=n) for n in range((today - start).days + 1)]
+
+
+def welfare_between(db: Session, start: dt.datetime, end: dt.datetime | None = None,
+                    path_prefix: str = "/") -> dict[int, int]:
+    """Welfare value delivered between two times (fen), per campaign account (not rolled up):
+    red packets claimed, vouchers and tickets redeemed, quiz prizes won (as
+    `hub.campaigns.stats` counts it)."""
+    in_tree = select(Account.id).where(Account.path.startswith(path_prefix))
+
+    def window(column):
+        return (column >= start) if end is None else column.between(start, end - _TICK)
+
+    values: Counter = Counter()
+    queries = [
+        select(Campaign.account_id, func.sum(Slot.amount_fen)).join(
+            Slot, Slot.campaign_id == Campaign.id).where(
+            Campaign.kind == Kind.red_packet, Slot.claim_id.is_not(None), window(Slot.taken_at)),
+        select(Campaign.account_id, func.sum(Campaign.face_value_fen)).join(
+            Slot, Slot.campaign_id == Campaign.id).where(
+            Campaign.kind.in_(Kind.WITH_CODES), window(Slot.redeemed_at)),
+        select(Campaign.account_id, func.sum(Campaign.face_value_fen)).join(
+            Claim, Claim.campaign_id == Campaign.id).where(
+            Campaign.kind == Kind.quiz, Claim.status == ClaimStatus.won,
+            window(Claim.updated_at)),
+    ]
+    for query in queries:
+        for account_id, fen in db.execute(query.where(Campaign.account_id.in_(in_tree))
+                                          .group_by(Campaign.account_id)):
+            values[account_id] += int(fen or 0)
+    return dict(values)
+
+
+_TICK = dt.timedelta(microseconds=1)
+
+
+def write_welfare(db: Session, day: dt.date, own: dict[int, int]) -> None:
+    """The day's welfare value, rolled up from each campaign's account (replacing the day's)."""
+    paths = dict(db.execute(select(Account.id, Account.path).where(
+        Account.id.in_(own))).all()) if own else {}
+    rolled = roll_up_paths([paths[a] for a in own], [own[a] for a in own])
+    db.execute(update(KpiDay).where(KpiDay.day == day).values({WELFARE: 0}))
+    _upsert(db, [{"account_id": account_id, "day": day, WELFARE: fen}
+                 for account_id, fen in sorted(rolled.items()) if fen], (WELFARE,))

@@ -1,0 +1,189 @@
+"""The KPI answers: for an account (or each of its children), every KPI's daily series over the
+last N days (Beijing time) and its total, read from the daily rows rolled up the tree plus
+today's part counted live.
+
+- Flows (reads, active members, LED plays, splash impressions and clicks): the day's rows,
+  today's included (they are added to as events happen). Total: the period's sum (for active
+  members that is member-days, 人次: a member active on three days counts three times).
+- Welfare value: closed days from the rows, today's counted from the campaigns now.
+- Levels (accounts opened, members imported and verified) and the real-name rate: the value at
+  the end of each day; today's is the last snapshot plus what changed since it. Total: now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.accounts.models import Account
+from hub.kpis.counting import local_day
+from hub.kpis.models import EVENT_METRICS, LEVEL_METRICS, WELFARE, KpiDay
+from hub.kpis.refresh import changes_since, day_start, roll_up_paths, welfare_between
+
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+MAX_DAYS = 366
+# Every KPI in the contract's order, with its label (the console, the workbook).
+LABELS = {
+    "accounts_opened": "开通账号数",
+    "members_imported": "导入会员数",
+    "members_verified": "实名会员数",
+    "real_name_rate": "实名率（%）",
+    "active_members": "活跃会员（人次）",
+    "reads": "阅读量",
+    "led_plays": "大屏播放次数",
+    "splash_impressions": "开屏曝光",
+    "splash_clicks": "开屏点击",
+    "welfare_value_fen": "福利价值（分）",
+}
+KPIS = tuple(LABELS)
+FLOWS = (*EVENT_METRICS, WELFARE)
+
+
+@dataclass
+class Series:
+    total: float = 0
+    points: list[tuple[dt.date, float]] = field(default_factory=list)
+
+    def json(self) -> dict:
+        return {"total": self.total,
+                "series": [{"date": day.isoformat(), "value": value}
+                           for day, value in self.points]}
+
+
+def rate(verified: int, imported: int) -> float:
+    """Real-name rate in percent, two decimals (as `hub.members.stats.Figures.rate`)."""
+    return round(100 * verified / imported, 2) if imported else 0.0
+
+
+def period(days: int, today: dt.date | None = None) -> list[dt.date]:
+    today = today or local_day()
+    return [today - dt.timedelta(days=back) for back in range(days - 1, -1, -1)]
+
+
+def kpis_of(db: Session, accounts: list[Account], days: int, *, within: Account | None = None
+            ) -> dict[int, dict[str, Series]]:
+    """Each account's KPIs over the last `days` days; `within` is an account whose subtree
+    holds them all (their parent), which bounds the live counts."""
+    if not accounts:
+        return {}
+    dates = period(days)
+    ids = [account.id for account in accounts]
+    rows = {(row.account_id, row.day): row for row in db.scalars(select(KpiDay).where(
+        KpiDay.account_id.in_(ids), KpiDay.day >= dates[0]))}
+    carried = _levels_before(db, ids, dates[0])
+    latest = _latest_snapshots(db, ids)
+    live = _live_today(db, accounts, latest, within or accounts[0])
+    return {account.id: _answer(account.id, dates, rows, carried.get(account.id),
+                                latest.get(account.id), live.get(account.id, Counter()))
+            for account in accounts}
+
+
+def _answer(account_id: int, dates: list[dt.date], rows: dict, carried: KpiDay | None,
+            latest: KpiDay | None, live: Counter) -> dict[str, Series]:
+    series = {name: Series() for name in KPIS}
+    level = {name: getattr(carried, name, 0) or 0 for name in LEVEL_METRICS}
+    today = dates[-1]
+    for day in dates:
+        row = rows.get((account_id, day))
+        if row is not None and row.snapshot_at is not None:
+            level = {name: getattr(row, name) for name in LEVEL_METRICS}
+        if day == today:
+            base = {name: getattr(latest, name, 0) or 0 for name in LEVEL_METRICS}
+            level = {name: base[name] + live[name] for name in LEVEL_METRICS}
+        for name in LEVEL_METRICS:
+            series[name].points.append((day, level[name]))
+        series["real_name_rate"].points.append(
+            (day, rate(level["members_verified"], level["members_imported"])))
+        for name in EVENT_METRICS:
+            series[name].points.append((day, getattr(row, name, 0) or 0))
+        welfare = live[WELFARE] if day == today else getattr(row, WELFARE, 0) or 0
+        series[WELFARE].points.append((day, welfare))
+    for name, values in series.items():
+        values.total = values.points[-1][1] if name not in FLOWS else sum(
+            value for _, value in values.points)
+    return series
+
+
+def _levels_before(db: Session, ids: list[int], first: dt.date) -> dict[int, KpiDay]:
+    """Each account's last snapshotted row before the period: the levels it starts from."""
+    days = select(KpiDay.account_id, func.max(KpiDay.day).label("day")).where(
+        KpiDay.account_id.in_(ids), KpiDay.day < first, KpiDay.snapshot_at.is_not(None)
+    ).group_by(KpiDay.account_id).subquery()
+    return {row.account_id: row for row in db.scalars(select(KpiDay).join(
+        days, (days.c.account_id == KpiDay.account_id) & (days.c.day == KpiDay.day)))}
+
+
+def _latest_snapshots(db: Session, ids: list[int]) -> dict[int, KpiDay]:
+    return _levels_before(db, ids, local_day() + dt.timedelta(days=1))
+
+
+def _live_today(db: Session, accounts: list[Account], latest: dict[int, KpiDay],
+                within: Account) -> dict[int, Counter]:
+    """What changed since each account's last snapshot (levels) and today's welfare value."""
+    since = {a.id: latest[a.id].snapshot_at if a.id in latest else EPOCH for a in accounts}
+    changes = changes_since(db, min(since.values()), within.path)
+    live: dict[int, Counter] = {}
+    if len(set(since.values())) > 1:  # snapshots of different times: count each from its own
+        changes = {a.id: changes_since(db, since[a.id], a.path).get(a.id, Counter())
+                   for a in accounts}
+    welfare = welfare_between(db, day_start(local_day()), None, within.path)
+    paths = dict(db.execute(select(Account.id, Account.path).where(
+        Account.id.in_(welfare))).all()) if welfare else {}
+    rolled = roll_up_paths([paths[a] for a in welfare], [welfare[a] for a in welfare])
+    for account in accounts:
+        values = Counter(changes.get(account.id, Counter()))
+        values[WELFARE] = rolled.get(account.id, 0)
+        live[account.id] = values
+    return live
+
+
+def kpis(db: Session, account: Account, days: int) -> dict[str, Series]:
+    return kpis_of(db, [account], days)[account.id]
+
+
+def children_of(db: Session, account: Account) -> list[Account]:
+    return list(db.scalars(select(Account).where(Account.parent_id == account.id)
+                           .order_by(Account.region_code, Account.code)))
+
+
+def answer_json(account: Account, days: int, series: dict[str, Series]) -> dict:
+    dates = series["reads"].points
+    return {"account": {"code": account.code, "name": account.name}, "days": days,
+            "from": dates[0][0].isoformat(), "to": dates[-1][0].isoformat(),
+            **{name: series[name].json() for name in KPIS}}
+
+
+# -- the 一盘棋 leaderboard ------------------------------------------------------------------
+
+
+@dataclass
+class Standing:
+    account: Account
+    rate: float
+    verified_this_month: int
+    active_this_month: int
+    welfare_this_month_fen: int
+    series: dict[str, Series]
+
+
+def leaderboard(db: Session, account: Account, order: str = "rate") -> list[Standing]:
+    """The children of `account` this month (Beijing time), ranked by `order`: the real-name
+    rate, members newly verified, active members (人次) or welfare value delivered."""
+    children = children_of(db, account)
+    days = local_day().day + 1  # this month and the last day of the one before
+    figures = kpis_of(db, children, days, within=account)
+    standings = []
+    for child in children:
+        kpi = figures[child.id]
+        verified = kpi["members_verified"].points
+        standings.append(Standing(
+            child, kpi["real_name_rate"].total, int(verified[-1][1] - verified[0][1]),
+            int(sum(v for _, v in kpi["active_members"].points[1:])),
+            int(sum(v for _, v in kpi[WELFARE].points[1:])), kpi))
+    keys = {"rate": lambda s: s.rate, "growth": lambda s: s.verified_this_month,
+            "active": lambda s: s.active_this_month, "welfare": lambda s: s.welfare_this_month_fen}
+    return sorted(standings, key=keys.get(order, keys["rate"]), reverse=True)
