@@ -46,6 +46,7 @@ READ_ENDPOINT = "mp_api.post_detail"  # GET /mp/v1/posts/<id>
 VERIFY_ENDPOINT = "mp_api.verify"  # a member who just verified is counted at once
 UNVERIFIED_RECHECK_SECONDS = 60
 CACHE_LIMIT = 200_000
+CHUNK = 1000  # rows per statement (SQLite's limit on a statement's values)
 
 Counts = dict[tuple[int, dt.date], Counter]
 
@@ -75,10 +76,11 @@ def add(db: Session, counts: Counts) -> None:
     values = [{"account_id": account_id, "day": day, **{name: metrics[name] for name in used}}
               for (account_id, day), metrics in sorted(rolled.items())]
     insert = upsert_insert(db)
-    statement = insert(table).values(values)
-    db.execute(statement.on_conflict_do_update(
-        index_elements=["account_id", "day"],
-        set_={name: table.c[name] + statement.excluded[name] for name in used}))
+    for start in range(0, len(values), CHUNK):
+        statement = insert(table).values(values[start:start + CHUNK])
+        db.execute(statement.on_conflict_do_update(
+            index_elements=["account_id", "day"],
+            set_={name: table.c[name] + statement.excluded[name] for name in used}))
 
 
 def _ancestors(path: str | None) -> list[int]:

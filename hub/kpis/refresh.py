@@ -116,8 +116,12 @@ def _snapshot_taken(db: Session, day: dt.date) -> bool:
 
 
 def _close_yesterday(db: Session, today: dt.date, levels: Levels) -> None:
-    """Yesterday's levels as they stood at midnight: now, less what came since."""
+    """Yesterday's levels as they stood at midnight: now, less what came since (unless they
+    were closed already: history written by a loader)."""
     midnight = day_start(today)
+    if db.scalar(select(KpiDay.account_id).where(
+            KpiDay.day == today - dt.timedelta(days=1), KpiDay.snapshot_at >= midnight).limit(1)):
+        return
     since = changes_since(db, midnight)
     closed = {account_id: Counter({name: max(0, now[name] - since.get(account_id, {}).get(
         name, 0)) for name in LEVEL_METRICS}) for account_id, now in levels.items()}
