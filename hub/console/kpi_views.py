@@ -9,7 +9,7 @@ from flask import Response, g, render_template, request
 from hub.console import charts
 from hub.console.blueprint import bp
 from hub.console.views import account_for
-from hub.kpis import export, services
+from hub.kpis import counting, export, services
 
 PERIODS = (7, 30, 90)
 ORDERS = {"rate": "实名率", "growth": "本月新增实名", "active": "本月活跃（人次）",
@@ -24,6 +24,8 @@ def _days() -> int:
 
 @bp.get("/a/<code>/kpis")
 def account_kpis(code: str):
+    counting.flush()  # this process's latest counts, then a fresh read of them
+    g.db.rollback()
     account = account_for(code)
     days = _days()
     order = request.args.get("order", "rate")

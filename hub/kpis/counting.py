@@ -4,8 +4,9 @@ and clicks that the outlets report (through `hub.ports`).
 
 Each count is added to the day's row of the account and of every account above it (a tree is a
 handful of levels deep), so answers never sum a subtree. The mini-program's and the sites'
-counts are written in a short transaction of their own after the answer is made: a read never
-waits on them, and a failure to count is logged, never the reader's error.
+counts are gathered in memory and written by the process once a second in one transaction of
+its own (`Pending`): a read or a claim never waits on them, a failure to count is logged, never
+the reader's error, and a process that dies loses at most its last second of counts.
 
 Who counts as a reader on a site (a simple rule, documented in the README): a GET whose
 User-Agent is a browser's (it says "Mozilla/") and names no robot, crawler, preview fetcher,
@@ -46,6 +47,7 @@ READ_ENDPOINT = "mp_api.post_detail"  # GET /mp/v1/posts/<id>
 VERIFY_ENDPOINT = "mp_api.verify"  # a member who just verified is counted at once
 UNVERIFIED_RECHECK_SECONDS = 60
 CACHE_LIMIT = 200_000
+FLUSH_SECONDS = 1.0
 CHUNK = 1000  # rows per statement (SQLite's limit on a statement's values)
 
 Counts = dict[tuple[int, dt.date], Counter]
@@ -108,100 +110,127 @@ def count_outlet_events(db: Session, events: Iterable[tuple[int | None, str, dt.
     add(db, counts)
 
 
-# -- the mini-program: reads and active members ------------------------------------------------
+# -- the mini-program and the sites: reads and active members ----------------------------------
 
 
-class _SeenToday:
-    """Members this process already counted active today (or found unverified a moment ago),
-    so a member's every call after the first costs no write."""
+class Pending:
+    """Reads and active members seen by this process and not yet written: a request only adds
+    to them in memory; at most once a second (`FLUSH_SECONDS`) one request writes them all in
+    one short transaction, so a rush of claims or reads never queues on the province's row.
+    An answer asks for a flush first (`flush(app)`), so this process's counts are in it."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._day: dt.date | None = None
-        self._counted: set[int] = set()
-        self._unverified: dict[int, float] = {}
+        self.lock = threading.Lock()
+        self.active: set[tuple[dt.date, int]] = set()
+        self.post_reads: Counter = Counter()  # (post id, day)
+        self.site_reads: Counter = Counter()  # (account id, day)
+        self.counted: dict[int, dt.date] = {}  # identity -> the day it was last counted
+        self.unverified: dict[int, float] = {}  # identity -> when it was found on no roll
+        self.flushed = time.monotonic()
 
-    def needs_count(self, day: dt.date, identity_id: int) -> bool:
-        with self._lock:
-            if day != self._day or len(self._counted) + len(self._unverified) > CACHE_LIMIT:
-                self._day, self._counted, self._unverified = day, set(), {}
-            if identity_id in self._counted:
-                return False
-            checked = self._unverified.get(identity_id)
-            return checked is None or time.monotonic() - checked > UNVERIFIED_RECHECK_SECONDS
+    def member_seen(self, identity_id: int, day: dt.date, post_id: int | None) -> None:
+        with self.lock:
+            if len(self.counted) + len(self.unverified) > CACHE_LIMIT:
+                self.counted, self.unverified = {}, {}
+            checked = self.unverified.get(identity_id)
+            if self.counted.get(identity_id) != day and (
+                    checked is None or time.monotonic() - checked > UNVERIFIED_RECHECK_SECONDS):
+                self.active.add((day, identity_id))
+                self.counted[identity_id] = day
+            if post_id is not None:
+                self.post_reads[(post_id, day)] += 1
 
-    def counted(self, identity_id: int) -> None:
-        with self._lock:
-            self._counted.add(identity_id)
-            self._unverified.pop(identity_id, None)
+    def forget(self, identity_id: int) -> None:
+        """A member who just verified is looked at again at once."""
+        with self.lock:
+            self.counted.pop(identity_id, None)
+            self.unverified.pop(identity_id, None)
 
-    def unverified(self, identity_id: int) -> None:
-        with self._lock:
-            self._unverified[identity_id] = time.monotonic()
+    def take(self):
+        with self.lock:
+            taken = (self.active, self.post_reads, self.site_reads)
+            self.active, self.post_reads, self.site_reads = set(), Counter(), Counter()
+            self.flushed = time.monotonic()
+            return taken
 
-    def forget(self, identity_id: int | None = None) -> None:
-        with self._lock:
-            if identity_id is None:
-                self._day, self._counted, self._unverified = None, set(), {}
-            else:
-                self._counted.discard(identity_id)
-                self._unverified.pop(identity_id, None)
+    def due(self) -> bool:
+        return time.monotonic() - self.flushed >= FLUSH_SECONDS and bool(
+            self.active or self.post_reads or self.site_reads)
+
+    def not_on_a_roll(self, identity_ids: set[int]) -> None:
+        with self.lock:
+            for identity_id in identity_ids:
+                self.counted.pop(identity_id, None)
+                self.unverified[identity_id] = time.monotonic()
 
 
-SEEN = _SeenToday()
+def pending(app=None) -> Pending:
+    app = app or current_app
+    return app.extensions.setdefault("hub.kpis.pending", Pending())
+
+
+def flush(app=None) -> None:
+    """Write what this process counted and has not written yet (a failure is logged: the
+    counts are lost, the request goes on)."""
+    app = app or current_app
+    active, post_reads, site_reads = pending(app).take()
+    if not (active or post_reads or site_reads):
+        return
+    try:
+        with app.extensions["hub.sessions"]() as db:
+            counts: Counts = {}
+            _count_active(db, app, active, counts)
+            _count_reads(db, post_reads, site_reads, counts)
+            add(db, counts)
+            db.commit()
+    except SQLAlchemyError as exc:
+        log.warning("KPI counts not written (%s)", type(exc).__name__)
+
+
+def _count_active(db: Session, app, active: set[tuple[dt.date, int]], counts: Counts) -> None:
+    if not active:
+        return
+    identities = {identity_id for _, identity_id in active}
+    unions = dict(db.execute(select(MemberIdentity.id, Member.account_id).join(
+        Member, Member.id == MemberIdentity.member_id).where(
+        MemberIdentity.id.in_(identities))).all())
+    pending(app).not_on_a_roll(identities - set(unions))
+    rows = [{"day": day, "identity_id": identity_id} for day, identity_id in sorted(active)
+            if identity_id in unions]
+    if not rows:
+        return
+    insert = upsert_insert(db)
+    first = db.execute(insert(KpiActiveMember.__table__).values(rows).on_conflict_do_nothing()
+                       .returning(KpiActiveMember.day, KpiActiveMember.identity_id)).all()
+    for day, identity_id in first:  # a member another process counted today is not again
+        counts.setdefault((unions[identity_id], day), Counter())["active_members"] += 1
+
+
+def _count_reads(db: Session, post_reads: Counter, site_reads: Counter, counts: Counts) -> None:
+    posts = dict(db.execute(select(Post.id, Post.account_id).where(
+        Post.id.in_({post_id for post_id, _ in post_reads}))).all()) if post_reads else {}
+    for (post_id, day), n in post_reads.items():
+        if post_id in posts:
+            counts.setdefault((posts[post_id], day), Counter())["reads"] += n
+    for (account_id, day), n in site_reads.items():
+        counts.setdefault((account_id, day), Counter())["reads"] += n
 
 
 def after_member_request(response):
-    """`after_request` of the app, for `/mp/v1/`: a member's successful call makes them active
-    today, and `GET /mp/v1/posts/<id>` is a read of the post's account. Returns the response
-    unchanged."""
+    """`after_request` of the app: a member's successful call to `/mp/v1/` makes them active
+    today, and `GET /mp/v1/posts/<id>` is a read of the post's account; and once a second, what
+    was counted is written. Returns the response unchanged."""
     member = g.get("member")
-    if member is None or response.status_code >= 400 or not request.path.startswith(MP_PREFIX):
-        return response
-    if request.endpoint == VERIFY_ENDPOINT:
-        SEEN.forget(member.identity_id)
-    post_id = (request.view_args or {}).get("post_id") if request.endpoint == READ_ENDPOINT \
-        else None
-    day = local_day()
-    active = SEEN.needs_count(day, member.identity_id)
-    if active or post_id is not None:
-        _guarded(_count_member, member.identity_id, post_id if post_id else None, day, active)
+    if member is not None and response.status_code < 400 and request.path.startswith(MP_PREFIX):
+        counter = pending()
+        if request.endpoint == VERIFY_ENDPOINT:
+            counter.forget(member.identity_id)
+        post_id = (request.view_args or {}).get("post_id") \
+            if request.endpoint == READ_ENDPOINT else None
+        counter.member_seen(member.identity_id, local_day(), post_id)
+    if pending().due():
+        flush()
     return response
-
-
-def _guarded(work, *args) -> None:
-    try:
-        with current_app.extensions["hub.sessions"]() as db:
-            work(db, *args)
-            db.commit()
-    except SQLAlchemyError as exc:
-        log.warning("KPI count not written (%s)", type(exc).__name__)
-
-
-def _count_member(db: Session, identity_id: int, post_id: int | None, day: dt.date,
-                  active: bool) -> None:
-    counts: Counts = {}
-    if active:
-        account_id = db.scalar(select(Member.account_id).join(
-            MemberIdentity, MemberIdentity.member_id == Member.id).where(
-            MemberIdentity.id == identity_id))
-        if account_id is None:  # not on a roll yet: a member of no union to count under
-            SEEN.unverified(identity_id)
-        else:
-            insert = upsert_insert(db)
-            first = db.execute(insert(KpiActiveMember.__table__).values(
-                day=day, identity_id=identity_id).on_conflict_do_nothing()).rowcount
-            if first:
-                counts.setdefault((account_id, day), Counter())["active_members"] += 1
-            SEEN.counted(identity_id)
-    if post_id is not None:
-        account_id = db.scalar(select(Post.account_id).where(Post.id == post_id))
-        if account_id is not None:
-            counts.setdefault((account_id, day), Counter())["reads"] += 1
-    add(db, counts)
-
-
-# -- the sites ------------------------------------------------------------------------------
 
 
 def is_reader(method: str, user_agent: str | None) -> bool:
@@ -213,4 +242,6 @@ def is_reader(method: str, user_agent: str | None) -> bool:
 def count_site_read(account_id: int) -> None:
     """A visit to a post page on the site of `account_id`, if a reader made it."""
     if is_reader(request.method, request.headers.get("User-Agent")):
-        _guarded(lambda db: add(db, {(account_id, local_day()): Counter(reads=1)}))
+        counter = pending()
+        with counter.lock:
+            counter.site_reads[(account_id, local_day())] += 1

@@ -45,8 +45,19 @@ class KpiDay(Base):
     accounts_opened: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     members_imported: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     members_verified: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    # When the levels were taken; None: this row has only flows so far (levels carry over).
+    # When the levels were taken; None: this row has only flows so far (levels carry over
+    # from the day's refresh, see KpiRefresh, or from the last day that had one).
     snapshot_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class KpiRefresh(Base):
+    """When the scheduler last took the levels on a day: an account with no row that day had
+    none then. The last one is where an answer starts counting what changed."""
+
+    __tablename__ = "kpi_refreshes"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class KpiActiveMember(Base):

@@ -26,6 +26,7 @@ from hub.kpis.models import (
     KpiAccountOpening,
     KpiActiveMember,
     KpiDay,
+    KpiRefresh,
 )
 from hub.members import stats
 from hub.members.models import Member
@@ -111,16 +112,15 @@ def record_openings(db: Session) -> int:
 
 
 def _snapshot_taken(db: Session, day: dt.date) -> bool:
-    return db.scalar(select(KpiDay.account_id).where(
-        KpiDay.day == day, KpiDay.snapshot_at.is_not(None)).limit(1)) is not None
+    return db.get(KpiRefresh, day) is not None
 
 
 def _close_yesterday(db: Session, today: dt.date, levels: Levels) -> None:
     """Yesterday's levels as they stood at midnight: now, less what came since (unless they
     were closed already: history written by a loader)."""
     midnight = day_start(today)
-    if db.scalar(select(KpiDay.account_id).where(
-            KpiDay.day == today - dt.timedelta(days=1), KpiDay.snapshot_at >= midnight).limit(1)):
+    closed = db.get(KpiRefresh, today - dt.timedelta(days=1))
+    if closed is not None and closed.at >= midnight:
         return
     since = changes_since(db, midnight)
     closed = {account_id: Counter({name: max(0, now[name] - since.get(account_id, {}).get(
@@ -160,6 +160,10 @@ def write_levels(db: Session, day: dt.date, levels: Levels, at: dt.datetime) -> 
     """Every account's levels on `day` as of `at` (accounts not named have none: zero)."""
     db.execute(update(KpiDay).where(KpiDay.day == day).values(
         snapshot_at=at, **{name: 0 for name in LEVEL_METRICS}))
+    taken = db.get(KpiRefresh, day) or KpiRefresh(day=day)
+    taken.at = at
+    db.add(taken)
+    db.flush()
     rows = [{"account_id": account_id, "day": day, "snapshot_at": at,
              **{name: values.get(name, 0) for name in LEVEL_METRICS}}
             for account_id, values in sorted(levels.items())]
@@ -181,7 +185,7 @@ def _upsert(db: Session, rows: list[dict], columns: tuple[str, ...]) -> None:
 
 def welfare_days(db: Session, today: dt.date) -> list[dt.date]:
     """Yesterday and today; on the first run, every day since the first campaign opened."""
-    if db.scalar(select(KpiDay.account_id).where(KpiDay.snapshot_at.is_not(None)).limit(1)):
+    if db.scalar(select(KpiRefresh.day).limit(1)) is not None:
         return [today - dt.timedelta(days=1), today]
     first = db.scalar(select(func.min(Campaign.opened_at)))
     if first is None:

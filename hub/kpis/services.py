@@ -16,12 +16,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
 from hub.kpis.counting import local_day
-from hub.kpis.models import EVENT_METRICS, LEVEL_METRICS, WELFARE, KpiDay
+from hub.kpis.models import EVENT_METRICS, LEVEL_METRICS, WELFARE, KpiDay, KpiRefresh
 from hub.kpis.refresh import changes_since, day_start, roll_up_paths, welfare_between
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -72,27 +72,39 @@ def kpis_of(db: Session, accounts: list[Account], days: int, *, within: Account 
         return {}
     dates = period(days)
     ids = [account.id for account in accounts]
+    refreshes = dict(db.execute(select(KpiRefresh.day, KpiRefresh.at).where(
+        KpiRefresh.day >= dates[0])).all())
+    before = db.execute(select(KpiRefresh.day, KpiRefresh.at).where(
+        KpiRefresh.day < dates[0]).order_by(KpiRefresh.day.desc()).limit(1)).first()
+    latest = max(refreshes.items(), default=None) or (tuple(before) if before else None)
+    wanted = [KpiDay.day >= dates[0]]
+    if before is not None:
+        wanted.append(KpiDay.day == before.day)
     rows = {(row.account_id, row.day): row for row in db.scalars(select(KpiDay).where(
-        KpiDay.account_id.in_(ids), KpiDay.day >= dates[0]))}
-    carried = _levels_before(db, ids, dates[0])
-    latest = _latest_snapshots(db, ids)
-    live = _live_today(db, accounts, latest, within or accounts[0])
-    return {account.id: _answer(account.id, dates, rows, carried.get(account.id),
-                                latest.get(account.id), live.get(account.id, Counter()))
+        KpiDay.account_id.in_(ids), or_(*wanted)))}
+    live = _live_today(db, accounts, latest[1] if latest else EPOCH, within or accounts[0])
+    return {account.id: _answer(account.id, dates, rows, refreshes, before, latest,
+                                live.get(account.id, Counter()))
             for account in accounts}
 
 
-def _answer(account_id: int, dates: list[dt.date], rows: dict, carried: KpiDay | None,
-            latest: KpiDay | None, live: Counter) -> dict[str, Series]:
+def _levels_of(row: KpiDay | None) -> dict[str, int]:
+    return {name: (getattr(row, name) or 0) if row is not None else 0 for name in LEVEL_METRICS}
+
+
+def _answer(account_id: int, dates: list[dt.date], rows: dict, refreshes: dict, before,
+            latest, live: Counter) -> dict[str, Series]:
+    """The series of one account: levels carried from refresh to refresh (an account with no
+    row on a refresh day had none), flows as counted, today's levels and welfare live."""
     series = {name: Series() for name in KPIS}
-    level = {name: getattr(carried, name, 0) or 0 for name in LEVEL_METRICS}
+    level = _levels_of(rows.get((account_id, before.day))) if before else _levels_of(None)
     today = dates[-1]
     for day in dates:
         row = rows.get((account_id, day))
-        if row is not None and row.snapshot_at is not None:
-            level = {name: getattr(row, name) for name in LEVEL_METRICS}
+        if day in refreshes:
+            level = _levels_of(row)
         if day == today:
-            base = {name: getattr(latest, name, 0) or 0 for name in LEVEL_METRICS}
+            base = _levels_of(rows.get((account_id, latest[0]))) if latest else level
             level = {name: base[name] + live[name] for name in LEVEL_METRICS}
         for name in LEVEL_METRICS:
             series[name].points.append((day, level[name]))
@@ -108,32 +120,15 @@ def _answer(account_id: int, dates: list[dt.date], rows: dict, carried: KpiDay |
     return series
 
 
-def _levels_before(db: Session, ids: list[int], first: dt.date) -> dict[int, KpiDay]:
-    """Each account's last snapshotted row before the period: the levels it starts from."""
-    days = select(KpiDay.account_id, func.max(KpiDay.day).label("day")).where(
-        KpiDay.account_id.in_(ids), KpiDay.day < first, KpiDay.snapshot_at.is_not(None)
-    ).group_by(KpiDay.account_id).subquery()
-    return {row.account_id: row for row in db.scalars(select(KpiDay).join(
-        days, (days.c.account_id == KpiDay.account_id) & (days.c.day == KpiDay.day)))}
-
-
-def _latest_snapshots(db: Session, ids: list[int]) -> dict[int, KpiDay]:
-    return _levels_before(db, ids, local_day() + dt.timedelta(days=1))
-
-
-def _live_today(db: Session, accounts: list[Account], latest: dict[int, KpiDay],
+def _live_today(db: Session, accounts: list[Account], since: dt.datetime,
                 within: Account) -> dict[int, Counter]:
-    """What changed since each account's last snapshot (levels) and today's welfare value."""
-    since = {a.id: latest[a.id].snapshot_at if a.id in latest else EPOCH for a in accounts}
-    changes = changes_since(db, min(since.values()), within.path)
-    live: dict[int, Counter] = {}
-    if len(set(since.values())) > 1:  # snapshots of different times: count each from its own
-        changes = {a.id: changes_since(db, since[a.id], a.path).get(a.id, Counter())
-                   for a in accounts}
+    """What changed since the last refresh (levels), and today's welfare value."""
+    changes = changes_since(db, since, within.path)
     welfare = welfare_between(db, day_start(local_day()), None, within.path)
     paths = dict(db.execute(select(Account.id, Account.path).where(
         Account.id.in_(welfare))).all()) if welfare else {}
     rolled = roll_up_paths([paths[a] for a in welfare], [welfare[a] for a in welfare])
+    live: dict[int, Counter] = {}
     for account in accounts:
         values = Counter(changes.get(account.id, Counter()))
         values[WELFARE] = rolled.get(account.id, 0)

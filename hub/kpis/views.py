@@ -10,13 +10,19 @@ from hub import api
 from hub.accounts.services import get_account
 from hub.api import route
 from hub.errors import BadRequest
-from hub.kpis import export, services
+from hub.kpis import counting, export, services
 from hub.users.permissions import require_role
 from hub.users.services import current_user_from_request
 
 bp = Blueprint("kpis_api", __name__, url_prefix="/api/v1")
 TAG = "kpis"
 EDITOR_ROLES = ("author", "reviewer", "admin")
+
+
+@bp.before_request
+def _counts_first():
+    """This process's counts not yet written go in before the answer reads (see Pending)."""
+    counting.flush()
 
 
 class KpiQuery(BaseModel):

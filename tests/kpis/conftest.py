@@ -17,14 +17,11 @@ def outlets_demo(app, db, demo, config):
 
     from adapters.led_screen.models import Screen
     from hub import channels
-    from hub.kpis.counting import SEEN
 
     forget_process_state()
-    SEEN.forget()
     for name in ("led", "splash", "web"):
         channels.get_channel(name).load_demo(db, config)
     db.execute(update(Screen).values(min_poll_seconds=0))
     db.commit()
     yield demo
     forget_process_state()
-    SEEN.forget()

@@ -32,6 +32,11 @@ def upgrade() -> None:
                             name=op.f('fk_kpi_daily_account_id_accounts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('account_id', 'day', name=op.f('pk_kpi_daily'))
     )
+    op.create_table('kpi_refreshes',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('at', hub.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_kpi_refreshes'))
+    )
     op.create_table('kpi_active_members',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('identity_id', sa.Integer(), nullable=False),
@@ -59,4 +64,5 @@ def downgrade() -> None:
     op.drop_index('ix_members_imported_at', table_name='members')
     op.drop_table('kpi_account_openings')
     op.drop_table('kpi_active_members')
+    op.drop_table('kpi_refreshes')
     op.drop_table('kpi_daily')
