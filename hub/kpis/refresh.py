@@ -119,13 +119,19 @@ def _close_yesterday(db: Session, today: dt.date, levels: Levels) -> None:
     """Yesterday's levels as they stood at midnight: now, less what came since (unless they
     were closed already: history written by a loader)."""
     midnight = day_start(today)
-    closed = db.get(KpiRefresh, today - dt.timedelta(days=1))
-    if closed is not None and closed.at >= midnight:
+    if _closed(db, today - dt.timedelta(days=1)):
         return
     since = changes_since(db, midnight)
     closed = {account_id: Counter({name: max(0, now[name] - since.get(account_id, {}).get(
         name, 0)) for name in LEVEL_METRICS}) for account_id, now in levels.items()}
     write_levels(db, today - dt.timedelta(days=1), closed, midnight)
+
+
+def _closed(db: Session, day: dt.date) -> bool:
+    """Whether a day's levels were taken at its end (by the first run of the next day, or by
+    a loader writing history)."""
+    taken = db.get(KpiRefresh, day)
+    return taken is not None and taken.at >= day_start(day + dt.timedelta(days=1))
 
 
 def changes_since(db: Session, since: dt.datetime, path_prefix: str = "/") -> Levels:
@@ -184,9 +190,11 @@ def _upsert(db: Session, rows: list[dict], columns: tuple[str, ...]) -> None:
 
 
 def welfare_days(db: Session, today: dt.date) -> list[dt.date]:
-    """Yesterday and today; on the first run, every day since the first campaign opened."""
+    """The days still open: today, and yesterday until it is closed; on the first run, every
+    day since the first campaign opened."""
     if db.scalar(select(KpiRefresh.day).limit(1)) is not None:
-        return [today - dt.timedelta(days=1), today]
+        return [today] if _closed(db, today - dt.timedelta(days=1)) else [
+            today - dt.timedelta(days=1), today]
     first = db.scalar(select(func.min(Campaign.opened_at)))
     if first is None:
         return [today]
