@@ -146,10 +146,12 @@ def stacked_by_row(chart_id: str, title: str, rows: list[tuple[str, dict[str, in
 
 
 def line_by_day(chart_id: str, title: str, points: list[tuple[str, float]], unit: str = "%",
-                ceiling: float | None = 100.0) -> Markup:
+                ceiling: float | None = 100.0, *, width: int = 560, height: int = 190
+                ) -> Markup:
     """A line over days (a rate's history), its last value written at the end; one point is a
-    dot in the middle, a thousand a line with a handful of dates under it."""
-    width, height, top, bottom, left, right = 560, 190, 16, 34, 36, 56
+    dot in the middle, a thousand a line with a handful of dates under it. A small `width`
+    suits a tile: the text keeps its size, the line gets shorter."""
+    top, bottom, left, right = 16, 34, 40, 56
     peak = ceiling or _round_up(max((value for _, value in points), default=0))
     span = len(points) - 1
 

@@ -39,13 +39,16 @@ def account_kpis(code: str):
 
 
 def _tile(name: str, series: services.Series, days: int) -> dict:
-    label = services.LABELS[name]
+    label, scale = services.LABELS[name], 1
+    if name == "welfare_value_fen":  # editors think in yuan; the API and workbook keep fen
+        label, scale = "福利价值（元）", 100
     unit = "%" if name in PERCENT else ""
-    points = [(f"{day.month}/{day.day}", value) for day, value in series.points]
-    return {"name": name, "label": label, "total": series.total, "unit": unit,
+    points = [(f"{day.month}/{day.day}", value / scale) for day, value in series.points]
+    return {"name": name, "label": label, "total": series.total / scale, "unit": unit,
             "is_flow": name in services.FLOWS,
             "chart": charts.line_by_day(f"kpi-{name}", f"{label}，近 {days} 天", points,
-                                        unit=unit, ceiling=100.0 if unit else None)}
+                                        unit=unit, ceiling=100.0 if unit else None,
+                                        width=380, height=160)}
 
 
 @bp.get("/a/<code>/kpis.xlsx")
