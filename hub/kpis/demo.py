@@ -128,7 +128,7 @@ def _verified_per_union(db: Session, days: list[dt.date]) -> dict[tuple[int, dt.
 
 
 def _welfare_on(accounts: list[Account], day: dt.date, days: list[dt.date],
-                rng: random.Random) -> dict[int, int]:
-    """Welfare value (fen) the cities' campaigns delivered that day."""
-    return {account.id: round(WELFARE[account.code] * _rhythm(day, days, rng))
+                rng: random.Random) -> dict[str, int]:
+    """Welfare value (fen) the cities' campaigns delivered that day, by account path."""
+    return {account.path: round(WELFARE[account.code] * _rhythm(day, days, rng))
             for account in accounts if account.code in WELFARE}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
@@ -74,20 +74,23 @@ def _levels(db: Session, members: dict[int, stats.Figures]) -> Levels:
     return levels
 
 
-def opened_per_account(db: Session, since: dt.datetime | None = None) -> Counter:
-    """Accounts opened (after `since`), rolled up: each counts for itself and its ancestors."""
-    query = select(Account.path).join(KpiAccountOpening,
-                                      KpiAccountOpening.account_id == Account.id)
-    if since is not None:
-        query = query.where(KpiAccountOpening.opened_at >= since)
-    return roll_up_paths(db.scalars(query))
+def opened_per_account(db: Session) -> Counter:
+    """Accounts opened, rolled up: each counts for itself and its ancestors."""
+    return roll_up_paths(db.scalars(select(Account.path).join(
+        KpiAccountOpening, KpiAccountOpening.account_id == Account.id)))
 
 
-def roll_up_paths(paths, weights=None) -> Counter:
+def roll_up_paths(paths, weights=None, depth: int | None = None) -> Counter:
+    """Counts at accounts (by path, each with its weight or 1), added to every ancestor; or,
+    with `depth`, only to the ancestor at that depth (0: the root), all an answer needs."""
     totals: Counter = Counter()
     for index, path in enumerate(paths):
-        for ancestor in (int(part) for part in path.strip("/").split("/") if part):
-            totals[ancestor] += weights[index] if weights else 1
+        ancestors = path.strip("/").split("/")
+        if depth is not None:
+            ancestors = ancestors[depth:depth + 1]
+        for ancestor in ancestors:
+            if ancestor:
+                totals[int(ancestor)] += weights[index] if weights else 1
     return totals
 
 
@@ -134,32 +137,41 @@ def _closed(db: Session, day: dt.date) -> bool:
     return taken is not None and taken.at >= day_start(day + dt.timedelta(days=1))
 
 
-def changes_since(db: Session, since: dt.datetime, path_prefix: str = "/") -> Levels:
-    """Members imported or verified, and accounts opened, after `since` (rolled up)."""
+def changes_since(db: Session, since: dt.datetime, path_prefix: str = "/",
+                  depth: int | None = None) -> Levels:
+    """Members imported or verified, and accounts opened, after `since`, rolled up (to the
+    accounts at `depth` only, if given), within the subtree at `path_prefix`."""
     changes: Levels = {}
-    for name, column in (("members_imported", Member.imported_at),
-                         ("members_verified", Member.verified_at)):
-        paths = db.scalars(select(Account.path).join(Member, Member.account_id == Account.id)
-                           .where(column >= since, Account.path.startswith(path_prefix)))
-        for account_id, n in roll_up_paths(paths).items():
-            changes.setdefault(account_id, Counter())[name] = n
-    opened = opened_per_account(db, since) + roll_up_paths(_unrecorded_openings(db, since,
-                                                                               path_prefix))
+    # One statement for both (each side finds its rows by its own index).
+    imported, verified = Member.imported_at >= since, Member.verified_at >= since
+    rows = db.execute(select(Account.path, func.count().filter(imported),
+                             func.count().filter(verified)).join(
+        Member, Member.account_id == Account.id).where(
+        or_(imported, verified), Account.path.startswith(path_prefix)).group_by(
+        Account.path)).all()
+    for index, name in ((1, "members_imported"), (2, "members_verified")):
+        rolled = roll_up_paths([row[0] for row in rows], [row[index] for row in rows], depth)
+        for account_id, n in rolled.items():
+            if n:
+                changes.setdefault(account_id, Counter())[name] = n
+    opened = roll_up_paths(_openings_since(db, since, path_prefix), depth=depth)
     for account_id, n in opened.items():
         changes.setdefault(account_id, Counter())["accounts_opened"] = n
     return changes
 
 
-def _unrecorded_openings(db: Session, since: dt.datetime, path_prefix: str) -> list[str]:
-    """Paths of accounts opened after `since` that the scheduler has not recorded yet."""
+def _openings_since(db: Session, since: dt.datetime, path_prefix: str) -> list[str]:
+    """Paths of accounts opened after `since`: recorded, or not recorded yet by the
+    scheduler (an outlet bound, an editor at work)."""
     known = select(KpiAccountOpening.account_id)
+    recorded = select(KpiAccountOpening.account_id).where(KpiAccountOpening.opened_at >= since)
     outlets = select(Outlet.account_id).where(Outlet.created_at >= since,
                                               Outlet.account_id.not_in(known))
     editors = select(AuditEvent.account_id).where(
         AuditEvent.at >= since, AuditEvent.actor_id.is_not(None),
         AuditEvent.account_id.is_not(None), AuditEvent.account_id.not_in(known))
     return list(db.scalars(select(Account.path).where(
-        Account.id.in_(outlets.union(editors)), Account.path.startswith(path_prefix))))
+        Account.id.in_(recorded.union(outlets, editors)), Account.path.startswith(path_prefix))))
 
 
 def write_levels(db: Session, day: dt.date, levels: Levels, at: dt.datetime) -> None:
@@ -203,43 +215,39 @@ def welfare_days(db: Session, today: dt.date) -> list[dt.date]:
 
 
 def welfare_between(db: Session, start: dt.datetime, end: dt.datetime | None = None,
-                    path_prefix: str = "/") -> dict[int, int]:
-    """Welfare value delivered between two times (fen), per campaign account (not rolled up):
-    red packets claimed, vouchers and tickets redeemed, quiz prizes won (as
-    `hub.campaigns.stats` counts it)."""
-    in_tree = select(Account.id).where(Account.path.startswith(path_prefix))
+                    path_prefix: str = "/") -> dict[str, int]:
+    """Welfare value delivered between two times (fen), by the path of each campaign's account
+    (not rolled up): red packets claimed, vouchers and tickets redeemed, quiz prizes won (as
+    `hub.campaigns.stats` counts it). One statement."""
 
     def window(column):
         return (column >= start) if end is None else column.between(start, end - _TICK)
 
-    values: Counter = Counter()
-    queries = [
-        select(Campaign.account_id, func.sum(Slot.amount_fen)).join(
+    parts = union_all(
+        select(Campaign.account_id, Slot.amount_fen.label("fen")).join(
             Slot, Slot.campaign_id == Campaign.id).where(
             Campaign.kind == Kind.red_packet, Slot.claim_id.is_not(None), window(Slot.taken_at)),
-        select(Campaign.account_id, func.sum(Campaign.face_value_fen)).join(
+        select(Campaign.account_id, Campaign.face_value_fen).join(
             Slot, Slot.campaign_id == Campaign.id).where(
             Campaign.kind.in_(Kind.WITH_CODES), window(Slot.redeemed_at)),
-        select(Campaign.account_id, func.sum(Campaign.face_value_fen)).join(
+        select(Campaign.account_id, Campaign.face_value_fen).join(
             Claim, Claim.campaign_id == Campaign.id).where(
             Campaign.kind == Kind.quiz, Claim.status == ClaimStatus.won,
             window(Claim.updated_at)),
-    ]
-    for query in queries:
-        for account_id, fen in db.execute(query.where(Campaign.account_id.in_(in_tree))
-                                          .group_by(Campaign.account_id)):
-            values[account_id] += int(fen or 0)
-    return dict(values)
+    ).subquery()
+    rows = db.execute(select(Account.path, func.sum(parts.c.fen)).join(
+        parts, parts.c.account_id == Account.id).where(
+        Account.path.startswith(path_prefix)).group_by(Account.path))
+    return {path: int(fen or 0) for path, fen in rows if fen}
 
 
 _TICK = dt.timedelta(microseconds=1)
 
 
-def write_welfare(db: Session, day: dt.date, own: dict[int, int]) -> None:
-    """The day's welfare value, rolled up from each campaign's account (replacing the day's)."""
-    paths = dict(db.execute(select(Account.id, Account.path).where(
-        Account.id.in_(own))).all()) if own else {}
-    rolled = roll_up_paths([paths[a] for a in own], [own[a] for a in own])
+def write_welfare(db: Session, day: dt.date, own: dict[str, int]) -> None:
+    """The day's welfare value, rolled up from each campaign's account (by its path),
+    replacing the day's."""
+    rolled = roll_up_paths(list(own), list(own.values()))
     db.execute(update(KpiDay).where(KpiDay.day == day).values({WELFARE: 0}))
     _upsert(db, [{"account_id": account_id, "day": day, WELFARE: fen}
                  for account_id, fen in sorted(rolled.items()) if fen], (WELFARE,))

@@ -16,7 +16,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
@@ -72,14 +72,16 @@ def kpis_of(db: Session, accounts: list[Account], days: int, *, within: Account 
         return {}
     dates = period(days)
     ids = [account.id for account in accounts]
+    last_before = select(func.max(KpiRefresh.day)).where(
+        KpiRefresh.day < dates[0]).scalar_subquery()
     refreshes = dict(db.execute(select(KpiRefresh.day, KpiRefresh.at).where(
-        KpiRefresh.day >= dates[0])).all())
-    before = db.execute(select(KpiRefresh.day, KpiRefresh.at).where(
-        KpiRefresh.day < dates[0]).order_by(KpiRefresh.day.desc()).limit(1)).first()
-    latest = max(refreshes.items(), default=None) or (tuple(before) if before else None)
+        or_(KpiRefresh.day >= dates[0], KpiRefresh.day == last_before))).all())
+    before = next(((day, at) for day, at in sorted(refreshes.items(), reverse=True)
+                   if day < dates[0]), None)
+    latest = max(refreshes.items(), default=None)
     wanted = [KpiDay.day >= dates[0]]
     if before is not None:
-        wanted.append(KpiDay.day == before.day)
+        wanted.append(KpiDay.day == before[0])
     rows = {(row.account_id, row.day): row for row in db.scalars(select(KpiDay).where(
         KpiDay.account_id.in_(ids), or_(*wanted)))}
     live = _live_today(db, accounts, latest[1] if latest else EPOCH, within or accounts[0])
@@ -97,7 +99,7 @@ def _answer(account_id: int, dates: list[dt.date], rows: dict, refreshes: dict, 
     """The series of one account: levels carried from refresh to refresh (an account with no
     row on a refresh day had none), flows as counted, today's levels and welfare live."""
     series = {name: Series() for name in KPIS}
-    level = _levels_of(rows.get((account_id, before.day))) if before else _levels_of(None)
+    level = _levels_of(rows.get((account_id, before[0]))) if before else _levels_of(None)
     today = dates[-1]
     for day in dates:
         row = rows.get((account_id, day))
@@ -123,11 +125,10 @@ def _answer(account_id: int, dates: list[dt.date], rows: dict, refreshes: dict, 
 def _live_today(db: Session, accounts: list[Account], since: dt.datetime,
                 within: Account) -> dict[int, Counter]:
     """What changed since the last refresh (levels), and today's welfare value."""
-    changes = changes_since(db, since, within.path)
+    depth = len(accounts[0].ancestor_ids()) - 1  # the accounts asked about are of one depth
+    changes = changes_since(db, since, within.path, depth)
     welfare = welfare_between(db, day_start(local_day()), None, within.path)
-    paths = dict(db.execute(select(Account.id, Account.path).where(
-        Account.id.in_(welfare))).all()) if welfare else {}
-    rolled = roll_up_paths([paths[a] for a in welfare], [welfare[a] for a in welfare])
+    rolled = roll_up_paths(list(welfare), list(welfare.values()), depth)
     live: dict[int, Counter] = {}
     for account in accounts:
         values = Counter(changes.get(account.id, Counter()))
