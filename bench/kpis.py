@@ -91,7 +91,8 @@ SELECT u.id, '会员' || g, md5(g::text) || md5((g::bigint * 7)::text), 'x',
        CASE WHEN g % 100 < 55 THEN 'verified' ELSE 'imported' END,
        now() AT TIME ZONE 'UTC' - make_interval(secs => 60 + (g::bigint * 7919) % (90 * 86400)),
        CASE WHEN g % 100 < 55
-            THEN now() AT TIME ZONE 'UTC' - make_interval(secs => 60 + (g::bigint * 104729) % (40 * 86400))
+            THEN now() AT TIME ZONE 'UTC'
+                 - make_interval(secs => 60 + (g::bigint * 104729) % (40 * 86400))
        END,
        now() AT TIME ZONE 'UTC'
 FROM generate_series(1, :members) AS g
