@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.accounts.models import Account
 from hub.accounts.services import create_account
 from hub.campaigns import demo as campaigns_demo
+from hub.kpis import demo as kpis_demo
 from hub.members import demo as members_demo
 from hub.posts import services as posts
 from hub.posts.models import Post
@@ -170,3 +171,4 @@ def load(db: Session, config=None) -> None:
         db.commit()
     load_posts(db)
     campaigns_demo.load(db, config)
+    kpis_demo.load(db)  # 30 days of KPI history, after every account exists

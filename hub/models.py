@@ -4,6 +4,7 @@ from hub.accounts.models import Account, Column  # noqa: F401
 from hub.audit.models import AuditEvent  # noqa: F401
 from hub.campaigns import models as _campaigns_models  # noqa: F401
 from hub.deliveries.models import Delivery, DeliveryAttempt, PostReach  # noqa: F401
+from hub.kpis import models as _kpis_models  # noqa: F401
 from hub.media.models import Media  # noqa: F401
 from hub.members import models as _members_models  # noqa: F401
 from hub.outlets.models import Outlet  # noqa: F401

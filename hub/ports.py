@@ -7,7 +7,8 @@ can keep them, log them (no secrets in them but `OutletInfo.secret`), and never 
 core's rows through them. What the core does on an adapter's behalf (binding its outlets,
 confirming a delivery, auditing) is a function here too, so its rules stay in one place.
 
-Sections: schema building blocks; accounts; outlets; posts and media; people; pull helpers.
+Sections: schema building blocks; accounts; outlets; posts and media; people; KPIs; pull
+helpers.
 """
 
 from __future__ import annotations
@@ -492,3 +493,31 @@ def move_options_out_of_posts(bind, table: str, channel: str) -> None:
             bind.execute(options.insert().values(post_id=post_id,
                                                  settings=outlet_options[channel],
                                                  updated_at=utcnow()))
+
+
+# -- KPIs: what outlets saw, counted for their accounts (hub.kpis) -----------------------------
+
+
+def count_kpis(db: Session, metric: str, account_id: int, times) -> None:
+    """Events of one account's outlet at `times` (e.g. `"led_plays"` of a screen), added to
+    that day's KPI of the account and of every account above it, in the caller's transaction
+    (count them where a resent batch is already refused, so each counts once)."""
+    from hub.kpis import counting
+
+    counting.count_events(db, metric, account_id, times)
+
+
+def count_outlet_kpis(db: Session, events) -> None:
+    """Events as (outlet id, metric, when), e.g. `"splash_impressions"`, counted for each
+    outlet's account like `count_kpis`; an event with outlet None is not counted."""
+    from hub.kpis import counting
+
+    counting.count_outlet_events(db, events)
+
+
+def count_site_read(account_id: int) -> None:
+    """The current request is a visit to a post page of `account_id`'s site: a read, if a
+    reader (not a robot, by the rule in `hub.kpis.counting`) made it. Written on its own."""
+    from hub.kpis import counting
+
+    counting.count_site_read(account_id)

@@ -1,7 +1,7 @@
 """The scheduler's tick: publish posts whose time came and expire those whose validity ended,
 run campaign draws that fell due, and give each outlet that asks for it (`tick(sessions)` on
 its channel, e.g. course reminders by subscribe message) its turn; every quarter of an hour,
-housekeeping: today's member figures (the history unions report) and forgetting
+housekeeping: today's member figures and KPIs (the history unions report) and forgetting
 verification attempts no limit counts any more.
 
 Run every few seconds by APScheduler in `hub run` and by each `hub worker`; safe to run in
@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hub import channels
 from hub.campaigns import schedule
-from hub.members import stats, verification
+from hub.kpis import refresh as kpis
+from hub.members import verification
 from hub.posts.services import run_due
 
 log = logging.getLogger("hub.scheduler")
@@ -54,7 +55,7 @@ def housekeeping(sessions) -> None:
     """Today's rolled-up member figures, and old verification attempts pruned."""
     try:
         with sessions() as db:
-            accounts = stats.take_snapshot(db)
+            accounts = kpis.refresh(db)  # the member figures' snapshot, and the KPIs'
             pruned = verification.prune_attempts(db)
             db.commit()
     except (IntegrityError, OperationalError) as exc:  # another process got there first

@@ -22,7 +22,7 @@ from adapters.app_splash.models import (
     SplashItem,
     SplashMemberDay,
 )
-from hub import api
+from hub import api, ports
 from hub.api import route
 from hub.errors import BadRequest, NotFound, Unauthorized
 from hub.ports import Unavailable, batches, blobs, conditional, utcnow
@@ -203,3 +203,7 @@ def _count(db, events: list[EventIn]) -> None:
         db.execute(statement.on_conflict_do_update(
             index_elements=["member_hash", "day", "item_id"],
             set_={"impressions": members.c.impressions + statement.excluded.impressions}))
+    outlets = dict(db.execute(select(SplashItem.id, SplashItem.outlet_id).where(
+        SplashItem.id.in_({e.item_id for e in events}))).all())
+    ports.count_outlet_kpis(db, [(outlets.get(e.item_id), f"splash_{e.type}s", e.at)
+                                 for e in events if e.type in ("impression", "click")])

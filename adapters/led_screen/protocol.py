@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from adapters.led_screen import fastpath, playlist, services
 from adapters.led_screen.models import LedItem, LedPlayBatch, LedPlayHour, Screen
-from hub import api
+from hub import api, ports
 from hub.api import route
 from hub.clock import local_iso
 from hub.errors import HubError, Unauthorized
@@ -250,6 +250,8 @@ def count_plays(db, screen_id: int, plays: list[PlayIn]) -> None:
         total[1] += play.duration_seconds
     for (item_id, hour), (count, seconds) in sorted(totals.items()):
         _add_hour(db, screen_id, item_id, posts.get(item_id), hour, count, round(seconds))
+    ports.count_kpis(db, "led_plays", db.get(Screen, screen_id).account_id,
+                     [play.started_at for play in plays])
 
 
 def _add_hour(db, screen_id, item_id, post_id, hour, count, seconds) -> None:

@@ -172,6 +172,7 @@ def post_page(code: str, post_id: int):
     entry = store.live_entry(g.db, ref.outlet.id, post_id)
     if entry is None:
         abort(404)
+    ports.count_site_read(ref.account.id)  # a reader's visit is a read (hub.kpis)
 
     def body():
         return pages.render("post.html", site=ref.site, entry=_shape([entry])[0],

@@ -145,6 +145,7 @@ def switch():
     account = account_for(code)
     target = {"posts": "console.account_posts", "review": "console.review_queue",
               "compose": "console.compose", "members": "console.account_members",
+              "kpis": "console.account_kpis",
               "audit": "console.account_audit"}.get(page, "console.account_overview")
     return redirect(url_for(target, code=account.code))
 

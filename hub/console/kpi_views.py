@@ -1,0 +1,60 @@
+"""The console's KPI dashboard for an account: every KPI over its subtree with its trend, the
+children ranked (一盘棋: real-name rate, members verified this month, active members, welfare
+value), and the workbook to send upward."""
+
+from __future__ import annotations
+
+from flask import Response, g, render_template, request
+
+from hub.console import charts
+from hub.console.blueprint import bp
+from hub.console.views import account_for
+from hub.kpis import counting, export, services
+
+PERIODS = (7, 30, 90)
+ORDERS = {"rate": "实名率", "growth": "本月新增实名", "active": "本月活跃（人次）",
+          "welfare": "本月福利价值"}
+PERCENT = {"real_name_rate"}
+
+
+def _days() -> int:
+    value = request.args.get("days", "30")
+    return int(value) if value.isdigit() and int(value) in PERIODS else 30
+
+
+@bp.get("/a/<code>/kpis")
+def account_kpis(code: str):
+    counting.flush()  # this process's latest counts, then a fresh read of them
+    g.db.rollback()
+    account = account_for(code)
+    days = _days()
+    order = request.args.get("order", "rate")
+    order = order if order in ORDERS else "rate"
+    figures = services.kpis(g.db, account, days)
+    return render_template(
+        "console/kpis.html", account=account, page="kpis", days=days, periods=PERIODS,
+        order=order, orders=ORDERS, tiles=[_tile(name, figures[name], days)
+                                           for name in services.KPIS],
+        standings=services.leaderboard(g.db, account, order))
+
+
+def _tile(name: str, series: services.Series, days: int) -> dict:
+    label, scale = services.LABELS[name], 1
+    if name == "welfare_value_fen":  # editors think in yuan; the API and workbook keep fen
+        label, scale = "福利价值（元）", 100
+    unit = "%" if name in PERCENT else ""
+    points = [(f"{day.month}/{day.day}", value / scale) for day, value in series.points]
+    return {"name": name, "label": label, "total": series.total / scale, "unit": unit,
+            "is_flow": name in services.FLOWS,
+            "chart": charts.line_by_day(f"kpi-{name}", f"{label}，近 {days} 天", points,
+                                        unit=unit, ceiling=100.0 if unit else None,
+                                        width=380, height=160)}
+
+
+@bp.get("/a/<code>/kpis.xlsx")
+def account_kpis_workbook(code: str):
+    account = account_for(code)
+    days = _days()
+    return Response(export.workbook(g.db, account, days), mimetype=export.MEDIA_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="kpis-{account.code}-{days}d.xlsx"',
+        "Cache-Control": "private, no-store"})

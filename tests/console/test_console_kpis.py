@@ -1,0 +1,48 @@
+"""The console's KPI dashboard: every KPI with its trend, the towns ranked this month, the
+workbook; and charts that stay readable with one point or a thousand."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import load_workbook
+
+from hub.console import charts
+from hub.kpis.services import KPIS, LABELS
+
+
+def test_the_dashboard_shows_every_kpi_and_ranks_the_towns(console_as, sites):
+    editor = console_as("dg-editor")
+    html = editor.get("/console/a/dongguan/kpis?days=7").get_data(as_text=True)
+    assert html.count('<svg class="chart"') == len(KPIS)
+    for name, label in LABELS.items():
+        assert (label if name != "welfare_value_fen" else "福利价值（元）") in html
+    assert "一盘棋" in html and html.count("/console/a/dg-") >= 33  # each town, linked
+    ranked = re.findall(r"<tr><td>(\d+)</td>", html)
+    assert ranked[:3] == ["1", "2", "3"] and len(ranked) == 33
+    by_welfare = editor.get("/console/a/dongguan/kpis?order=welfare").get_data(as_text=True)
+    assert 'aria-current="page">按本月福利价值' in by_welfare
+    workbook = editor.get("/console/a/dongguan/kpis.xlsx?days=7")
+    assert workbook.status_code == 200
+    assert len(load_workbook(io.BytesIO(workbook.data), read_only=True).sheetnames) == len(KPIS)
+    assert console_as("mz-editor").get("/console/a/dongguan/kpis").status_code == 403
+
+
+def _texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_charts_stay_readable_with_one_point_or_a_thousand():
+    for draw in (lambda p: charts.bars_by_day("c", "标题", p, unit="次"),
+                 lambda p: charts.line_by_day("c", "标题", p, unit="", ceiling=None)):
+        one = str(draw([("12/7", 5)]))
+        assert 'width="560"' in one  # drawn at its own size: never blown up
+        bars = [float(w) for w in re.findall(r'<rect class="bar"[^>]*width="([\d.]+)"', one)]
+        assert all(width <= charts.MAX_BAR for width in bars)
+        assert "12/7" in _texts(one) and "5" in "".join(_texts(one))
+        many = str(draw([(f"d{n}", n % 97) for n in range(1000)]))
+        labels = [t for t in _texts(many) if t.startswith("d")]
+        assert 2 <= len(labels) <= charts.MAX_TICKS and labels[-1] == "d999"
+        assert len(_texts(many)) < 20  # values only where they fit
+        assert "共 1000 个点" in re.search(r"<desc[^>]*>([^<]*)</desc>", many).group(1)
