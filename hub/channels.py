@@ -61,6 +61,14 @@ class MediaRef:
 
 
 @dataclass(frozen=True)
+class ConsolePage:
+    """A page an outlet adds to an account's console menu."""
+
+    endpoint: str  # a Flask endpoint of the outlet's blueprint, taking the account's `code`
+    label: str  # its Chinese menu label
+
+
+@dataclass(frozen=True)
 class PostSnapshot:
     """What a post says, at one version, with per-channel overrides already applied."""
 
@@ -200,6 +208,10 @@ class Channel:
 
     def load_demo(self, db, config) -> None:
         """Bind the demo's outlets of this kind; must be idempotent."""
+
+    def console_pages(self) -> list[ConsolePage]:
+        """Pages this outlet adds to each account's console menu (none by default)."""
+        return []
 
 
 _REGISTRY: dict[str, Channel] = {}
