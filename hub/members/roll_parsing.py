@@ -51,6 +51,23 @@ class Rejected:
     line: int
     code: str
     reason: str
+    cells: list[str] | None = None  # as read, the ID number masked (the rejection report)
+
+
+CELL_SHOWN = 60  # characters of a rejected cell kept for the report
+
+
+def masked_number(value) -> str:
+    """An ID number as the report shows it: 4419**********1234; short ones wholly hidden."""
+    text = _cell(value)
+    return identity.mask(text) if len(text) >= 12 else "*" * len(text)
+
+
+def shown_cells(cells: list, columns: dict[str, int]) -> list[str]:
+    """A rejected row's cells for the report: text, cut short, the ID number masked."""
+    id_at = columns.get("id_number")
+    return [masked_number(value) if position == id_at else _cell(value)[:CELL_SHOWN]
+            for position, value in enumerate(cells)]
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -277,7 +294,10 @@ def parsed_chunks(rows: Iterable[tuple[int, list]], columns: dict[str, int], *,
     for line, cells in rows:
         if is_blank(cells):
             continue
-        chunk.append(parse_row(line, cells, columns, today))
+        parsed = parse_row(line, cells, columns, today)
+        if parsed.__class__ is Rejected:
+            parsed.cells = shown_cells(cells, columns)
+        chunk.append(parsed)
         if len(chunk) >= size:
             yield chunk
             chunk = []

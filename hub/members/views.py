@@ -1,5 +1,6 @@
-"""Editor API for members: upload a roll, list imports and their rejected rows, figures per
-account with its children and history, and looking a member up (ID numbers shown masked)."""
+"""Editor API for members: upload a roll (a worker imports it: 202 and a progress URL), cancel
+it, list imports and their rejected rows, figures per account with its children and history,
+and looking a member up (ID numbers shown masked)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hub.audit.services import record
 from hub.clock import local_iso
 from hub.errors import BadRequest, NotFound
 from hub.media.names import display_name
-from hub.members import identity, rolls, stats
+from hub.members import identity, roll_jobs, rolls, stats
 from hub.members.models import Member, RollImport
 from hub.users.permissions import require_role
 
@@ -29,6 +30,8 @@ class RejectionOut(BaseModel):
     line: int
     code: str
     reason: str
+    cells: list[str] | None = Field(default=None,
+                                    description="该行各单元格（身份证号已隐藏）")
 
 
 class ImportOut(BaseModel):
@@ -45,6 +48,10 @@ class ImportOut(BaseModel):
     error: str | None
     started_at: str
     finished_at: str | None
+    rows_per_second: float | None = Field(description="开始处理以来每秒读取的行数")
+    cancel_requested: bool
+    progress_url: str = Field(description="轮询此地址查看进度（state: queued → running → "
+                                          "done / failed / cancelled）")
 
 
 class ImportReportOut(ImportOut):
@@ -136,11 +143,13 @@ def import_out(record: RollImport, account_code: str) -> ImportOut:
         state=record.state, rows_total=record.rows_total, rows_accepted=record.rows_accepted,
         rows_rejected=record.rows_rejected, inserted=record.inserted, updated=record.updated,
         error=record.error, started_at=local_iso(record.started_at),
-        finished_at=local_iso(record.finished_at))
+        finished_at=local_iso(record.finished_at), rows_per_second=roll_jobs.rate(record),
+        cancel_requested=bool(record.cancel_requested),
+        progress_url=f"/api/v1/members/imports/{record.id}")
 
 
 def _rejection_out(row) -> RejectionOut:
-    return RejectionOut(line=row.line, code=row.code, reason=row.reason)
+    return RejectionOut(line=row.line, code=row.code, reason=row.reason, cells=row.cells)
 
 
 def _keys() -> identity.IdKeys:
@@ -148,8 +157,9 @@ def _keys() -> identity.IdKeys:
 
 
 @route(bp, "/imports", "POST", summary="Upload a member roll (multipart: account, file; CSV in "
-       "UTF-8 or GB18030, or XLSX): the import's report", tag=TAG, response=ImportReportOut,
-       status=201, errors=(413,), multipart={"account": "导入到的账号代码", "file": "file"})
+       "UTF-8 or GB18030, or XLSX): 202 with the queued import; a worker imports it, poll "
+       "progress_url", tag=TAG, response=ImportOut, status=202, errors=(413,),
+       multipart={"account": "导入到的账号代码", "file": "file"})
 def upload_roll():
     # Set before the body is read, so Werkzeug answers 413 without reading past the limit.
     request.max_content_length = current_app.config.get("HUB_ROLL_MAX_BYTES", ROLL_MAX_BYTES)
@@ -161,13 +171,17 @@ def upload_roll():
         raise BadRequest("缺少 file 文件", field="file")
     account = get_account(g.db, code)
     require_role(g.db, g.user, account, "admin")
-    report = rolls.import_file(g.db, account, upload.stream,
-                               display_name(upload.filename, default="roll"), keys=_keys(),
-                               actor=g.user)
-    base = import_out(report.record, account.code)
-    return ImportReportOut(**base.model_dump(),
-                           rejections=[_rejection_out(r) for r in report.rejections],
-                           rejections_truncated=report.truncated)
+    job = roll_jobs.queue(g.db, account, upload.stream,
+                          display_name(upload.filename, default="roll"), actor=g.user)
+    return import_out(job, account.code)
+
+
+@route(bp, "/imports/<int:import_id>/cancel", "POST", summary="Cancel a roll import: a queued "
+       "one at once, a running one after its current chunk (rows already written stay)",
+       tag=TAG, response=ImportOut, errors=(409,))
+def cancel_import(import_id: int):
+    record, account = _import(import_id)
+    return import_out(roll_jobs.cancel(g.db, record, actor=g.user), account.code)
 
 
 @route(bp, "/imports", "GET", summary="Roll imports into an account and below, newest first",
