@@ -64,10 +64,18 @@ def masked_number(value) -> str:
 
 
 def shown_cells(cells: list, columns: dict[str, int]) -> list[str]:
-    """A rejected row's cells for the report: text, cut short, the ID number masked."""
-    id_at = columns.get("id_number")
-    return [masked_number(value) if position == id_at else _cell(value)[:CELL_SHOWN]
-            for position, value in enumerate(cells)]
+    """A rejected row's cells for the report, in the documented column order (then any
+    others): text, cut short, the ID number masked."""
+    def shown(position: int | None, column: str = "") -> str:
+        if position is None or position >= len(cells):
+            return ""
+        if column == "id_number":
+            return masked_number(cells[position])
+        return _cell(cells[position])[:CELL_SHOWN]
+
+    known = [shown(columns.get(column), column) for column in COLUMNS]
+    others = [shown(p) for p in range(len(cells)) if p not in columns.values()]
+    return known + others
 
 
 # --- reading -----------------------------------------------------------------------------

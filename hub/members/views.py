@@ -11,11 +11,11 @@ from sqlalchemy import select
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import route
-from hub.audit.services import record
 from hub.clock import local_iso
 from hub.errors import BadRequest, NotFound
 from hub.media.names import display_name
 from hub.members import identity, roll_jobs, rolls, stats
+from hub.members import lookup as lookup_members
 from hub.members.models import Member, RollImport
 from hub.users.permissions import require_role
 
@@ -148,6 +148,11 @@ def import_out(record: RollImport, account_code: str) -> ImportOut:
         progress_url=f"/api/v1/members/imports/{record.id}")
 
 
+def roll_max_bytes() -> int:
+    """The largest roll upload (the app-wide limit is for images)."""
+    return current_app.config.get("HUB_ROLL_MAX_BYTES", ROLL_MAX_BYTES)
+
+
 def _rejection_out(row) -> RejectionOut:
     return RejectionOut(line=row.line, code=row.code, reason=row.reason, cells=row.cells)
 
@@ -162,7 +167,7 @@ def _keys() -> identity.IdKeys:
        multipart={"account": "导入到的账号代码", "file": "file"})
 def upload_roll():
     # Set before the body is read, so Werkzeug answers 413 without reading past the limit.
-    request.max_content_length = current_app.config.get("HUB_ROLL_MAX_BYTES", ROLL_MAX_BYTES)
+    request.max_content_length = roll_max_bytes()
     code = request.form.get("account", "")
     if not code:
         raise BadRequest("缺少 account 字段", field="account")
@@ -257,30 +262,11 @@ def lookup(body: LookupIn):
     account = get_account(g.db, body.account)
     require_role(g.db, g.user, account, "admin")
     keys = _keys()
-    statement = (select(Member, Account).join(Account, Account.id == Member.account_id)
-                 .where(Account.path.startswith(account.path)))
-    if body.id_number:
-        statement = statement.where(
-            Member.id_hash == keys.digest(identity.normalise(body.id_number)))
-    if body.mobile:
-        statement = statement.where(Member.mobile == body.mobile.strip())
-    rows = g.db.execute(statement.order_by(Member.id).limit(50)).all()
-    _audit_lookup(body, account, [member.id for member, _ in rows])
+    rows = lookup_members.find(g.db, account, keys, id_number=body.id_number,
+                               mobile=body.mobile)
+    lookup_members.audit(g.db, g.user, account, [member.id for member, _ in rows],
+                         id_number=body.id_number, mobile=body.mobile)
     return MemberList(members=[_member_out(member, union, keys) for member, union in rows])
-
-
-def _audit_lookup(body: LookupIn, account: Account, found: list[int]) -> None:
-    """Who looked whom up: the keys masked as the answer masks them, never in full."""
-    searched = {}
-    if body.id_number:
-        number = identity.normalise(body.id_number)
-        # A short (mistyped) number would come out of mask() whole.
-        searched["id_number"] = identity.mask(number) if len(number) >= 12 else "*" * len(number)
-    if body.mobile:
-        searched["mobile"] = identity.mask_mobile(body.mobile.strip())
-    record(g.db, actor=g.user, action="member.lookup", account_id=account.id,
-           subject_type="member", subject_id=found[0] if len(found) == 1 else None,
-           searched=searched, member_ids=found)
 
 
 def _member_out(member: Member, union: Account, keys: identity.IdKeys) -> MemberOut:
