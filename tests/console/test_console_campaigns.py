@@ -35,8 +35,9 @@ def promotion_post(client, token_for) -> int:
 
 
 @pytest.fixture
-def verified_members(app, config, demo):
-    """verified_members(n) -> [(ID number, session headers)] on 虎门's garment union's roll."""
+def verified_members(app, config):
+    """verified_members(n) -> [(ID number, session headers)] on 虎门's garment union's roll
+    (the demo's accounts must be loaded)."""
 
     def make(count: int):
         keys = identity.IdKeys.from_config(config)
