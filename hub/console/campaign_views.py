@@ -42,6 +42,7 @@ from hub.errors import HubError
 from hub.members.identity import current_keys, mask_name
 from hub.members.models import Member
 from hub.posts.models import Post
+from hub.users.permissions import roles_on
 
 KIND_LABELS = Kind.LABELS
 KINDS = ("red_packet", "voucher", "ticket", "course", "quiz")
@@ -101,7 +102,8 @@ def _builder(account: Account, kind: str, values, errors: dict, preview=None, st
         regions=_extra_regions(account), question_slots=QUESTION_SLOTS,
         preview_chart=charts.bars_by_row("split-preview", "红包金额分布（个）",
                                          [(band, n, "") for band, n in preview["bands"]],
-                                         unit=" 个", ceiling=None) if preview else None,
+                                         unit=" 个", ceiling=None, digits=0)
+        if preview else None,
     ), status
 
 
@@ -209,11 +211,32 @@ def campaign_page(campaign_id: int):
     return render_template("console/campaign.html", account=g.db.get(Account, account.id),
                            page="campaigns", campaign=campaign, figures=figures, chart=chart,
                            kind_labels=KIND_LABELS, campaign_states=STATE_LABELS,
-                           approval_labels=Approval.LABELS, exports=campaign_exports.EXPORTS,
+                           approval_labels=Approval.LABELS, has_claims=bool(per_hour),
+                           exports=_exports_of(campaign),
+                           may_approve=_may_approve(campaign, account),
                            value_fen=approval.value_fen(campaign),
                            waitlist=_waitlist(campaign),
                            merchant=g.db.get(Merchant, campaign.merchant_id)
                            if campaign.merchant_id else None)
+
+
+def _may_approve(campaign: Campaign, account: Account) -> bool:
+    """Whether to offer approve/reject: a reviewer or admin who is not its creator or
+    changer (hub.campaigns.approval decides, and says why, when it is asked)."""
+    return (campaign.approval == Approval.pending
+            and bool(roles_on(g.db, g.user, account) & approval.APPROVERS)
+            and g.user.id != campaign.created_by_id
+            and g.user.id not in (campaign.changed_by or []))
+
+
+def _exports_of(campaign: Campaign) -> dict[str, str]:
+    """The exports that can hold rows for this kind of campaign."""
+    wanted = {"claims"}
+    if campaign.kind == Kind.quiz:
+        wanted.add("winners")
+    if campaign.kind in Kind.WITH_CODES or campaign.merchant_id:
+        wanted.add("redemptions")
+    return {what: label for what, label in campaign_exports.EXPORTS.items() if what in wanted}
 
 
 def _waitlist(campaign: Campaign) -> list[tuple[int, str, object]]:
