@@ -70,7 +70,8 @@ def upload_roll(code: str):
     if upload is None or not upload.filename:
         raise BadRequest("请选择要导入的名册文件（CSV 或 XLSX）", field="file")
     job = roll_jobs.queue(g.db, account, upload.stream,
-                          display_name(upload.filename, default="roll"), actor=g.user)
+                          display_name(upload.filename, default="roll"), actor=g.user,
+                          keys=identity.current_keys())
     flash(f"已上传「{job.filename}」，正在排队导入；本页会自动刷新进度", "info")
     return redirect(url_for("console.roll_import", import_id=job.id))
 

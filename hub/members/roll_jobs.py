@@ -60,8 +60,10 @@ def first_look(stream, filename: str) -> str:
     return fmt
 
 
-def queue(db: Session, account: Account, stream, filename: str, *, actor) -> RollImport:
-    """Store the upload for a worker and return its queued import (committed)."""
+def queue(db: Session, account: Account, stream, filename: str, *, actor,
+          keys: identity.IdKeys) -> RollImport:
+    """Store the upload (sealed: it is full of ID numbers) for a worker and return its
+    queued import (committed)."""
     fmt = first_look(stream, filename)
     job = RollImport(account_id=account.id, user_id=actor.id if actor else None,
                      filename=(filename or "")[:200], format=fmt, state="queued",
@@ -71,7 +73,7 @@ def queue(db: Session, account: Account, stream, filename: str, *, actor) -> Rol
     db.flush()
     seq = 0
     while part := stream.read(PART_BYTES):
-        db.add(RollUploadPart(import_id=job.id, seq=seq, data=part))
+        db.add(RollUploadPart(import_id=job.id, seq=seq, data=keys.seal(part)))
         db.flush()
         seq += 1
     audit(db, actor=actor, action="roll.import", account_id=account.id,
@@ -166,7 +168,7 @@ def run(sessions, job_id: int, keys: identity.IdKeys) -> None:
     """Import one taken job's file; however it ends, its uploaded parts are deleted."""
     with sessions() as db, tempfile.TemporaryFile() as spool:
         job = db.get(RollImport, job_id)
-        _spool(db, job_id, spool)
+        _spool(db, job_id, spool, keys)
         account = db.get(Account, job.account_id)
         actor = db.get(User, job.user_id) if job.user_id else None
         try:
@@ -186,12 +188,13 @@ def run(sessions, job_id: int, keys: identity.IdKeys) -> None:
             db.commit()
 
 
-def _spool(db: Session, job_id: int, spool) -> None:
+def _spool(db: Session, job_id: int, spool, keys: identity.IdKeys) -> None:
+    """The upload, unsealed into a temporary file (XLSX needs to seek)."""
     seqs = list(db.scalars(select(RollUploadPart.seq).where(RollUploadPart.import_id == job_id)
                            .order_by(RollUploadPart.seq)))
     for seq in seqs:  # one part in memory at a time
-        spool.write(db.scalar(select(RollUploadPart.data).where(
-            RollUploadPart.import_id == job_id, RollUploadPart.seq == seq)))
+        spool.write(keys.unseal(db.scalar(select(RollUploadPart.data).where(
+            RollUploadPart.import_id == job_id, RollUploadPart.seq == seq))))
     spool.seek(0)
     db.commit()
 

@@ -177,7 +177,8 @@ def upload_roll():
     account = get_account(g.db, code)
     require_role(g.db, g.user, account, "admin")
     job = roll_jobs.queue(g.db, account, upload.stream,
-                          display_name(upload.filename, default="roll"), actor=g.user)
+                          display_name(upload.filename, default="roll"), actor=g.user,
+                          keys=_keys())
     return import_out(job, account.code)
 
 
