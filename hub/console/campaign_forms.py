@@ -14,6 +14,9 @@ from hub.campaigns import rules
 from hub.campaigns.schemas import CampaignCreate
 
 QUESTION_SLOTS = 5  # question blocks the quiz form offers
+# The API's own limit on the number of packets.
+MAX_PACKETS = next(rule.le for rule in CampaignCreate.model_fields["count"].metadata
+                   if getattr(rule, "le", None) is not None)
 FIELD_LABELS = {
     "post_id": "推广稿件", "title": "活动名称", "description": "说明", "starts_at": "开始时间",
     "ends_at": "结束时间", "per_member_limit": "每人限领", "regions": "另可参加的账号",
@@ -138,3 +141,17 @@ def split_preview(budget_fen: int, count: int, bars: int = 10) -> dict:
     bands = [(f"{(low + i * width) / 100:.2f}–{(low + (i + 1) * width - 1) / 100:.2f}", n)
              for i, n in enumerate(counts) if n or i < bars]
     return {"min_fen": low, "max_fen": high, "mean_fen": budget_fen // count, "bands": bands}
+
+
+def preview_from_form(form) -> tuple[dict | None, dict[str, str]]:
+    """(the split preview, errors) from the form's budget and count alone."""
+    errors: dict[str, str] = {}
+    budget = _fen(form.get("budget_yuan", "").strip() or "x", "budget_yuan", errors)
+    count = _whole(form.get("count", "").strip(), "count", errors)
+    if errors:
+        return None, errors
+    if not 1 <= count <= MAX_PACKETS:
+        return None, {"count": f"红包个数须在 1 至 {MAX_PACKETS:,} 之间"}
+    if budget < count:
+        return None, {"budget_yuan": "总金额须至少让每个红包有 0.01 元"}
+    return split_preview(budget, count), {}

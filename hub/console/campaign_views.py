@@ -35,7 +35,12 @@ from hub.campaigns.models import (
 )
 from hub.console import campaign_exports, charts
 from hub.console.blueprint import back_to, bp
-from hub.console.campaign_forms import QUESTION_SLOTS, FormErrors, body_from_form, split_preview
+from hub.console.campaign_forms import (
+    QUESTION_SLOTS,
+    FormErrors,
+    body_from_form,
+    preview_from_form,
+)
 from hub.console.views import account_for, switchable_accounts
 from hub.db import utcnow
 from hub.errors import HubError
@@ -123,17 +128,16 @@ def create_campaign(code: str):
     kind = request.form.get("kind", "")
     if kind not in KINDS:
         abort(400)
+    if request.form.get("action") == "preview" and kind == "red_packet":
+        # The split needs only the budget and the count: the rest may still be blank.
+        preview, errors = preview_from_form(request.form)
+        return _builder(account, kind, request.form, errors, preview=preview,
+                        status=200 if preview else 400)
     try:
         body = body_from_form(request.form, account.code, kind)
     except FormErrors as exc:
         flash("活动未保存：请按提示修改标红的项", "error")
         return _builder(account, kind, request.form, exc.errors, status=400)
-    if request.form.get("action") == "preview" and kind == "red_packet":
-        preview = None
-        if body.budget_fen and body.count and body.budget_fen >= body.count:
-            preview = split_preview(body.budget_fen, body.count)
-        errors = {} if preview else {"budget_yuan": "总金额须至少让每个红包有 0.01 元"}
-        return _builder(account, kind, request.form, errors, preview=preview)
     try:
         campaign = campaigns.create_campaign(g.db, g.user, body)
     except HubError as exc:
