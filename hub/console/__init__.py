@@ -6,6 +6,7 @@ from hub.console import (  # noqa: F401
     audit_views,
     campaign_views,
     member_views,
+    merchant_views,
     outlet_pages,
     post_views,
     user_views,

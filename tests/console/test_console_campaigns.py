@@ -170,3 +170,27 @@ def test_a_reviewer_rejects_with_a_reason_and_exports_need_an_author_or_admin(
     page = author.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
     assert "退回理由：名额写错了" in page and "候补名单" in page
     assert reviewer.get(f"/console/campaigns/{campaign_id}/export/claims.xlsx").status_code == 403
+
+
+def test_an_admin_adds_a_merchant_and_its_key_is_shown_once(app, db, console_as):
+    from hub.campaigns import redemption
+    from hub.errors import HubError
+
+    admin = console_as("gd-admin")
+    page = admin.get("/console/a/dongguan/merchants")
+    assert page.status_code == 200
+    added = admin.post("/console/a/dongguan/merchants",
+                       data={"csrf_token": csrf_of(page), "name": "东莞国贸影城二店"})
+    first = re.search(r'<code class="secret">([^<]+)</code>', added.get_data(as_text=True))[1]
+    db.rollback()
+    merchant = redemption.merchant_for_key(db, first)
+    assert merchant.name == "东莞国贸影城二店"
+    assert first not in admin.get("/console/a/dongguan/merchants").get_data(as_text=True)
+    renewed = admin.post(f"/console/a/dongguan/merchants/{merchant.id}/key",
+                         data={"csrf_token": csrf_of(page)})
+    second = re.search(r'<code class="secret">([^<]+)</code>', renewed.get_data(as_text=True))[1]
+    db.rollback()
+    assert redemption.merchant_for_key(db, second).id == merchant.id
+    with pytest.raises(HubError):
+        redemption.merchant_for_key(db, first)
+    assert console_as("dg-editor").get("/console/a/dongguan/merchants").status_code == 403
