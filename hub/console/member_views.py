@@ -39,7 +39,7 @@ def _recent_imports(account: Account) -> list[tuple[RollImport, Account]]:
     return list(g.db.execute(
         select(RollImport, Account).join(Account, Account.id == RollImport.account_id)
         .where(Account.path.startswith(account.path))
-        .order_by(RollImport.id.desc()).limit(10)).tuples())
+        .order_by(RollImport.id.desc()).limit(10)).all())
 
 
 @bp.get("/a/<code>/members")

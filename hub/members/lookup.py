@@ -26,7 +26,7 @@ def find(db: Session, account: Account, keys: identity.IdKeys, *, id_number: str
         statement = statement.where(Member.mobile == mobile.strip())
     if name:
         statement = statement.where(Member.name == name.strip())
-    return list(db.execute(statement.order_by(Member.id).limit(LIMIT)).tuples())
+    return list(db.execute(statement.order_by(Member.id).limit(LIMIT)).all())
 
 
 def audit(db: Session, actor, account: Account, found: list[int], *,

@@ -88,18 +88,19 @@ def test_an_author_builds_a_red_packet_rain_a_reviewer_approves_it_members_claim
                           data=form | {"budget_yuan": "12.345", "action": "save"})
     assert missing.status_code == 400 and "最多两位小数" in missing.get_data(as_text=True)
     db.rollback()
-    assert db.scalar(select(Campaign.id)) is None  # nothing half-written
+    assert db.scalar(select(Campaign.id).where(Campaign.title == "冬日红包雨")) is None
 
     saved = author.post("/console/a/dongguan/campaigns/new", data=form | {"action": "save"})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     campaign_id = int(saved.headers["Location"].rsplit("/", 1)[1])
 
-    # The author cannot approve their own campaign: a second person must.
+    # An author cannot approve it (nor could they as its creator): a second person must.
     page = author.get(f"/console/campaigns/{campaign_id}")
     refused = author.post(f"/console/campaigns/{campaign_id}/approve",
                           data={"csrf_token": csrf_of(page)})
     assert refused.status_code == 302
-    assert "不能审批自己创建" in author.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "审核员、管理员可以审批活动" in author.get(refused.headers["Location"]).get_data(
+        as_text=True)
 
     reviewer = console_as("dg-reviewer")
     queue = reviewer.get("/console/a/dongguan/review")

@@ -52,10 +52,11 @@ def test_grant_revoke_and_reset_stay_inside_the_admins_subtree(app, db, console_
     grant = db.scalar(select(Grant).join(User).where(User.username == "hm-editor",
                                                      Grant.role == "reviewer"))
     assert grant is not None and grant.account.code == "dg-humen"
-    admin.post(f"/console/a/dongguan/users/grants/{grant.id}/revoke",
+    grant_id = grant.id
+    admin.post(f"/console/a/dongguan/users/grants/{grant_id}/revoke",
                data={"csrf_token": csrf_of(page)})
     db.rollback()
-    assert db.get(Grant, grant.id) is None
+    assert db.get(Grant, grant_id) is None
 
     hm = console_as("hm-editor")
     reset = admin.post("/console/a/dongguan/users/hm-editor/password",
@@ -77,9 +78,9 @@ def test_grant_revoke_and_reset_stay_inside_the_admins_subtree(app, db, console_
                         data={"csrf_token": csrf_of(boss_page)})
     assert refused.status_code == 302
     assert "只有管理" in boss.get(refused.headers["Location"]).get_data(as_text=True)
-    province = db.scalar(select(Grant).join(User).where(User.username == "gd-admin"))
-    assert boss.post(f"/console/a/dongguan/users/grants/{province.id}/revoke",
+    province = db.scalar(select(Grant.id).join(User).where(User.username == "gd-admin"))
+    assert boss.post(f"/console/a/dongguan/users/grants/{province}/revoke",
                      data={"csrf_token": csrf_of(boss_page)}).status_code == 302
     db.rollback()
-    assert db.get(Grant, province.id) is not None
+    assert db.get(Grant, province) is not None
     assert console_as("dg-reviewer").get("/console/a/dongguan/users").status_code == 403
