@@ -59,7 +59,7 @@ CELL_SHOWN = 60  # characters of a rejected cell kept for the report
 
 def masked_number(value) -> str:
     """An ID number as the report shows it: 4419**********1234; short ones wholly hidden."""
-    text = _cell(value)
+    text = _cell(value).encode("utf-8", "replace").decode()
     return identity.mask(text) if len(text) >= 12 else "*" * len(text)
 
 
@@ -71,7 +71,8 @@ def shown_cells(cells: list, columns: dict[str, int]) -> list[str]:
             return ""
         if column == "id_number":
             return masked_number(cells[position])
-        return _cell(cells[position])[:CELL_SHOWN]
+        # Bytes that did not decode (kept as surrogates) show as "?": the report is text.
+        return _cell(cells[position])[:CELL_SHOWN].encode("utf-8", "replace").decode()
 
     known = [shown(columns.get(column), column) for column in COLUMNS]
     others = [shown(p) for p in range(len(cells)) if p not in columns.values()]

@@ -4,6 +4,7 @@ and GB18030, XLSX, re-imports that update and never duplicate, limits and permis
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from members_helpers import HEADER, make_number, numbers, roll_csv, upload_and_import
@@ -121,6 +122,7 @@ def test_an_undecodable_row_is_rejected_alone(client, token_for, db):
     data += b"\xff\xfe\xfa," + make_number(14).encode() + b",,dg-humen-port,\n"
     report = upload(client, token_for("gd-admin"), data).get_json()
     assert report["rows_accepted"] == 1 and report["rejections"][0]["line"] == 3
+    assert report["rejections"][0]["cells"][0] == "???"  # what did not decode, as text
 
 
 def test_a_header_missing_a_required_column_is_refused(client, token_for, db):
@@ -154,8 +156,13 @@ def test_xlsx_rolls_with_dates_numbers_and_text(client, token_for, db):
     report = answer.get_json()
     assert answer.status_code == 200 and report["format"] == "xlsx"
     assert report["rows_accepted"] == 2
-    assert report["rejections"] == [{"line": 3, "code": "id_numeric", "reason":
-                                     "身份证号被存成了数字，请把该列设为文本后重新导出"}]
+    [rejected] = report["rejections"]
+    cells = rejected.pop("cells")
+    assert rejected == {"line": 3, "code": "id_numeric", "reason":
+                        "身份证号被存成了数字，请把该列设为文本后重新导出"}
+    # The cells as read (a number too long for Excel's floats), the ID number masked.
+    assert cells[0] == "表格乙" and re.fullmatch(r"4419\*{10}\d{4}", cells[1])
+    assert cells[2:] == ["", "dg-humen-garment", ""]
     roll = members_on(db, "dg-humen-garment")
     assert [(m.name, m.mobile, str(m.join_date)) for m in roll] == [
         ("表格甲", "13800003333", "2019-05-04"), ("表格丙", None, "2022-02-02")]
