@@ -286,8 +286,9 @@ def draw_campaign(campaign_id: int):
     return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
 
 
-@bp.get("/campaigns/<int:campaign_id>/export/<what>.xlsx")
+@bp.post("/campaigns/<int:campaign_id>/export/<what>.xlsx")
 def export_campaign(campaign_id: int, what: str):
+    # A POST: it writes an audit event (a GET's session must not write) and carries CSRF.
     if what not in campaign_exports.EXPORTS:
         abort(404)
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id,

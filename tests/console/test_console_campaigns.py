@@ -120,7 +120,9 @@ def test_an_author_builds_a_red_packet_rain_a_reviewer_approves_it_members_claim
     running = author.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
     assert re.search(r'<span class="num">47</span>剩余（共 50）', running)
 
-    export = author.get(f"/console/campaigns/{campaign_id}/export/claims.xlsx")
+    running_page = author.get(f"/console/campaigns/{campaign_id}")
+    export = author.post(f"/console/campaigns/{campaign_id}/export/claims.xlsx",
+                         data={"csrf_token": csrf_of(running_page)})
     assert export.status_code == 200
     assert export.mimetype.endswith("spreadsheetml.sheet")
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
@@ -170,7 +172,9 @@ def test_a_reviewer_rejects_with_a_reason_and_exports_need_an_author_or_admin(
     assert db.get(Campaign, campaign_id).approval == "rejected"
     page = author.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
     assert "退回理由：名额写错了" in page and "候补名单" in page
-    assert reviewer.get(f"/console/campaigns/{campaign_id}/export/claims.xlsx").status_code == 403
+    refused = reviewer.post(f"/console/campaigns/{campaign_id}/export/claims.xlsx",
+                            data={"csrf_token": csrf_of(queue)})
+    assert refused.status_code == 302 and not refused.mimetype.endswith("sheet")
 
 
 def test_an_admin_adds_a_merchant_and_its_key_is_shown_once(app, db, console_as):
