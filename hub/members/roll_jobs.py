@@ -27,7 +27,7 @@ from hub.errors import Conflict, HubError
 from hub.members import identity, rolls
 from hub.members.models import RollImport, RollUploadPart
 from hub.members.roll_parsing import open_roll, read_columns
-from hub.members.roll_writing import ImportCancelled
+from hub.members.roll_writing import ImportCancelled, plain_error
 from hub.users.models import User
 
 log = logging.getLogger("hub.members.rolls")
@@ -165,13 +165,14 @@ def take(sessions, worker: str) -> int | None:
 
 
 def run(sessions, job_id: int, keys: identity.IdKeys) -> None:
-    """Import one taken job's file; however it ends, its uploaded parts are deleted."""
+    """Import one taken job's file; however it ends, it ends (never left running) and its
+    uploaded parts are deleted."""
     with sessions() as db, tempfile.TemporaryFile() as spool:
         job = db.get(RollImport, job_id)
-        _spool(db, job_id, spool, keys)
-        account = db.get(Account, job.account_id)
-        actor = db.get(User, job.user_id) if job.user_id else None
         try:
+            _spool(db, job_id, spool, keys)
+            account = db.get(Account, job.account_id)
+            actor = db.get(User, job.user_id) if job.user_id else None
             fmt, rows = open_roll(spool, job.filename)
             rolls.import_roll(db, account, rows, keys=keys, actor=actor,
                               filename=job.filename, fmt=fmt, record=job,
@@ -179,9 +180,10 @@ def run(sessions, job_id: int, keys: identity.IdKeys) -> None:
         except HubError as exc:  # what the first look could not see (rare): in its words
             db.rollback()
             _end(db, job, "failed", exc.message)
-        except Exception as exc:  # the importer marked it failed; only the type is logged
+        except Exception as exc:  # only the type is logged: a message may quote a row
             db.rollback()
             log.error("roll import %s failed: %s", job_id, type(exc).__name__)
+            _end(db, job, "failed", plain_error(exc))
         finally:
             db.rollback()
             db.execute(delete(RollUploadPart).where(RollUploadPart.import_id == job_id))

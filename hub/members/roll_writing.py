@@ -100,7 +100,7 @@ class RollImporter:
             return self.report
         except Exception as exc:
             self.db.rollback()
-            self._finish("failed", _plain_error(exc))
+            self._finish("failed", plain_error(exc))
             raise
         self._finish("done", None)
         return self.report
@@ -247,6 +247,6 @@ def row_cells(row: Row) -> list[str]:
             row.join_date.isoformat() if row.join_date else ""]
 
 
-def _plain_error(exc: Exception) -> str:
+def plain_error(exc: Exception) -> str:
     # The type only: a driver's message can quote row values, and values here are personal.
     return f"导入中断（{type(exc).__name__}），已写入的行保留，可修正后重新导入"

@@ -148,3 +148,23 @@ def test_looking_a_member_up_by_name_or_number_is_audited(app, db, console_as):
         select(AuditEvent).where(AuditEvent.action == "member.lookup").order_by(AuditEvent.id))]
     assert searched == [{"name": "陈*华"},
                         {"id_number": f"{GOOD[:4]}**********{GOOD[-4:]}"}]
+
+
+def test_a_job_that_breaks_ends_failed_and_leaves_no_upload_behind(app, client, db,
+                                                                   token_for, demo):
+    admin = token_for("gd-admin")
+    roll = roll_csv([["张三", GOOD, "", "dg-humen-garment", ""]])
+    job = client.post("/api/v1/members/imports", headers=admin, data={
+        "account": "dongguan", "file": (io.BytesIO(roll), "roll.csv")},
+        content_type="multipart/form-data").get_json()
+    db.rollback()
+    stored = b"".join(db.scalars(select(RollUploadPart.data)))
+    assert stored and GOOD.encode() not in stored  # sealed at rest
+    # A worker whose HUB_SECRET_KEY differs cannot unseal it: the job fails, plainly.
+    sessions = app.extensions["hub.sessions"]
+    roll_jobs.take(sessions, "odd-worker")
+    roll_jobs.run(sessions, job["id"], identity.IdKeys.from_secret("another-secret"))
+    ended = client.get(job["progress_url"], headers=admin).get_json()
+    assert ended["state"] == "failed" and "导入中断" in ended["error"]
+    db.rollback()
+    assert db.scalar(select(RollUploadPart.seq)) is None
