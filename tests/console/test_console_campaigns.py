@@ -199,3 +199,28 @@ def test_an_admin_adds_a_merchant_and_its_key_is_shown_once(app, db, console_as)
     with pytest.raises(HubError):
         redemption.merchant_for_key(db, first)
     assert console_as("dg-editor").get("/console/a/dongguan/merchants").status_code == 403
+
+
+def test_a_quiz_is_built_from_question_blocks_and_wrong_answers_are_named(
+        app, db, console_as, promotion_post):
+    author = console_as("dg-editor")
+    builder = author.get("/console/a/dongguan/campaigns/new?kind=quiz")
+    form = _form(builder) | {
+        "kind": "quiz", "post_id": str(promotion_post), "title": "工会知识答题",
+        "q1_text": "工会会员的会费标准是？", "q1_choices": "工资的 0.5%\n工资的 2%\n免费",
+        "q1_answer": "1", "q2_text": "劳动法规定的每日工作时间不超过？",
+        "q2_choices": "8 小时\n10 小时", "q2_answer": "3", "pass_mark": "2",
+        "prizes": "20", "face_value_yuan": "50", "quiz_mode": "draw",
+        "draw_at": "2099-12-31T21:00", "action": "save"}
+    form.pop("budget_yuan"), form.pop("count")
+    wrong = author.post("/console/a/dongguan/campaigns/new", data=form)
+    assert wrong.status_code == 400
+    assert "第 2 题：正确选项须为 1 至 2 之间的序号" in wrong.get_data(as_text=True)
+    saved = author.post("/console/a/dongguan/campaigns/new", data=form | {"q2_answer": "1"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    db.rollback()
+    quiz = db.scalar(select(Campaign).where(Campaign.title == "工会知识答题"))
+    assert [(q["choices"], q["answer"]) for q in quiz.questions] == [
+        (["工资的 0.5%", "工资的 2%", "免费"], 0), (["8 小时", "10 小时"], 0)]
+    assert (quiz.pass_mark, quiz.units, quiz.face_value_fen, quiz.quiz_mode) == (
+        2, 20, 5000, "draw")
