@@ -25,6 +25,7 @@ from hub import ports
 from hub.channels import (
     Channel,
     ChannelContext,
+    ConsolePage,
     CredentialsError,
     DeliveryJob,
     OutletInfo,
@@ -210,9 +211,13 @@ class WeChatChannel(Channel):
 
     def blueprints(self) -> list:
         from adapters.wechat.callbacks import bp as callbacks
+        from adapters.wechat.console_views import bp as console_page
         from adapters.wechat.mp_views import bp as miniprogram_login
 
-        return [callbacks, miniprogram_login]
+        return [callbacks, miniprogram_login, console_page]
+
+    def console_pages(self) -> list[ConsolePage]:
+        return [ConsolePage("wechat_console.accounts", "公众号")]
 
     def load_demo(self, db, config) -> None:
         demo.load_demo(db, config)

@@ -7,6 +7,8 @@ from hub.console import (  # noqa: F401
     campaign_views,
     kpi_views,
     member_views,
+    merchant_views,
+    outlet_pages,
     post_views,
     review_views,
     user_views,

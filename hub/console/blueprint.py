@@ -64,10 +64,15 @@ def back_to(default: str) -> str:
 
 
 def _page_of_request() -> str:
-    """The page a failed form belongs to: its post's page, its account's, or home."""
+    """The page a failed form belongs to: its post's, campaign's or import's page, its
+    account's, or home."""
     args = request.view_args or {}
     if "post_id" in args:
         return url_for("console.post_page", post_id=args["post_id"])
+    if "campaign_id" in args:
+        return url_for("console.campaign_page", campaign_id=args["campaign_id"])
+    if "import_id" in args:
+        return url_for("console.roll_import", import_id=args["import_id"])
     if "code" in args:
         return url_for("console.account_overview", code=args["code"])
     return url_for("console.home")

@@ -208,8 +208,9 @@ def _short(value: float) -> str:
 
 
 def bars_by_row(chart_id: str, title: str, rows: list[tuple[str, float, str]],
-                unit: str = "%", ceiling: float | None = 100.0) -> Markup:
-    """One horizontal bar per row (a child account's rate), with a note after it."""
+                unit: str = "%", ceiling: float | None = 100.0, digits: int = 2) -> Markup:
+    """One horizontal bar per row (a child account's rate), with a note after it; values
+    written with `digits` decimals (0 for counts)."""
     label_width, width, row_height, gap = 120, 560, 20, 8
     height = max(len(rows), 1) * (row_height + gap) + 4
     peak = ceiling or max((value for _, value, _ in rows), default=0) or 1
@@ -223,7 +224,7 @@ def bars_by_row(chart_id: str, title: str, rows: list[tuple[str, float, str]],
                          '<title>{name}：{v}{unit}</title></rect>'
                          '<text class="value" x="{tx}" y="{y}">{v}{unit} {note}</text>',
                          y=text_y, name=name, x=label_width, top=y, w=_n(value * scale),
-                         h=row_height, v=f"{value:.2f}", unit=unit, note=note,
+                         h=row_height, v=f"{value:.{digits}f}", unit=unit, note=note,
                          tx=_n(label_width + value * scale + 6)))
-    desc = "；".join(f"{name} {value:.2f}{unit}" for name, value, _ in rows) or "暂无数据"
+    desc = "；".join(f"{name} {value:.{digits}f}{unit}" for name, value, _ in rows) or "暂无数据"
     return _frame(chart_id, title, desc, width, height, body)

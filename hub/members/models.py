@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -134,7 +137,8 @@ class RollImport(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(String(200), default="")
     format: Mapped[str] = mapped_column(String(8), default="csv")
-    state: Mapped[str] = mapped_column(String(16), default="running")  # running, done, failed
+    # queued (uploaded, waiting for a worker), running, done, failed, cancelled
+    state: Mapped[str] = mapped_column(String(16), default="running")
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_accepted: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
@@ -143,6 +147,23 @@ class RollImport(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The background job (hub.members.roll_jobs): who runs it, since when, alive when.
+    running_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+
+
+class RollUploadPart(Base):
+    """A piece of an uploaded roll waiting for its import; deleted when the import ends."""
+
+    __tablename__ = "member_import_parts"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("member_imports.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RollRejection(Base):
@@ -156,6 +177,8 @@ class RollRejection(Base):
     line: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(200))
+    # The row's cells as read, the ID number masked, for the rejection report.
+    cells: Mapped[list | None] = mapped_column(JSON)
 
 
 class MemberStatsDay(Base):

@@ -51,6 +51,32 @@ class Rejected:
     line: int
     code: str
     reason: str
+    cells: list[str] | None = None  # as read, the ID number masked (the rejection report)
+
+
+CELL_SHOWN = 60  # characters of a rejected cell kept for the report
+
+
+def masked_number(value) -> str:
+    """An ID number as the report shows it: 4419**********1234; short ones wholly hidden."""
+    text = _cell(value).encode("utf-8", "replace").decode()
+    return identity.mask(text) if len(text) >= 12 else "*" * len(text)
+
+
+def shown_cells(cells: list, columns: dict[str, int]) -> list[str]:
+    """A rejected row's cells for the report, in the documented column order (then any
+    others): text, cut short, the ID number masked."""
+    def shown(position: int | None, column: str = "") -> str:
+        if position is None or position >= len(cells):
+            return ""
+        if column == "id_number":
+            return masked_number(cells[position])
+        # Bytes that did not decode (kept as surrogates) show as "?": the report is text.
+        return _cell(cells[position])[:CELL_SHOWN].encode("utf-8", "replace").decode()
+
+    known = [shown(columns.get(column), column) for column in COLUMNS]
+    others = [shown(p) for p in range(len(cells)) if p not in columns.values()]
+    return known + others
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -277,7 +303,10 @@ def parsed_chunks(rows: Iterable[tuple[int, list]], columns: dict[str, int], *,
     for line, cells in rows:
         if is_blank(cells):
             continue
-        chunk.append(parse_row(line, cells, columns, today))
+        parsed = parse_row(line, cells, columns, today)
+        if parsed.__class__ is Rejected:
+            parsed.cells = shown_cells(cells, columns)
+        chunk.append(parsed)
         if len(chunk) >= size:
             yield chunk
             chunk = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import String, bindparam, func, insert, select, text
@@ -23,7 +23,13 @@ from hub.audit.services import record
 from hub.db import utcnow
 from hub.members import bulk, identity
 from hub.members.models import Member, RollImport, RollRejection
-from hub.members.roll_parsing import Rejected, Row, parsed_chunks, read_columns
+from hub.members.roll_parsing import (
+    Rejected,
+    Row,
+    masked_number,
+    parsed_chunks,
+    read_columns,
+)
 
 log = logging.getLogger("hub.members.rolls")
 
@@ -48,12 +54,20 @@ class _Union:
     path: str
 
 
+class ImportCancelled(Exception):
+    """Raised between chunks by a job whose editor asked it to stop."""
+
+
 class RollImporter:
-    """Imports one roll into `account`'s subtree; `run(rows)` takes (line, cells) pairs."""
+    """Imports one roll into `account`'s subtree; `run(rows)` takes (line, cells) pairs.
+
+    `record`: an import queued earlier (a background job) to run, instead of a new one;
+    `between_chunks(record)`: called after each chunk's commit (progress, cancel)."""
 
     def __init__(self, db: Session, account: Account, keys: identity.IdKeys, *, actor=None,
                  filename: str = "", fmt: str = "csv", chunk_rows: int, reported: int,
-                 commit: bool = True):
+                 commit: bool = True, record: RollImport | None = None,
+                 between_chunks: Callable[[RollImport], None] | None = None):
         self.db, self.account, self.keys, self.actor = db, account, keys, actor
         # Commit chunk by chunk (an upload); without, the caller's transaction holds it all.
         self._save = db.commit if commit else db.flush
@@ -61,24 +75,32 @@ class RollImporter:
         self.chunk_rows, self.reported = chunk_rows, reported
         self.today = dt.date.today()
         self.unions: dict[str, _Union | None] = {}
-        self.record = RollImport(account_id=account.id, user_id=actor.id if actor else None,
-                                 filename=(filename or "")[:200], format=fmt, state="running",
-                                 rows_total=0, rows_accepted=0, rows_rejected=0, inserted=0,
-                                 updated=0, started_at=utcnow())
+        self.record = record or RollImport(
+            account_id=account.id, user_id=actor.id if actor else None,
+            filename=(filename or "")[:200], format=fmt, state="running", rows_total=0,
+            rows_accepted=0, rows_rejected=0, inserted=0, updated=0, started_at=utcnow())
+        self.between_chunks = between_chunks
         self.report = Report(self.record)
 
     def run(self, rows: Iterable[tuple[int, list]]) -> Report:
         columns, rows = read_columns(rows)
-        self.db.add(self.record)
-        self.db.flush()
-        self._audit("roll.import", filename=self.record.filename, format=self.record.format)
+        if self.record.id is None:  # a queued job was audited when it was uploaded
+            self.db.add(self.record)
+            self.db.flush()
+            self._audit("roll.import", filename=self.record.filename,
+                        format=self.record.format)
         self._save()
         try:
             for chunk in parsed_chunks(rows, columns, today=self.today, size=self.chunk_rows):
                 self._write_chunk(chunk)
+                if self.between_chunks is not None:
+                    self.between_chunks(self.record)
+        except ImportCancelled:
+            self._finish("cancelled", "已按要求取消；取消前已导入的行保留")
+            return self.report
         except Exception as exc:
             self.db.rollback()
-            self._finish("failed", _plain_error(exc))
+            self._finish("failed", plain_error(exc))
             raise
         self._finish("done", None)
         return self.report
@@ -128,9 +150,10 @@ class RollImporter:
             elif found["last_import_id"] == self.record.id:
                 line = found["last_import_line"]
                 rejected.append(Rejected(row.line, "duplicate_in_file",
-                                         f"身份证号与第 {line} 行重复"))
+                                         f"身份证号与第 {line} 行重复", row_cells(row)))
             elif found["account_id"] != self.unions[row.union_code].id:
-                rejected.append(Rejected(row.line, "on_other_roll", "已在其他工会的会员名册中"))
+                rejected.append(Rejected(row.line, "on_other_roll", "已在其他工会的会员名册中",
+                                         row_cells(row)))
             else:
                 known.append(row)
         self._stage(new, known)
@@ -157,13 +180,13 @@ class RollImporter:
             union = self.unions[row.union_code]
             if union is None:
                 rejected.append(Rejected(row.line, "union_unknown",
-                                         f"工会代码 {row.union_code} 不存在"))
+                                         f"工会代码 {row.union_code} 不存在", row_cells(row)))
             elif union.level != Level.grassroots:
                 rejected.append(Rejected(row.line, "union_not_grassroots",
-                                         f"{row.union_code} 不是基层工会"))
+                                         f"{row.union_code} 不是基层工会", row_cells(row)))
             elif not union.path.startswith(self.account.path):
                 rejected.append(Rejected(row.line, "union_outside",
-                                         f"{row.union_code} 不在本账号之下"))
+                                         f"{row.union_code} 不在本账号之下", row_cells(row)))
             else:
                 kept.append(row)
         return kept
@@ -174,7 +197,8 @@ class RollImporter:
         for row in rows:
             if row.digest in first_line:
                 rejected.append(Rejected(row.line, "duplicate_in_file",
-                                         f"身份证号与第 {first_line[row.digest]} 行重复"))
+                                         f"身份证号与第 {first_line[row.digest]} 行重复",
+                                         row_cells(row)))
                 continue
             first_line[row.digest] = row.line
             kept.append(row)
@@ -213,10 +237,16 @@ class RollImporter:
         if room > 0:
             self.report.rejections.extend(rejected[:room])
         self.db.execute(insert(RollRejection.__table__), [
-            {"import_id": self.record.id, "line": r.line, "code": r.code, "reason": r.reason}
-            for r in rejected])
+            {"import_id": self.record.id, "line": r.line, "code": r.code, "reason": r.reason,
+             "cells": r.cells} for r in rejected])
 
 
-def _plain_error(exc: Exception) -> str:
+def row_cells(row: Row) -> list[str]:
+    """A parsed row rejected by the writer, as the report shows its cells (ID masked)."""
+    return [row.name, masked_number(row.number), row.mobile or "", row.union_code,
+            row.join_date.isoformat() if row.join_date else ""]
+
+
+def plain_error(exc: Exception) -> str:
     # The type only: a driver's message can quote row values, and values here are personal.
     return f"导入中断（{type(exc).__name__}），已写入的行保留，可修正后重新导入"

@@ -28,12 +28,15 @@ REPORTED_REJECTIONS = 1000  # kept in memory for the answer; all of them are in 
 
 def import_roll(db: Session, account: Account, rows: Iterable[tuple[int, list]], *,
                 keys: identity.IdKeys, actor=None, filename: str = "", fmt: str = "csv",
-                chunk_rows: int | None = None, commit: bool = True) -> Report:
+                chunk_rows: int | None = None, commit: bool = True,
+                record: RollImport | None = None, between_chunks=None) -> Report:
     """Import (line, cells) rows into `account`'s subtree, chunk by chunk, then record the
-    day's figures; commits as it goes unless `commit` is False."""
+    day's figures; commits as it goes unless `commit` is False. A background job passes its
+    queued `record` and a `between_chunks` callback (hub.members.roll_jobs)."""
     importer = RollImporter(db, account, keys, actor=actor, filename=filename, fmt=fmt,
                             chunk_rows=chunk_rows or CHUNK_ROWS,
-                            reported=REPORTED_REJECTIONS, commit=commit)
+                            reported=REPORTED_REJECTIONS, commit=commit, record=record,
+                            between_chunks=between_chunks)
     report = importer.run(rows)
     stats.take_snapshot(db)
     importer.save()

@@ -1,5 +1,6 @@
-"""Editor API for members: upload a roll, list imports and their rejected rows, figures per
-account with its children and history, and looking a member up (ID numbers shown masked)."""
+"""Editor API for members: upload a roll (a worker imports it: 202 and a progress URL), cancel
+it, list imports and their rejected rows, figures per account with its children and history,
+and looking a member up (ID numbers shown masked)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from sqlalchemy import select
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import route
-from hub.audit.services import record
 from hub.clock import local_iso
 from hub.errors import BadRequest, NotFound
 from hub.media.names import display_name
-from hub.members import identity, rebinding, rolls, stats
+from hub.members import identity, rebinding, roll_jobs, rolls, stats
+from hub.members import lookup as lookup_members
 from hub.members.models import Member, RollImport
 from hub.users.permissions import require_role
 
@@ -29,6 +30,8 @@ class RejectionOut(BaseModel):
     line: int
     code: str
     reason: str
+    cells: list[str] | None = Field(default=None,
+                                    description="该行各单元格（身份证号已隐藏）")
 
 
 class ImportOut(BaseModel):
@@ -45,6 +48,10 @@ class ImportOut(BaseModel):
     error: str | None
     started_at: str
     finished_at: str | None
+    rows_per_second: float | None = Field(description="开始处理以来每秒读取的行数")
+    cancel_requested: bool
+    progress_url: str = Field(description="轮询此地址查看进度（state: queued → running → "
+                                          "done / failed / cancelled）")
 
 
 class ImportReportOut(ImportOut):
@@ -136,11 +143,18 @@ def import_out(record: RollImport, account_code: str) -> ImportOut:
         state=record.state, rows_total=record.rows_total, rows_accepted=record.rows_accepted,
         rows_rejected=record.rows_rejected, inserted=record.inserted, updated=record.updated,
         error=record.error, started_at=local_iso(record.started_at),
-        finished_at=local_iso(record.finished_at))
+        finished_at=local_iso(record.finished_at), rows_per_second=roll_jobs.rate(record),
+        cancel_requested=bool(record.cancel_requested),
+        progress_url=f"/api/v1/members/imports/{record.id}")
+
+
+def roll_max_bytes() -> int:
+    """The largest roll upload (the app-wide limit is for images)."""
+    return current_app.config.get("HUB_ROLL_MAX_BYTES", ROLL_MAX_BYTES)
 
 
 def _rejection_out(row) -> RejectionOut:
-    return RejectionOut(line=row.line, code=row.code, reason=row.reason)
+    return RejectionOut(line=row.line, code=row.code, reason=row.reason, cells=row.cells)
 
 
 def _keys() -> identity.IdKeys:
@@ -148,11 +162,12 @@ def _keys() -> identity.IdKeys:
 
 
 @route(bp, "/imports", "POST", summary="Upload a member roll (multipart: account, file; CSV in "
-       "UTF-8 or GB18030, or XLSX): the import's report", tag=TAG, response=ImportReportOut,
-       status=201, errors=(413,), multipart={"account": "导入到的账号代码", "file": "file"})
+       "UTF-8 or GB18030, or XLSX): 202 with the queued import; a worker imports it, poll "
+       "progress_url", tag=TAG, response=ImportOut, status=202, errors=(413,),
+       multipart={"account": "导入到的账号代码", "file": "file"})
 def upload_roll():
     # Set before the body is read, so Werkzeug answers 413 without reading past the limit.
-    request.max_content_length = current_app.config.get("HUB_ROLL_MAX_BYTES", ROLL_MAX_BYTES)
+    request.max_content_length = roll_max_bytes()
     code = request.form.get("account", "")
     if not code:
         raise BadRequest("缺少 account 字段", field="account")
@@ -161,13 +176,18 @@ def upload_roll():
         raise BadRequest("缺少 file 文件", field="file")
     account = get_account(g.db, code)
     require_role(g.db, g.user, account, "admin")
-    report = rolls.import_file(g.db, account, upload.stream,
-                               display_name(upload.filename, default="roll"), keys=_keys(),
-                               actor=g.user)
-    base = import_out(report.record, account.code)
-    return ImportReportOut(**base.model_dump(),
-                           rejections=[_rejection_out(r) for r in report.rejections],
-                           rejections_truncated=report.truncated)
+    job = roll_jobs.queue(g.db, account, upload.stream,
+                          display_name(upload.filename, default="roll"), actor=g.user,
+                          keys=_keys())
+    return import_out(job, account.code)
+
+
+@route(bp, "/imports/<int:import_id>/cancel", "POST", summary="Cancel a roll import: a queued "
+       "one at once, a running one after its current chunk (rows already written stay)",
+       tag=TAG, response=ImportOut, errors=(409,))
+def cancel_import(import_id: int):
+    record, account = _import(import_id)
+    return import_out(roll_jobs.cancel(g.db, record, actor=g.user), account.code)
 
 
 @route(bp, "/imports", "GET", summary="Roll imports into an account and below, newest first",
@@ -243,15 +263,10 @@ def lookup(body: LookupIn):
     account = get_account(g.db, body.account)
     require_role(g.db, g.user, account, "admin")
     keys = _keys()
-    statement = (select(Member, Account).join(Account, Account.id == Member.account_id)
-                 .where(Account.path.startswith(account.path)))
-    if body.id_number:
-        statement = statement.where(
-            Member.id_hash == keys.digest(identity.normalise(body.id_number)))
-    if body.mobile:
-        statement = statement.where(Member.mobile == body.mobile.strip())
-    rows = g.db.execute(statement.order_by(Member.id).limit(50)).all()
-    _audit_lookup(body, account, [member.id for member, _ in rows])
+    rows = lookup_members.find(g.db, account, keys, id_number=body.id_number,
+                               mobile=body.mobile)
+    lookup_members.audit(g.db, g.user, account, [member.id for member, _ in rows],
+                         id_number=body.id_number, mobile=body.mobile)
     return MemberList(members=[_member_out(member, union, keys) for member, union in rows])
 
 
@@ -266,20 +281,6 @@ def unbind(member_id: int):
     require_role(g.db, g.user, union, "admin")
     rebinding.unbind(g.db, member, actor=g.user)
     return _member_out(member, union, _keys())
-
-
-def _audit_lookup(body: LookupIn, account: Account, found: list[int]) -> None:
-    """Who looked whom up: the keys masked as the answer masks them, never in full."""
-    searched = {}
-    if body.id_number:
-        number = identity.normalise(body.id_number)
-        # A short (mistyped) number would come out of mask() whole.
-        searched["id_number"] = identity.mask(number) if len(number) >= 12 else "*" * len(number)
-    if body.mobile:
-        searched["mobile"] = identity.mask_mobile(body.mobile.strip())
-    record(g.db, actor=g.user, action="member.lookup", account_id=account.id,
-           subject_type="member", subject_id=found[0] if len(found) == 1 else None,
-           searched=searched, member_ids=found)
 
 
 def _member_out(member: Member, union: Account, keys: identity.IdKeys) -> MemberOut:

@@ -32,3 +32,24 @@ def roll_csv(rows, header=True) -> bytes:
         writer.writerow(HEADER)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def run_queued_imports(app) -> list[int]:
+    """What a worker does with uploaded rolls: import every queued one, now."""
+    from hub.members import roll_jobs
+
+    return roll_jobs.run_pending(app.extensions["hub.sessions"],
+                                 identity.IdKeys.from_config(app.config["HUB"]))
+
+
+def upload_and_import(client, headers, data: bytes, account="dongguan", filename="roll.csv"):
+    """Upload a roll through the API (202), let a worker import it, and answer with the
+    finished import's report (200); an upload refused at once is answered as it was."""
+    answer = client.post("/api/v1/members/imports", headers=headers,
+                         data={"account": account, "file": (io.BytesIO(data), filename)},
+                         content_type="multipart/form-data")
+    if answer.status_code != 202:
+        return answer
+    assert answer.get_json()["state"] == "queued"
+    run_queued_imports(client.application)
+    return client.get(answer.get_json()["progress_url"], headers=headers)

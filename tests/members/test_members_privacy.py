@@ -3,10 +3,9 @@ the ciphertext) nor an API answer; admins look members up and see them masked.""
 
 from __future__ import annotations
 
-import io
 import logging
 
-from members_helpers import make_number, roll_csv
+from members_helpers import make_number, roll_csv, upload_and_import
 from sqlalchemy import select
 
 from hub.members import identity, verification
@@ -32,9 +31,7 @@ def test_id_numbers_stay_out_of_logs_and_answers(app, client, token_for, db, cap
             ["隐私乙", BAD, "", "dg-humen-garment", ""],
             ["隐私丙", OTHER, "", "dg-humen-port", ""],
             ["隐私丁", GOOD, "", "dg-humen-port", ""]]
-    answers = [client.post("/api/v1/members/imports", headers=admin, data={
-        "account": "dongguan", "file": (io.BytesIO(roll_csv(rows)), "roll.csv")},
-        content_type="multipart/form-data")]
+    answers = [upload_and_import(client, admin, roll_csv(rows))]
     report = answers[0].get_json()
     assert report["rows_rejected"] == 2
     for path in ("/api/v1/members/imports?account=dongguan",
@@ -75,9 +72,7 @@ def test_id_numbers_stay_out_of_logs_and_answers(app, client, token_for, db, cap
 def test_lookup_is_for_admins_and_stays_inside_their_tree(client, token_for, db, demo):
     rows = [["梅州人", make_number(603, region="441402"), "13800007777",
              "mz-meijiang-hospital", ""]]
-    client.post("/api/v1/members/imports", headers=token_for("gd-admin"), data={
-        "account": "meizhou", "file": (io.BytesIO(roll_csv(rows)), "roll.csv")},
-        content_type="multipart/form-data")
+    upload_and_import(client, token_for("gd-admin"), roll_csv(rows), account="meizhou")
     ask = {"account": "dongguan", "mobile": "13800007777"}
     assert client.post("/api/v1/members/lookup", headers=token_for("gd-admin"),
                        json=ask).get_json() == {"members": []}

@@ -1,0 +1,45 @@
+"""The account menu's outlet pages: each enabled channel's `console_pages`, offered to
+base.html so an outlet (WeChat binding, LED screens) appears beside the hub's own tabs.
+
+An outlet's page is served by the outlet's own blueprint under /console/ (where the console's
+cookie goes) and is guarded exactly as the console's pages are: a logged-in editor whose
+session is current (`g.user`), CSRF on every form, the console's security headers. The
+outlet's view then checks roles through hub.ports."""
+
+from __future__ import annotations
+
+from flask import request
+
+from hub.channels import ConsolePage, all_channels
+from hub.console import security
+from hub.console.blueprint import _guard, bp
+
+
+def outlet_pages() -> list[ConsolePage]:
+    """The pages of every enabled channel, in the registry's (alphabetical) order."""
+    return [page for channel in all_channels() for page in channel.console_pages()]
+
+
+def _outlet_blueprints() -> set[str]:
+    return {page.endpoint.partition(".")[0] for page in outlet_pages()}
+
+
+def _is_outlet_page() -> bool:
+    return request.blueprint is not None and request.blueprint in _outlet_blueprints()
+
+
+@bp.app_context_processor
+def _outlet_pages():
+    return {"outlet_pages": outlet_pages}
+
+
+@bp.before_app_request
+def _guard_outlet_pages():
+    if _is_outlet_page():
+        return _guard()
+    return None
+
+
+@bp.after_app_request
+def _outlet_page_headers(response):
+    return security.console_headers(response) if _is_outlet_page() else response

@@ -1,0 +1,170 @@
+"""Member rolls from the console and the API, imported by a worker off the request: the upload
+answers at once (202 / a progress page), the worker imports it, progress and rate show, a
+running import stops when cancelled, the rejection report downloads as XLSX with ID numbers
+masked, the template roll reads back as a roll, and a member look-up is audited."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from console_support import csrf_of
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from hub.audit.models import AuditEvent
+from hub.members import identity, roll_jobs
+from hub.members.models import Member, RollImport, RollUploadPart
+from hub.members.roll_parsing import open_roll, read_columns
+from hub.runtime import Workers
+from tests.members.members_helpers import make_number, numbers, roll_csv, run_queued_imports
+
+GOOD = make_number(801)
+BAD_CHECKSUM = GOOD[:-1] + ("0" if GOOD[-1] != "0" else "1")
+
+
+def _upload(client, page, data: bytes, filename="名册.csv"):
+    return client.post("/console/a/dongguan/members/imports", data={
+        "csrf_token": csrf_of(page), "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data")
+
+
+def test_a_roll_uploaded_in_the_console_is_imported_by_the_worker(app, db, console_as):
+    admin = console_as("gd-admin")
+    page = admin.get("/console/a/dongguan/members")
+    assert "导入会员名册" in page.get_data(as_text=True)
+    roll = roll_csv([["张三", GOOD, "13800000001", "dg-humen-garment", "2020-03-01"],
+                     ["李四", BAD_CHECKSUM, "13800000002", "dg-humen-garment", ""],
+                     ["王五", make_number(802), "", "dg-nowhere", ""]])
+    answer = _upload(admin, page, roll)
+    assert answer.status_code == 302
+    waiting = admin.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "排队中" in waiting and 'http-equiv="refresh"' in waiting
+    db.rollback()
+    assert db.scalar(select(Member.id)) is None  # nothing imported inside the request
+
+    assert len(run_queued_imports(app)) == 1
+    done = admin.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "已完成" in done and 'http-equiv="refresh"' not in done
+    assert "身份证号校验位错误" in done
+    db.rollback()
+    job = db.scalar(select(RollImport))
+    assert (job.rows_total, job.rows_accepted, job.rows_rejected) == (3, 1, 2)
+    assert db.scalar(select(RollUploadPart.seq)) is None  # the upload is gone
+
+    report = admin.get(f"/console/members/imports/{job.id}/rejections.xlsx")
+    rows = list(load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == [3, 4]
+    assert rows[1][3] == "李四" and rows[1][4] == f"{BAD_CHECKSUM[:4]}**********{BAD_CHECKSUM[-4:]}"
+    assert rows[2][6] == "dg-nowhere" and "不存在" in rows[2][1]
+    assert BAD_CHECKSUM not in str(rows) and make_number(802) not in str(rows)
+
+
+def test_the_template_roll_is_a_roll_the_importer_reads(console_as):
+    template = console_as("gd-admin").get("/console/members/roll-template.xlsx")
+    assert template.status_code == 200
+    fmt, rows = open_roll(io.BytesIO(template.data), "roll-template.xlsx")
+    columns, _ = read_columns(rows)
+    assert fmt == "xlsx" and set(columns) == {"name", "id_number", "mobile", "union_code",
+                                              "join_date"}
+
+
+def test_a_bad_header_is_refused_at_once_and_editors_cannot_import(app, db, console_as):
+    admin = console_as("gd-admin")
+    page = admin.get("/console/a/dongguan/members")
+    refused = _upload(admin, page, "姓名,手机号\n张三,13800000001\n".encode())
+    assert refused.status_code == 302
+    assert "表头缺少列" in admin.get(refused.headers["Location"]).get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(RollImport.id)) is None
+    editor = console_as("dg-editor")
+    members = editor.get("/console/a/dongguan/members")
+    assert "导入会员名册" not in members.get_data(as_text=True)
+    assert _upload(editor, members, roll_csv([["张三", GOOD, "", "dg-humen-garment", ""]])
+                   ).status_code == 302
+    db.rollback()
+    assert db.scalar(select(RollImport.id)) is None
+
+
+def test_the_api_answers_202_and_a_real_worker_imports_and_cancels(app, client, config, db,
+                                                                  token_for, demo):
+    admin = token_for("gd-admin")
+    source = numbers("441900")
+    roll = roll_csv([[f"会员{i}", next(source), "", "dg-humen-port", ""] for i in range(5000)])
+    answer = client.post("/api/v1/members/imports", headers=admin, data={
+        "account": "dongguan", "file": (io.BytesIO(roll), "big.csv")},
+        content_type="multipart/form-data")
+    assert answer.status_code == 202, answer.get_json()
+    job = answer.get_json()
+    assert job["state"] == "queued"
+    assert job["progress_url"] == f"/api/v1/members/imports/{job['id']}"
+
+    # Cancelled while running: the worker stops after its first chunk.
+    sessions = app.extensions["hub.sessions"]
+    assert roll_jobs.take(sessions, "test-worker") == job["id"]
+    cancel = client.post(f"/api/v1/members/imports/{job['id']}/cancel", headers=admin)
+    assert cancel.status_code == 200 and cancel.get_json()["cancel_requested"] is True
+    roll_jobs.run(sessions, job["id"], identity.IdKeys.from_config(config))
+    stopped = client.get(job["progress_url"], headers=admin).get_json()
+    assert stopped["state"] == "cancelled" and stopped["rows_total"] == 2000
+    assert client.post(f"/api/v1/members/imports/{job['id']}/cancel",
+                       headers=admin).status_code == 409
+
+    # The same roll again, taken by a real worker (the scheduler's job) on its own.
+    again = client.post("/api/v1/members/imports", headers=admin, data={
+        "account": "dongguan", "file": (io.BytesIO(roll), "big.csv")},
+        content_type="multipart/form-data").get_json()
+    workers = Workers(config, sessions, worker_id="roll-test").start()
+    try:
+        deadline, seen = time.monotonic() + 120, {}
+        while time.monotonic() < deadline:
+            seen = client.get(again["progress_url"], headers=admin).get_json()
+            if seen["state"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+    finally:
+        workers.stop()
+    assert seen["state"] == "done", seen
+    assert (seen["rows_total"], seen["rows_accepted"], seen["inserted"], seen["updated"]) == (
+        5000, 5000, 3000, 2000)
+    assert seen["rows_per_second"] > 0
+
+
+def test_looking_a_member_up_by_name_or_number_is_audited(app, db, console_as):
+    admin = console_as("gd-admin")
+    page = admin.get("/console/a/dongguan/members")
+    _upload(admin, page, roll_csv([["陈小华", GOOD, "13800000009", "dg-humen-garment", ""]]))
+    run_queued_imports(app)
+    by_name = admin.post("/console/a/dongguan/members/lookup",
+                         data={"csrf_token": csrf_of(page), "q": "陈小华"})
+    shown = by_name.get_data(as_text=True)
+    assert by_name.status_code == 200 and "138****0009" in shown
+    assert f"{GOOD[:4]}**********{GOOD[-4:]}" in shown and GOOD not in shown
+    by_number = admin.post("/console/a/dongguan/members/lookup",
+                           data={"csrf_token": csrf_of(page), "q": GOOD.lower()})
+    assert "陈小华" in by_number.get_data(as_text=True)
+    db.rollback()
+    searched = [event.detail["searched"] for event in db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "member.lookup").order_by(AuditEvent.id))]
+    assert searched == [{"name": "陈*华"},
+                        {"id_number": f"{GOOD[:4]}**********{GOOD[-4:]}"}]
+
+
+def test_a_job_that_breaks_ends_failed_and_leaves_no_upload_behind(app, client, db,
+                                                                   token_for, demo):
+    admin = token_for("gd-admin")
+    roll = roll_csv([["张三", GOOD, "", "dg-humen-garment", ""]])
+    job = client.post("/api/v1/members/imports", headers=admin, data={
+        "account": "dongguan", "file": (io.BytesIO(roll), "roll.csv")},
+        content_type="multipart/form-data").get_json()
+    db.rollback()
+    stored = b"".join(db.scalars(select(RollUploadPart.data)))
+    assert stored and GOOD.encode() not in stored  # sealed at rest
+    # A worker whose HUB_SECRET_KEY differs cannot unseal it: the job fails, plainly.
+    sessions = app.extensions["hub.sessions"]
+    roll_jobs.take(sessions, "odd-worker")
+    roll_jobs.run(sessions, job["id"], identity.IdKeys.from_secret("another-secret"))
+    ended = client.get(job["progress_url"], headers=admin).get_json()
+    assert ended["state"] == "failed" and "导入中断" in ended["error"]
+    db.rollback()
+    assert db.scalar(select(RollUploadPart.seq)) is None

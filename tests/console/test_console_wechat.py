@@ -1,0 +1,77 @@
+"""Binding an official account in the console (the WeChat adapter's console page): the hub
+asks WeChat — here the WeChat sandbox, on its own port — for a token before saving, says
+plainly which part is wrong, shows the callback URL and token once, and never the secret."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from console_support import csrf_of
+
+from adapters.wechat.sandbox import serve
+from adapters.wechat.settings import WeChatSettings
+from hub import channels, ports
+
+APPID = "wx0123456789abcdef"
+SECRET = "0123456789abcdef0123456789abcdef"
+pytestmark = pytest.mark.default_channels
+
+
+@pytest.fixture
+def sandbox(app):
+    """The sandbox playing WeChat, knowing one official account (made in WeChat's back
+    office: its appid and secret)."""
+    server = serve()
+    channel = channels.get_channel("wechat")
+    channel.settings = WeChatSettings(api_base=server.url, timeout=5.0)
+    answer = requests.post(f"{server.url}/sandbox/apps", timeout=10, json={
+        "appid": APPID, "secret": SECRET, "token": "sandboxtoken", "encoding_aes_key": None,
+        "callback_url": None, "account_type": "subscription"})
+    assert answer.status_code == 200, answer.text
+    yield server
+    server.shutdown()
+
+
+def _bind(client, page, **fields):
+    form = {"csrf_token": csrf_of(page), "name": "东莞工会", "appid": APPID, "secret": SECRET,
+            "token": "dgtoken2026", "encoding_aes_key": ""} | fields
+    return client.post("/console/wechat/a/dongguan", data=form)
+
+
+def test_wrong_parts_are_named_and_the_right_ones_are_bound_once(app, db, console_as, sandbox):
+    admin = console_as("gd-admin")
+    page = admin.get("/console/wechat/a/dongguan")
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert 'href="/console/wechat/a/dongguan" aria-current="page">公众号</a>' in shown
+
+    wrong_secret = _bind(admin, page, secret="f" * 32)
+    said = wrong_secret.get_data(as_text=True)
+    assert wrong_secret.status_code == 400 and "AppSecret 不正确" in said
+    assert "f" * 32 not in said
+    unknown = _bind(admin, page, appid="wx" + "9" * 16)
+    assert "AppID 不正确" in unknown.get_data(as_text=True)
+    malformed = _bind(admin, page, token="no", encoding_aes_key="short")
+    said = malformed.get_data(as_text=True)
+    assert "Token 应为 3 至 32 位" in said and "EncodingAESKey 应为 43 位" in said
+    db.rollback()
+    assert ports.outlets(db, "wechat", key=APPID, enabled_only=False) == []
+
+    bound = _bind(admin, page)
+    said = bound.get_data(as_text=True)
+    assert bound.status_code == 200 and "微信已确认凭据有效" in said
+    assert f"/wechat/callback/{APPID}" in said and "dgtoken2026" in said
+    assert SECRET not in said
+    db.rollback()
+    [outlet] = ports.outlets(db, "wechat", key=APPID)
+    assert outlet.account_code == "dongguan" and outlet.name == "东莞工会"
+    later = admin.get("/console/wechat/a/dongguan").get_data(as_text=True)
+    assert APPID in later and "dgtoken2026" not in later and SECRET not in later
+    again = _bind(admin, page)
+    assert "已经绑定" in again.get_data(as_text=True)
+
+
+def test_only_admins_of_the_account_reach_the_page(app, console_as, sandbox):
+    assert console_as("dg-editor").get("/console/wechat/a/dongguan").status_code == 403
+    outsider = app.test_client().get("/console/wechat/a/dongguan")
+    assert outsider.status_code == 302 and "/console/login" in outsider.headers["Location"]
