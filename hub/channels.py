@@ -70,14 +70,6 @@ class ConsolePage:
 
 
 @dataclass(frozen=True)
-class ConsolePage:
-    """A page an outlet adds to an account's console menu."""
-
-    endpoint: str  # a Flask endpoint of the outlet's blueprint, taking the account's `code`
-    label: str  # its Chinese menu label
-
-
-@dataclass(frozen=True)
 class PostSnapshot:
     """What a post says, at one version, with per-channel overrides already applied."""
 
