@@ -8,6 +8,7 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from pydantic import BaseModel, ValidationError
 
 from hub import channels, publication
+from hub.api import chinese_reason
 from hub.accounts.services import descendants
 from hub.clock import to_local
 from hub.console import previews, security
@@ -52,7 +53,7 @@ def _validated(model: type[BaseModel], data: dict) -> BaseModel:
         fields = {}
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "body"
-            fields[name] = f"{FIELD_NAMES.get(name, name)}不合要求（{error['msg']}）"
+            fields.setdefault(name, f"{FIELD_NAMES.get(name, name)}：{chinese_reason(error)}")
         raise BadRequest("；".join(fields.values()), fields=fields) from None
 
 
