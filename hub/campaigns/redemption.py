@@ -128,6 +128,7 @@ def _why_not(db: Session, merchant: Merchant, code: str, now: dt.datetime) -> Ex
         return RedeemRefused("already_redeemed", 409,
                              f"这张券已于 {chinese_time(slot.redeemed_at)} 核销过，不能重复核销")
     if campaign.valid_until is not None and now >= campaign.valid_until:
-        return RedeemRefused("expired", 410, f"这张券已于 {chinese_time(campaign.valid_until)} 过期")
+        return RedeemRefused("expired", 410,
+                             f"这张券已于 {chinese_time(campaign.valid_until)} 过期")
     return RedeemRefused("not_yet_valid", 409,
                          f"这张券 {chinese_time(campaign.valid_from)} 起才能使用")

@@ -4,14 +4,14 @@ lives in the hub's services and schemas; these views only translate forms."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from pydantic import BaseModel, ValidationError
 
 from hub import channels, publication
-from hub.api import chinese_reason
 from hub.accounts.services import descendants
+from hub.api import chinese_reason
 from hub.clock import to_local
-from hub.console import previews, security
+from hub.console import previews
 from hub.console.blueprint import bp
 from hub.console.views import account_for
 from hub.db import utcnow
@@ -107,7 +107,7 @@ def compose(code: str):
     if request.method == "GET":
         kind = "promotion" if request.args.get("kind") == "promotion" else "article"
         return _form_page("console/compose.html", account, values={"kind": kind},
-                          page="compose")
+                          page="compose", previews=_draft_panel(account))
     try:
         data = _form_data(account, creating=True)
         _cover(account, data)
@@ -117,9 +117,16 @@ def compose(code: str):
     except HubError as exc:
         g.db.rollback()
         return _form_page("console/compose.html", account, 400, values=request.form,
-                          error=exc.message, errors=exc.fields, page="compose")
+                          error=exc.message, errors=exc.fields, page="compose",
+                          previews=_draft_panel(account))
     flash("草稿已保存，可在右侧预览各终端效果", "info")
     return redirect(url_for("console.post_page", post_id=post.id))
+
+
+def _draft_panel(account):
+    from hub.console.live_previews import draft_panel  # it builds on this module's forms
+
+    return draft_panel(account)
 
 
 def available_actions(post) -> set[str]:
@@ -205,11 +212,7 @@ def preview_document(post_id: int, outlet_id: int):
             channels.get_channel(outlet.channel) is None:
         raise NotFound("没有这个终端的预览", field="outlet")
     form = previews.rendered(g.db, post, outlet, current_app.config["HUB"].public_url)
-    frame, width, _, _ = previews.frame_of(form, outlet.channel)
-    response = Response(previews.document(form, frame, width), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = security.PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return previews.document_response(form, outlet.channel, native=request.args.get("full") == "1")
 
 
 def plain_words(delivery: Delivery, shaped) -> str:
