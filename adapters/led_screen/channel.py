@@ -111,6 +111,17 @@ class LedScreenChannel(Channel):
                 status[outlet.id] = "online" if online else "offline"
         return status
 
+    def device_status(self, outlets: list[OutletInfo]) -> list[dict]:
+        """Each screen, not each outlet: a group of five screens is five devices."""
+        found = []
+        with STORE.reading() as db:
+            for outlet in outlets:
+                for screen in services.screens_for_key(db, outlet.key):
+                    found.append({"outlet_id": outlet.id, "name": screen.name,
+                                  "online": services.is_online(screen),
+                                  "last_seen": services.last_seen(screen)})
+        return found
+
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]
 

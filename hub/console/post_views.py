@@ -12,7 +12,7 @@ from hub.accounts.services import descendants
 from hub.api import chinese_reason
 from hub.clock import to_local
 from hub.console import previews
-from hub.console.blueprint import bp
+from hub.console.blueprint import back_to, bp
 from hub.console.views import account_for
 from hub.db import utcnow
 from hub.deliveries import services as deliveries
@@ -190,6 +190,8 @@ def act(post_id: int):
         raise BadRequest("未知的操作", field="action") from None
     if action not in ACTIONS:
         raise BadRequest("未知的操作", field="action")
+    if action is Action.withdraw and request.form.get("confirmed") != "1":
+        return _confirm_withdraw(post)
     at = None
     if action is Action.schedule:
         at = _validated(PublishIn, {"at": request.form.get("at") or None}).at
@@ -199,9 +201,22 @@ def act(post_id: int):
     posts.act(g.db, g.user, post, action, at=at, note=request.form.get("note", "")[:1000])
     g.db.commit()
     flash(ACTIONS[Action.schedule if at else action], "info")
-    if action in (Action.publish, Action.withdraw):
+    if (action is Action.publish and not at) or action is Action.withdraw:
         return redirect(url_for("console.delivery_board", post_id=post.id))
     return redirect(url_for("console.post_page", post_id=post.id))
+
+
+def _confirm_withdraw(post):
+    """Withdrawing takes the post off every outlet it reached: say how many, by channel,
+    and ask once more."""
+    reached: dict[str, int] = {}
+    for row in _board_rows(post):
+        if row["delivery"].version == post.version and row["delivery"].state != "withdrawn":
+            label = row["out"].channel_label
+            reached[label] = reached.get(label, 0) + 1
+    return render_template("console/confirm_withdraw.html", post=post, account=post.account,
+                           reached=reached, total=sum(reached.values()),
+                           note=request.form.get("note", "")[:1000], page="posts")
 
 
 @bp.get("/posts/<int:post_id>/preview/<int:outlet_id>")
@@ -231,34 +246,97 @@ def plain_words(delivery: Delivery, shaped) -> str:
     return "已送达"
 
 
-@bp.get("/posts/<int:post_id>/deliveries")
-def delivery_board(post_id: int):
-    post = _post(post_id)
+STATE_ORDER = ("failed", "retrying", "sending", "pending", "delivered", "withdrawn")
+FILTERS = {"": "全部", "failed": "失败", "busy": "进行中", "delivered": "已送达",
+           "withdrawn": "已撤回"}
+GROUPINGS = {"channel": "按渠道", "account": "按账号"}
+
+
+def _board_rows(post) -> list[dict]:
     rows = []
     for delivery in deliveries.deliveries_of(g.db, post):
         if delivery.goal == "notify":
             continue
         shaped = delivery_out(delivery, [])
-        rows.append({"delivery": delivery, "out": shaped,
-                     "words": plain_words(delivery, shaped)})
+        rows.append({"delivery": delivery, "out": shaped, "words": plain_words(delivery, shaped),
+                     "link": _viewable(shaped.external_url)})
+    return rows
+
+
+def _viewable(url: str | None) -> str | None:
+    """A delivery's address for a person: not one of the hub's API addresses, which answer
+    a browser 401 (they are for machines holding a token)."""
+    if not url or "/api/" in url:
+        return None
+    return url
+
+
+def _shown(row: dict, wanted: str) -> bool:
+    state = row["delivery"].state
+    if wanted == "busy":
+        return state in LIVE_STATES
+    return not wanted or state == wanted
+
+
+def board_groups(rows: list[dict], by: str) -> list[dict]:
+    """Rows grouped by channel or by account, each group with its counts per state; groups
+    with failures first, and in each group failures first."""
+    groups: dict[str, dict] = {}
+    for row in rows:
+        delivery = row["delivery"]
+        key, label = (delivery.outlet.account.code, delivery.outlet.account.name) \
+            if by == "account" else (delivery.channel, row["out"].channel_label)
+        group = groups.setdefault(key, {"key": key, "label": label, "rows": [], "counts": {},
+                                        "failed": 0})
+        group["rows"].append(row)
+        state_label = row["out"].state_label
+        group["counts"][state_label] = group["counts"].get(state_label, 0) + 1
+        group["failed"] += delivery.state == "failed"
+    for group in groups.values():
+        group["rows"].sort(key=lambda r: (STATE_ORDER.index(r["delivery"].state),
+                                          r["out"].target))
+    return sorted(groups.values(), key=lambda g_: (-g_["failed"], g_["label"]))
+
+
+@bp.get("/posts/<int:post_id>/deliveries")
+def delivery_board(post_id: int):
+    post = _post(post_id)
+    rows = _board_rows(post)
     current = [r for r in rows if r["delivery"].version == post.version]
     older = [r for r in rows if r["delivery"].version != post.version]
     busy = any(r["delivery"].state in LIVE_STATES for r in rows)
     summary: dict[str, int] = {}
-    for row in current:
+    for row in sorted(current, key=lambda r: STATE_ORDER.index(r["delivery"].state)):
         summary[row["out"].state_label] = summary.get(row["out"].state_label, 0) + 1
+    wanted = request.args.get("state", "")
+    wanted = wanted if wanted in FILTERS else ""
+    by = request.args.get("by", "channel")
+    by = by if by in GROUPINGS else "channel"
+    groups = board_groups([r for r in current if _shown(r, wanted)], by)
     return render_template("console/deliveries.html", post=post, account=post.account,
-                           current=current, older=older, busy=busy, summary=summary,
-                           actions=available_actions(post), page="posts")
+                           current=current, groups=groups, older=older, busy=busy,
+                           summary=summary, filters=FILTERS, wanted=wanted,
+                           groupings=GROUPINGS, by=by, actions=available_actions(post),
+                           page="posts")
 
 
 @bp.post("/posts/<int:post_id>/deliveries/retry")
 def retry_failed(post_id: int):
+    """Retry the failed deliveries of the current version: all, or one group's (a channel's
+    or an account's, as the board groups them)."""
     post = _post(post_id)
-    retried = deliveries.retry_failed(g.db, post, actor=g.user)
+    channel, account = request.form.get("channel"), request.form.get("account")
+    retried = []
+    for delivery in deliveries.deliveries_of(g.db, post):
+        if delivery.state != "failed" or delivery.version != post.version or \
+                (channel and delivery.channel != channel) or \
+                (account and delivery.outlet.account.code != account):
+            continue
+        deliveries.retry(g.db, delivery, actor=g.user)
+        retried.append(delivery)
     g.db.commit()
     flash(f"已重新安排 {len(retried)} 个失败的投递", "info")
-    return redirect(url_for("console.delivery_board", post_id=post.id))
+    return redirect(back_to(url_for("console.delivery_board", post_id=post.id)))
 
 
 @bp.post("/posts/<int:post_id>/deliveries/<int:delivery_id>/retry")

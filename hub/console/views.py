@@ -149,17 +149,21 @@ def switch():
     return redirect(url_for(target, code=account.code))
 
 
+DEVICES_SHOWN = 50  # offline ones first: those are the ones someone must go and look at
+
+
 @bp.get("/a/<code>/")
 def account_overview(code: str):
     account = account_for(code)
     counts = overview.post_counts(g.db, account)
     per_day = overview.published_per_day(g.db, account)
     by_channel = overview.deliveries_by_channel(g.db, account)
+    health, devices = overview.outlet_health(g.db, account)
     return render_template(
         "console/overview.html", account=account, counts=counts, page="overview",
         per_day_chart=charts.bars_by_day("per-day", "近 14 天发布的稿件", per_day),
         channel_chart=charts.stacked_by_row("by-channel", "近 30 天各渠道投递结果", by_channel),
-        health=overview.outlet_health(g.db, account),
+        health=health, devices=devices[:DEVICES_SHOWN], devices_total=len(devices),
         recent=overview.recent_posts(g.db, account),
         failures=overview.recent_failures(g.db, account))
 
