@@ -4,6 +4,7 @@ withdraw, and see an account's overview. No front-end build step."""
 
 from hub.console import (  # noqa: F401
     audit_views,
+    calendar_views,
     campaign_views,
     live_previews,
     member_views,

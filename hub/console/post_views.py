@@ -203,6 +203,8 @@ def act(post_id: int):
     flash(ACTIONS[Action.schedule if at else action], "info")
     if (action is Action.publish and not at) or action is Action.withdraw:
         return redirect(url_for("console.delivery_board", post_id=post.id))
+    if at:  # scheduled or moved: back where it was done (the post, or the calendar)
+        return redirect(back_to(url_for("console.post_page", post_id=post.id)))
     return redirect(url_for("console.post_page", post_id=post.id))
 
 

@@ -145,7 +145,8 @@ def switch():
     account = account_for(code)
     target = {"posts": "console.account_posts", "review": "console.review_queue",
               "compose": "console.compose", "members": "console.account_members",
-              "audit": "console.account_audit"}.get(page, "console.account_overview")
+              "audit": "console.account_audit", "calendar": "console.account_calendar",
+              }.get(page, "console.account_overview")
     return redirect(url_for(target, code=account.code))
 
 
