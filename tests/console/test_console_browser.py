@@ -108,6 +108,11 @@ def test_an_editor_of_dongguan_publishes_everywhere_and_withdraws_everywhere(
     page.get_by_label("栏目").select_option(label="职工文化")
     page.get_by_label("正文").fill("比赛分**男子组**和**女子组**。\n\n- 报名：所在镇街工会\n"
                                  "- 时间：周末晚上")
+    # Every outlet's preview follows the typing, before anything is saved.
+    for label in outlets:
+        frame = page.frame_locator(f'iframe[title^="{label}预览"]')
+        expect(frame.locator("h1").first).to_contain_text(TITLE)
+    expect(page.get_by_role("status")).to_have_text("预览已按当前输入更新（尚未保存）")
     page.get_by_role("button", name="保存草稿并预览").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
 
@@ -161,6 +166,10 @@ def test_an_editor_of_dongguan_publishes_everywhere_and_withdraws_everywhere(
     page.wait_for_url("**/deliveries")
     page.get_by_placeholder("撤回原因（可不填）").fill("报名改期")
     page.get_by_role("button", name="全部撤回").click()
+    # Asked once more, naming how many outlets it reaches.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("确认撤回")
+    expect(page.locator(".confirm strong")).to_have_text(f"{len(outlets)} 个终端")
+    page.get_by_role("button", name=f"确认撤回（{len(outlets)} 个终端）").click()
     expect(page.locator('tr[data-state="withdrawn"]')).to_have_count(len(outlets))
     assert receiver.store.snapshot()["items"]["dg-loop"] == {}
     gone = page.goto(post_url)
@@ -187,3 +196,77 @@ def test_the_overview_draws_its_charts_and_the_console_allows_no_inline_script(
     page.get_by_role("button", name="切换").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("虎门镇总工会 · 概览")
     assert violations == []
+
+
+# -- accessibility: axe-core on every console and site page ------------------------------
+
+SERIOUS = ("serious", "critical")
+
+
+def _axe_source() -> str:
+    from importlib.resources import files
+
+    return (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+
+
+def _serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {len(v['nodes'])}× "
+            f"{v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:200]}"
+            for v in results["violations"] if v["impact"] in SERIOUS]
+
+
+def test_no_console_or_site_page_has_a_serious_accessibility_violation(
+        browser, live_hub, outlets):
+    from playwright.sync_api import expect
+
+    url = live_hub.url
+    # axe is injected as a script: this context alone lets it past the pages' policy.
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+
+    def check(path: str, width: int = 1280) -> None:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url + path)
+        page.wait_for_load_state("networkidle")
+        problems = _serious_violations(page)
+        if problems:
+            found[f"{path} @{width}"] = problems
+
+    for path in ("/", "/no-such-page", "/merchant/", "/console/login", "/sites/",
+                 "/sites/dongguan/", "/sites/dongguan/c/news/", "/sites/dongguan/promotions/",
+                 "/sites/dongguan/no-such-page"):
+        check(path)
+    page.goto(f"{url}/sites/dongguan/")
+    check(page.locator("main a[href*='/posts/']").first.get_attribute("href"))
+
+    page.goto(f"{url}/console/login")
+    page.get_by_label("用户名").fill("dg-reviewer")
+    page.get_by_label("密码").fill("gonghui-demo-2026")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/console/a/**")
+    base = "/console/a/dongguan"
+    for path in (f"{base}/", f"{base}/posts", f"{base}/compose", f"{base}/review",
+                 f"{base}/calendar", f"{base}/calendar?view=week", f"{base}/campaigns",
+                 f"{base}/members", f"{base}/users", f"{base}/audit"):
+        check(path)
+    page.goto(f"{url}{base}/posts")
+    post_path = page.locator("main a[href^='/console/posts/']").first.get_attribute("href")
+    for path in (post_path, f"{post_path}/deliveries"):
+        check(path)
+        check(path, width=390)
+    check(f"{base}/compose", width=390)
+    check(f"{base}/calendar", width=390)
+    page.goto(url + f"{post_path}/deliveries")
+    if page.get_by_role("button", name="全部撤回").count():
+        page.get_by_role("button", name="全部撤回").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("确认撤回")
+        if problems := _serious_violations(page):
+            found["confirm withdraw"] = problems
+    context.close()
+    assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())
