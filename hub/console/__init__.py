@@ -7,6 +7,7 @@ from hub.console import (  # noqa: F401
     calendar_views,
     campaign_views,
     live_previews,
+    media_views,
     member_views,
     post_views,
     user_views,

@@ -18,6 +18,7 @@ from hub.console.blueprint import bp
 from hub.console.post_views import offered_channels
 from hub.console.views import account_for
 from hub.errors import BadRequest, HubError, NotFound
+from hub.media.models import Media
 from hub.outlets.models import Outlet
 from hub.posts import rendering
 from hub.posts import services as posts
@@ -74,6 +75,11 @@ def draft_of(account) -> Post:
         post.channels = None if chosen == offered else sorted(chosen) or [NO_CHANNEL]
     if form.get("remove_cover") == "1":
         post.cover_media_id = None
+    picked = form.get("cover_media_id", "")
+    if picked.isdigit():  # picked from the library, not saved yet
+        media = g.db.get(Media, int(picked))
+        if media is not None and media.account_id in account.ancestor_ids():
+            post.cover_media_id = media.id
     rendering.render_body(post)
     return post
 

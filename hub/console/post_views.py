@@ -86,6 +86,9 @@ def _form_data(account, *, creating: bool) -> dict:
 
 def _cover(account, data: dict) -> None:
     upload = request.files.get("cover")
+    picked = request.form.get("cover_media_id", "")
+    if picked.isdigit():  # chosen from the media library (the service checks whose it is)
+        data["cover_media_id"] = int(picked)
     if upload is not None and upload.filename:
         limit = current_app.config["HUB"].max_upload_bytes
         stored = media.store_upload(g.db, g.user, account, upload.filename,

@@ -119,6 +119,42 @@ def test_each_outlet_problems_are_beside_its_preview(console_as, outlets, app):
     assert 'data-exclude="led"' in page  # the fix in place: leave this outlet out
 
 
+def _png(color=(200, 16, 46), size=(640, 360)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_picture_dropped_into_the_body_goes_to_the_library_and_can_be_the_cover(
+        console_as, outlets, db):
+    import io
+
+    editor = console_as("dg-editor")
+    token = csrf_of(editor.get("/console/a/dongguan/compose"))
+    uploaded = editor.post("/console/a/dongguan/media", data={
+        "csrf_token": token, "file": (io.BytesIO(_png()), "球场.png")})
+    assert uploaded.status_code == 201
+    found = uploaded.get_json()
+    assert re.fullmatch(r"!\[球场\]\(/media/\d+/[0-9a-f]{16}\)", found["markdown"])
+    assert editor.get(found["url"]).status_code == 200
+    library = editor.get("/console/a/dongguan/media").get_json()["items"]
+    assert [item["id"] for item in library] == [found["id"]]
+
+    refused = editor.post("/console/a/dongguan/media", data={
+        "csrf_token": token, "file": (io.BytesIO(b"not a picture"), "x.png")})
+    assert refused.status_code == 400 and refused.get_json()["message"]
+
+    post_id = _compose(editor, body=f"看图\n\n{found['markdown']}",
+                       cover_media_id=str(found["id"]))
+    db.rollback()
+    post = db.get(Post, post_id)
+    assert post.cover_media_id == found["id"] and found["url"] in post.body_html
+
+
 # -- the board, withdrawing, the calendar ---------------------------------------------------
 
 def _published(console_as, title: str):
