@@ -10,6 +10,7 @@ from hub.console import (  # noqa: F401
     media_views,
     member_views,
     post_views,
+    revision_views,
     user_views,
     views,
 )

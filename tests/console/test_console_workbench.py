@@ -155,6 +155,24 @@ def test_a_picture_dropped_into_the_body_goes_to_the_library_and_can_be_the_cove
     assert post.cover_media_id == found["id"] and found["url"] in post.body_html
 
 
+def test_revisions_show_what_changed_and_an_old_one_comes_back(console_as, outlets, db):
+    editor = console_as("dg-editor")
+    post_id = _compose(editor, title="第一稿", body="第一行\n第二行")
+    edited = post_form(editor, f"/console/posts/{post_id}", {
+        "title": "第二稿", "body": "第一行\n改过的第二行", "channels": ["web", "loopback", "led"],
+        "channels_shown": "1"})
+    assert edited.status_code == 302
+    page = editor.get(f"/console/posts/{post_id}/revisions").get_data(as_text=True)
+    assert "<del>- 第一稿</del>" in page and "<ins>+ 第二稿</ins>" in page
+    assert "<ins>+ 改过的第二行</ins>" in page and "<span>  第一行</span>" in page
+    restored = post_form(editor, f"/console/posts/{post_id}/revisions",
+                         {}, to=f"/console/posts/{post_id}/revisions/1/restore")
+    assert restored.status_code == 302
+    db.rollback()
+    post = db.get(Post, post_id)
+    assert (post.title, post.body, post.revision) == ("第一稿", "第一行\n第二行", 3)
+
+
 # -- the board, withdrawing, the calendar ---------------------------------------------------
 
 def _published(console_as, title: str):
