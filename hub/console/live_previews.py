@@ -15,7 +15,7 @@ from hub import channels
 from hub.clock import as_utc
 from hub.console import previews
 from hub.console.blueprint import bp
-from hub.console.post_views import offered_channels
+from hub.console.post_views import form_overrides, offered_channels
 from hub.console.views import account_for
 from hub.errors import BadRequest, HubError, NotFound
 from hub.media.models import Media
@@ -75,6 +75,9 @@ def draft_of(account) -> Post:
         post.channels = None if chosen == offered else sorted(chosen) or [NO_CHANNEL]
     if form.get("remove_cover") == "1":
         post.cover_media_id = None
+    if "overrides_shown" in form:
+        offered = [name for name, _ in offered_channels(account)]
+        post.overrides = form_overrides(offered, post.overrides)
     picked = form.get("cover_media_id", "")
     if picked.isdigit():  # picked from the library, not saved yet
         media = g.db.get(Media, int(picked))

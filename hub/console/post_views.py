@@ -64,7 +64,23 @@ def offered_channels(account) -> list[tuple[str, str]]:
     return [(name, channels.get_channel(name).label) for name in names]
 
 
-def _form_data(account, *, creating: bool) -> dict:
+def form_overrides(offered: list[str], existing: dict | None = None) -> dict:
+    """Each channel's own title and summary from the form; what the form does not show (a
+    channel's cover, a channel not offered here), set through the API, stays."""
+    overrides = {k: v for k, v in (existing or {}).items() if k not in offered}
+    for name in offered:
+        kept = {k: v for k, v in ((existing or {}).get(name) or {}).items()
+                if k == "cover_media_id"}
+        for field in ("title", "summary"):
+            value = request.form.get(f"override_{field}_{name}", "").strip()
+            if value:
+                kept[field] = value
+        if kept:
+            overrides[name] = kept
+    return overrides
+
+
+def _form_data(account, *, creating: bool, existing: dict | None = None) -> dict:
     form = request.form
     data = {"title": form.get("title", "").strip(), "body": form.get("body", ""),
             "summary": form.get("summary", "").strip() or None,
@@ -78,6 +94,8 @@ def _form_data(account, *, creating: bool) -> dict:
         raise BadRequest("请至少选择一个发布渠道", field="channels")
     data["channels"] = None if set(chosen) == set(offered) else chosen
     data["push_down"] = "all" if form.get("push_down") == "all" else None
+    if "overrides_shown" in form:
+        data["overrides"] = form_overrides(offered, existing)
     if creating:
         data["kind"] = form.get("kind", "article")
         data["account"] = account.code
@@ -151,12 +169,23 @@ def _post_page(post, status: int = 200, **context):
         "title": post.title, "summary": post.summary, "body": post.body, "kind": post.kind,
         "column": post.column.slug if post.column else "", "link_url": post.link_url or "",
         "valid_from": _local_input(post.valid_from), "valid_until": _local_input(post.valid_until),
-        "channels": post.channels, "push_down": "all" if post.push_down else ""}
+        "channels": post.channels, "push_down": "all" if post.push_down else "",
+        **_override_values(post.overrides)}
     return _form_page("console/post.html", post.account, status, post=post, values=values,
                       previews=previews.previews_for(g.db, post, config.public_url),
                       reach=previews.reach_summary(g.db, post),
                       blocking=publication.problems(g.db, post),
                       actions=available_actions(post), page="posts", **context)
+
+
+def _override_values(overrides: dict | None) -> dict:
+    values: dict = {"overridden": []}
+    for channel, fields in (overrides or {}).items():
+        for field in ("title", "summary"):
+            if (fields or {}).get(field):
+                values[f"override_{field}_{channel}"] = fields[field]
+                values["overridden"].append(channel)
+    return values
 
 
 def _local_input(value) -> str:
@@ -171,7 +200,7 @@ def post_page(post_id: int):
     if request.method == "GET":
         return _post_page(post)
     try:
-        data = _form_data(post.account, creating=False)
+        data = _form_data(post.account, creating=False, existing=post.overrides)
         _cover(post.account, data)
         posts.update_post(g.db, g.user, post, _validated(PostUpdate, data).changes())
         g.db.commit()

@@ -173,6 +173,21 @@ def test_revisions_show_what_changed_and_an_old_one_comes_back(console_as, outle
     assert (post.title, post.body, post.revision) == ("第一稿", "第一行\n第二行", 3)
 
 
+def test_each_channel_may_have_its_own_title(console_as, outlets, db):
+    editor = console_as("dg-editor")
+    post_id = _compose(editor, title="一个很长很长的通用标题", overrides_shown="1",
+                       override_title_led="短标题")
+    db.rollback()
+    assert db.get(Post, post_id).overrides == {"led": {"title": "短标题"}}
+    page = editor.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert 'value="短标题"' in page and '<details class="field overrides" id="overrides" open>' \
+        in page
+    draft = _draft(editor, f"/console/posts/{post_id}", post_id=str(post_id),
+                   overrides_shown="1", override_title_led="改过的短标题")
+    shown = editor.post(f"/console/a/dongguan/draft/preview/{outlets.id}", data=draft)
+    assert "改过的短标题" in shown.get_data(as_text=True)
+
+
 # -- the board, withdrawing, the calendar ---------------------------------------------------
 
 def _published(console_as, title: str):

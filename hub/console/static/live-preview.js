@@ -118,7 +118,10 @@
         refresh();
       }
     } else if (button.dataset.focus) {
-      var field = form.querySelector("#" + button.dataset.focus);
+      var field = document.getElementById(button.dataset.focus);
+      if (!field) { field = document.getElementById("title"); }
+      var folded = field && field.closest("details");
+      if (folded) { folded.open = true; }
       if (field) { field.focus(); }
     } else if (button.classList.contains("one-to-one")) {
       event.preventDefault();  // the draft as typed, at the outlet's own pixels
