@@ -9,6 +9,8 @@ preview policy applies, as for saved posts)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app, g, jsonify, request
 
 from hub import channels
@@ -44,8 +46,6 @@ def _existing(account) -> Post | None:
 
 def _local_time(value: str):
     """A datetime-local field as UTC; a half-typed value previews as no time at all."""
-    import datetime as dt
-
     try:
         return as_utc(dt.datetime.fromisoformat(value)) if value else None
     except ValueError:
