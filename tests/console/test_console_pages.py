@@ -77,7 +77,7 @@ def test_bad_input_is_named_and_the_form_keeps_what_was_typed(console_as, sites)
         "channels": ["web"]})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "链接不合要求" in page and 'aria-invalid="true"' in page
+    assert "链接：应为网址（以 https:// 或 http:// 开头）" in page and 'aria-invalid="true"' in page
     assert 'value="保留我写的字"' in page and "正文还在" in page
     none_chosen = post_form(editor, "/console/a/dongguan/compose",
                             {"kind": "article", "title": "没选渠道"})
