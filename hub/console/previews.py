@@ -126,7 +126,8 @@ def previews_for(db: Session, post, public_url: str) -> list[Preview]:
         found.append(Preview(outlet_id=outlet.id, channel=outlet.channel,
                              channel_label=channel.label, outlet_name=outlet.name, frame=frame,
                              width=width, height=height, pixel_size=pixels,
-                             url=form.get("url"), excluded=excluded, error=error,
+                             url=form.get("url") if post.id else None,
+                             excluded=excluded, error=error,
                              problems=[str(p) for p in form.get("problems") or []],
                              screens=_sized(form.get("screens"))))
     return found
