@@ -42,11 +42,65 @@ class Operation:
     path_types: dict[str, dict] = field(default_factory=dict)
 
 
-def _validation_fields(exc: ValidationError) -> dict[str, str]:
-    fields = {}
+# Pydantic's error types, said in plain Chinese (its own messages are English and may quote
+# a regular expression). `{…}` takes the error's context (min_length, le, expected…).
+_REASONS = {
+    "missing": "必须填写",
+    "string_pattern_mismatch": "格式不对",
+    "string_too_short": "太短，至少 {min_length} 个字符",
+    "string_too_long": "太长，最多 {max_length} 个字符",
+    "string_type": "应为文字",
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "float_type": "应为数字", "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字", "decimal_type": "应为数字",
+    "bool_type": "应为是或否（true 或 false）", "bool_parsing": "应为是或否（true 或 false）",
+    "greater_than": "应大于 {gt}", "greater_than_equal": "不能小于 {ge}",
+    "less_than": "应小于 {lt}", "less_than_equal": "不能大于 {le}",
+    "too_short": "太少，至少 {min_length} 项", "too_long": "太多，最多 {max_length} 项",
+    "extra_forbidden": "不认识这个字段，请删去",
+    "literal_error": "只能是 {expected}", "enum": "只能是 {expected}",
+    "datetime_type": "应为日期时间，如 2026-12-07T19:30",
+    "datetime_parsing": "应为日期时间，如 2026-12-07T19:30",
+    "datetime_from_date_parsing": "应为日期时间，如 2026-12-07T19:30",
+    "timezone_aware": "应带时区，如 2026-12-07T19:30+08:00",
+    "date_type": "应为日期，如 2026-12-07", "date_parsing": "应为日期，如 2026-12-07",
+    "date_from_datetime_parsing": "应为日期，如 2026-12-07",
+    "url_type": "应为网址（以 https:// 或 http:// 开头）",
+    "url_parsing": "应为网址（以 https:// 或 http:// 开头）",
+    "url_scheme": "应为网址（以 https:// 或 http:// 开头）",
+    "url_too_long": "网址太长",
+    "dict_type": "应为对象（{…}）", "model_type": "应为对象（{…}）",
+    "model_attributes_type": "应为对象（{…}）",
+    "list_type": "应为列表（[…]）", "tuple_type": "应为列表（[…]）", "set_type": "应为列表（[…]）",
+    "none_required": "应为空（null）",
+    "json_invalid": "不是合法的 JSON",
+    "uuid_parsing": "应为 UUID", "uuid_type": "应为 UUID",
+}
+_OWN_MESSAGE = {"value_error": "Value error, ", "assertion_error": "Assertion failed, "}
+
+
+def chinese_reason(error: dict) -> str:
+    """What is wrong with one field, in plain Chinese, from a pydantic error."""
+    kind = error.get("type", "")
+    if kind in _OWN_MESSAGE:  # our own validators already speak Chinese
+        return str(error.get("msg", "")).removeprefix(_OWN_MESSAGE[kind]) or "不合要求"
+    template = _REASONS.get(kind)
+    if template is None:
+        return "不合要求"
+    context = {key: str(value).replace("'", "").replace(" or ", "、") for key, value in
+               (error.get("ctx") or {}).items()}
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return template.split("，")[0].split("{")[0] or "不合要求"
+
+
+def validation_fields(exc: ValidationError) -> dict[str, str]:
+    """{field: what is wrong with it}, in plain Chinese: `overrides.led.title` → `太长，…`."""
+    fields: dict[str, str] = {}
     for err in exc.errors():
         name = ".".join(str(part) for part in err["loc"]) or "body"
-        fields[name] = err["msg"]
+        fields.setdefault(name, chinese_reason(err))
     return fields
 
 
@@ -56,8 +110,9 @@ def _parse(model: type[BaseModel] | None, data: Any, where: str):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = _validation_fields(exc)
-        raise BadRequest(f"{where} 中有字段不合要求：{', '.join(fields)}", fields=fields) from None
+        fields = validation_fields(exc)
+        said = "；".join(f"{name}：{reason}" for name, reason in fields.items())
+        raise BadRequest(f"{where}有字段不合要求（{said}）", fields=fields) from None
 
 
 def _json_body() -> Any:

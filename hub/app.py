@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from hub import api, bootstrap, campaigns, channels, inputs, kpis
+from hub import api, bootstrap, campaigns, channels, inputs, kpis, webbasics
 from hub.config import Config
 from hub.errors import HubError
 from hub.ratelimits import init_rate_limits
@@ -44,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
     _install_answer_headers(app)
     _install_error_handlers(app)
     _register_blueprints(app)
+    webbasics.install(app)
     return app
 
 
@@ -104,7 +105,8 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if not _wants_json():
-            return exc
+            # A person's browser: a Chinese page rather than Werkzeug's English one.
+            return webbasics.not_found_page() if exc.code == 404 else exc
         messages = {404: "没有这个地址", 405: "该地址不支持此方法", 413: "请求体过大"}
         body = {"error": exc.name.lower().replace(" ", "_"),
                 "message": messages.get(exc.code, exc.description)}

@@ -200,6 +200,13 @@ class Channel:
         """{outlet id: "online" | "offline"} for outlets that can tell (screens polling)."""
         return {}
 
+    def device_status(self, outlets: list[OutletInfo]) -> list[dict]:
+        """The devices behind these outlets (each screen of an LED group), for the console's
+        overview: [{"outlet_id", "name", "online": bool, "last_seen": datetime | None}].
+        By default one device per outlet that `outlet_status` can tell about."""
+        return [{"outlet_id": outlet_id, "name": None, "online": state == "online",
+                 "last_seen": None} for outlet_id, state in self.outlet_status(outlets).items()]
+
     def blueprints(self) -> list:
         """Flask blueprints this outlet serves (callbacks, playlists, sites)."""
         return []

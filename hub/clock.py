@@ -17,6 +17,12 @@ def local_iso(value: dt.datetime | None) -> str | None:
     return local.isoformat(timespec="seconds") if local is not None else None
 
 
+def chinese_time(value: dt.datetime | None) -> str:
+    """A time as people here write it, in Beijing time: 2026年12月7日 19:23."""
+    local = to_local(value)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" if local else ""
+
+
 def as_utc(value: dt.datetime) -> dt.datetime:
     """An editor's time as UTC; a time without an offset is read as Asia/Shanghai."""
     if value.tzinfo is None:

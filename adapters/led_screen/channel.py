@@ -121,6 +121,17 @@ class LedScreenChannel(Channel):
     def console_pages(self) -> list[ConsolePage]:
         return [ConsolePage("led.led_console.screens", "LED 屏幕")]
 
+    def device_status(self, outlets: list[OutletInfo]) -> list[dict]:
+        """Each screen, not each outlet: a group of five screens is five devices."""
+        found = []
+        with STORE.reading() as db:
+            for outlet in outlets:
+                for screen in services.screens_for_key(db, outlet.key):
+                    found.append({"outlet_id": outlet.id, "name": screen.name,
+                                  "online": services.is_online(screen),
+                                  "last_seen": services.last_seen(screen)})
+        return found
+
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]
 

@@ -12,8 +12,8 @@ from flask import request
 
 ENVIRON_KEY = "hub.web.domain"
 CACHE_SECONDS = 10.0  # a newly bound domain answers within this long on every process
-# Paths the hub serves for every host (the bytes of pictures named in posts).
-PASSTHROUGH = ("/media/",)
+# Paths the hub serves for every host (the bytes of pictures named in posts, the icon).
+PASSTHROUGH = ("/media/", "/favicon.ico")
 
 
 class DomainMiddleware:

@@ -44,12 +44,27 @@ def _xml_text(value: str | None) -> str:
     return _CONTROL.sub("", value or "")
 
 
+_RELATIVE_LINK = re.compile(r'(\s(?:src|href)=")/(?!/)')
+
+
+def _absolute_urls(html: str | None, origin: str) -> str:
+    """`src="/media/…"` and `href="/…"` with the site's origin in front: a feed reader (or
+    any copy of the page elsewhere) cannot resolve a path against our host."""
+    return _RELATIVE_LINK.sub(lambda found: f"{found.group(1)}{origin}/", html or "")
+
+
+def _absolute(url: str | None, origin: str) -> str:
+    return f"{origin}{url}" if url and url.startswith("/") and not url.startswith("//") \
+        else (url or "")
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("adapters.web", "templates"),
                       autoescape=select_autoescape(["html", "xml"]), trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(chinese_time=_chinese_time, chinese_date=_chinese_date, iso=_iso,
-                       rfc822=_rfc822, xml_text=_xml_text)
+                       rfc822=_rfc822, xml_text=_xml_text,
+                       absolute_urls=_absolute_urls, absolute=_absolute)
     return env
 
 

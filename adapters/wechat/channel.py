@@ -176,7 +176,8 @@ class WeChatChannel(Channel):
 
     def article(self, post: PostSnapshot, outlet: OutletInfo) -> render.Article:
         return render.article_for(post, outlet, self._theme(outlet.account_code),
-                                  self._miniprogram_appid(post))
+                                  self._miniprogram_appid(post),
+                                  public_url=self.config.public_url if self.config else "")
 
     def _miniprogram_appid(self, post: PostSnapshot) -> str | None:
         if not post.campaign_path or self.config is None:

@@ -110,9 +110,10 @@ class _Styler(HTMLParser):
     """Copies sanitised HTML (content.markdown's output) with inline styles, taking out the
     links WeChat would strip and collecting image sources."""
 
-    def __init__(self, theme: str):
+    def __init__(self, theme: str, public_url: str = ""):
         super().__init__(convert_charrefs=True)
         self.styles = _styles(theme)
+        self.public_url = public_url.rstrip("/")
         self.out: list[str] = []
         self.images: list[str] = []
         self.links: list[Link] = []
@@ -143,7 +144,7 @@ class _Styler(HTMLParser):
                 self._link_stack.append(None)
                 self._open(tag, {"href": href})
             else:
-                link = Link("", href)
+                link = Link("", self._absolute(href))
                 self._link_stack.append(link)
                 if href:
                     self.links.append(link)
@@ -158,6 +159,13 @@ class _Styler(HTMLParser):
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
+
+    def _absolute(self, href: str) -> str:
+        """A path on the hub (`/sites/…`) as a full address: the list tells readers to copy
+        it into a browser, which cannot open a bare path."""
+        if self.public_url and href.startswith("/") and not href.startswith("//"):
+            return self.public_url + href
+        return href
 
     def handle_endtag(self, tag):
         if tag in ("img", "br", "hr"):
@@ -191,11 +199,12 @@ def _campaign_button(appid: str, path: str, theme: str) -> str:
 
 
 def article_for(post: PostSnapshot, outlet: OutletInfo, theme: str | None = None,
-                miniprogram_appid: str | None = None) -> Article:
+                miniprogram_appid: str | None = None, public_url: str = "") -> Article:
     """The post as this official account publishes it; a promotion with a campaign gets a
-    button opening the campaign in the union mini-program."""
+    button opening the campaign in the union mini-program. Links to the hub's own pages are
+    listed with `public_url` in front."""
     theme = outlet.config.get("theme_color") or theme or DEFAULT_THEME
-    styler = _Styler(theme)
+    styler = _Styler(theme, public_url)
     styler.feed(post.body_html)
     styler.close()
     external = [link for link in styler.links if urlsplit(link.href).scheme in ("http", "https")]

@@ -23,7 +23,7 @@ from hub.campaigns.errors import RedeemRefused
 from hub.campaigns.models import Campaign, Merchant, Slot
 from hub.campaigns.rules import pretty_code
 from hub.campaigns.services import normalise_code
-from hub.clock import local_iso
+from hub.clock import chinese_time, local_iso
 from hub.db import utcnow
 from hub.errors import BadRequest, NotFound, Unauthorized
 
@@ -126,8 +126,9 @@ def _why_not(db: Session, merchant: Merchant, code: str, now: dt.datetime) -> Ex
         return RedeemRefused("wrong_merchant", 403, "这张券不属于本商户，不能在此核销")
     if slot.redeemed_at is not None:
         return RedeemRefused("already_redeemed", 409,
-                             f"这张券已于 {local_iso(slot.redeemed_at)} 核销过，不能重复核销")
+                             f"这张券已于 {chinese_time(slot.redeemed_at)} 核销过，不能重复核销")
     if campaign.valid_until is not None and now >= campaign.valid_until:
-        return RedeemRefused("expired", 410, f"这张券已于 {local_iso(campaign.valid_until)} 过期")
+        return RedeemRefused("expired", 410,
+                             f"这张券已于 {chinese_time(campaign.valid_until)} 过期")
     return RedeemRefused("not_yet_valid", 409,
-                         f"这张券 {local_iso(campaign.valid_from)} 起才能使用")
+                         f"这张券 {chinese_time(campaign.valid_from)} 起才能使用")

@@ -4,13 +4,17 @@ withdraw, and see an account's overview. No front-end build step."""
 
 from hub.console import (  # noqa: F401
     audit_views,
+    calendar_views,
     campaign_views,
     kpi_views,
+    live_previews,
+    media_views,
     member_views,
     merchant_views,
     outlet_pages,
     post_views,
     review_views,
+    revision_views,
     user_views,
     views,
 )

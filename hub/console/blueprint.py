@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from hub.console import security
@@ -78,9 +88,17 @@ def _page_of_request() -> str:
     return url_for("console.home")
 
 
+# Asked by the page's own script (JSON), or shown inside a preview frame: an error is
+# answered in place, never by sending the browser to another page.
+JSON_ENDPOINTS = {"console.draft_previews", "console.media_upload", "console.media_library"}
+IN_PLACE_ENDPOINTS = {"console.draft_preview_document"}
+
+
 @bp.errorhandler(HubError)
 def _hub_error(exc: HubError):
-    if request.method == "POST":
+    if request.endpoint in JSON_ENDPOINTS:
+        return jsonify(exc.to_json()), exc.status
+    if request.method == "POST" and request.endpoint not in IN_PLACE_ENDPOINTS:
         flash(exc.message, "error")
         return redirect(back_to(_page_of_request()))
     return render_template("console/error.html", message=exc.message), exc.status

@@ -61,9 +61,10 @@ def deliveries_by_channel(db: Session, account: Account, days: int = 30
     return [(_label(channel), dict(values)) for channel, values in sorted(grouped.items())]
 
 
-def outlet_health(db: Session, account: Account) -> list[dict]:
-    """Per channel: outlets bound, how many have broken credentials, and online/offline where
-    the channel can tell (an optional `outlet_status(outlets) -> {id: "online"|"offline"}`)."""
+def outlet_health(db: Session, account: Account) -> tuple[list[dict], list[dict]]:
+    """Per channel: outlets bound, how many have broken credentials, and devices online and
+    offline where the channel can tell (its `device_status`: each screen of an LED group
+    counts); and the devices themselves, offline first, with their account and last seen."""
     from hub.outlets.services import outlet_info
 
     outlets = list(db.scalars(select(Outlet).where(
@@ -71,18 +72,29 @@ def outlet_health(db: Session, account: Account) -> list[dict]:
     by_channel: dict[str, list[Outlet]] = defaultdict(list)
     for outlet in outlets:
         by_channel[outlet.channel].append(outlet)
-    health = []
+    health, devices = [], []
     for name, group in sorted(by_channel.items()):
         row = {"channel": _label(name), "total": len(group),
-               "broken": sum(1 for o in group if o.broken_reason), "online": None,
-               "offline": None}
+               "broken": sum(1 for o in group if o.broken_reason), "devices": None,
+               "online": None, "offline": None}
         channel = channels.get_channel(name)
-        statuses = channel.outlet_status([outlet_info(o) for o in group]) if channel else {}
-        if statuses:
-            row["online"] = sum(1 for v in statuses.values() if v == "online")
-            row["offline"] = sum(1 for v in statuses.values() if v == "offline")
+        found = channel.device_status([outlet_info(o) for o in group]) if channel else []
+        if found:
+            row["devices"] = len(found)
+            row["online"] = sum(1 for d in found if d["online"])
+            row["offline"] = len(found) - row["online"]
+            owners = {o.id: o for o in group}
+            devices += [_device_row(d, owners.get(d["outlet_id"]), row["channel"])
+                        for d in found]
         health.append(row)
-    return health
+    devices.sort(key=lambda d: (d["online"], d["account"], d["name"]))
+    return health, devices
+
+
+def _device_row(found: dict, outlet: Outlet | None, channel_label: str) -> dict:
+    return {"channel": channel_label, "account": outlet.account.name if outlet else "",
+            "name": found.get("name") or (outlet.name if outlet else ""),
+            "online": bool(found.get("online")), "last_seen": to_local(found.get("last_seen"))}
 
 
 def recent_posts(db: Session, account: Account, limit: int = 8) -> list[dict]:

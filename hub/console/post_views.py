@@ -4,14 +4,15 @@ lives in the hub's services and schemas; these views only translate forms."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from pydantic import BaseModel, ValidationError
 
 from hub import channels, publication
 from hub.accounts.services import descendants
+from hub.api import chinese_reason
 from hub.clock import to_local
-from hub.console import previews, security
-from hub.console.blueprint import bp
+from hub.console import previews
+from hub.console.blueprint import back_to, bp
 from hub.console.views import account_for
 from hub.db import utcnow
 from hub.deliveries import services as deliveries
@@ -52,7 +53,7 @@ def _validated(model: type[BaseModel], data: dict) -> BaseModel:
         fields = {}
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "body"
-            fields[name] = f"{FIELD_NAMES.get(name, name)}不合要求（{error['msg']}）"
+            fields.setdefault(name, f"{FIELD_NAMES.get(name, name)}：{chinese_reason(error)}")
         raise BadRequest("；".join(fields.values()), fields=fields) from None
 
 
@@ -63,7 +64,23 @@ def offered_channels(account) -> list[tuple[str, str]]:
     return [(name, channels.get_channel(name).label) for name in names]
 
 
-def _form_data(account, *, creating: bool) -> dict:
+def form_overrides(offered: list[str], existing: dict | None = None) -> dict:
+    """Each channel's own title and summary from the form; what the form does not show (a
+    channel's cover, a channel not offered here), set through the API, stays."""
+    overrides = {k: v for k, v in (existing or {}).items() if k not in offered}
+    for name in offered:
+        kept = {k: v for k, v in ((existing or {}).get(name) or {}).items()
+                if k == "cover_media_id"}
+        for field in ("title", "summary"):
+            value = request.form.get(f"override_{field}_{name}", "").strip()
+            if value:
+                kept[field] = value
+        if kept:
+            overrides[name] = kept
+    return overrides
+
+
+def _form_data(account, *, creating: bool, existing: dict | None = None) -> dict:
     form = request.form
     data = {"title": form.get("title", "").strip(), "body": form.get("body", ""),
             "summary": form.get("summary", "").strip() or None,
@@ -77,6 +94,8 @@ def _form_data(account, *, creating: bool) -> dict:
         raise BadRequest("请至少选择一个发布渠道", field="channels")
     data["channels"] = None if set(chosen) == set(offered) else chosen
     data["push_down"] = "all" if form.get("push_down") == "all" else None
+    if "overrides_shown" in form:
+        data["overrides"] = form_overrides(offered, existing)
     if creating:
         data["kind"] = form.get("kind", "article")
         data["account"] = account.code
@@ -85,6 +104,9 @@ def _form_data(account, *, creating: bool) -> dict:
 
 def _cover(account, data: dict) -> None:
     upload = request.files.get("cover")
+    picked = request.form.get("cover_media_id", "")
+    if picked.isdigit():  # chosen from the media library (the service checks whose it is)
+        data["cover_media_id"] = int(picked)
     if upload is not None and upload.filename:
         limit = current_app.config["HUB"].max_upload_bytes
         stored = media.store_upload(g.db, g.user, account, upload.filename,
@@ -106,7 +128,7 @@ def compose(code: str):
     if request.method == "GET":
         kind = "promotion" if request.args.get("kind") == "promotion" else "article"
         return _form_page("console/compose.html", account, values={"kind": kind},
-                          page="compose")
+                          page="compose", previews=_draft_panel(account))
     try:
         data = _form_data(account, creating=True)
         _cover(account, data)
@@ -116,9 +138,16 @@ def compose(code: str):
     except HubError as exc:
         g.db.rollback()
         return _form_page("console/compose.html", account, 400, values=request.form,
-                          error=exc.message, errors=exc.fields, page="compose")
+                          error=exc.message, errors=exc.fields, page="compose",
+                          previews=_draft_panel(account))
     flash("草稿已保存，可在右侧预览各终端效果", "info")
     return redirect(url_for("console.post_page", post_id=post.id))
+
+
+def _draft_panel(account):
+    from hub.console.live_previews import draft_panel  # it builds on this module's forms
+
+    return draft_panel(account)
 
 
 def available_actions(post) -> set[str]:
@@ -134,12 +163,23 @@ def _post_page(post, status: int = 200, **context):
         "column": words.column.slug if words.column else "", "link_url": words.link_url or "",
         "valid_from": _local_input(words.valid_from),
         "valid_until": _local_input(words.valid_until),
-        "channels": post.channels, "push_down": "all" if post.push_down else ""}
+        "channels": post.channels, "push_down": "all" if post.push_down else "",
+        **_override_values(post.overrides)}
     return _form_page("console/post.html", post.account, status, post=post, values=values,
                       previews=previews.previews_for(g.db, post, config.public_url),
                       reach=previews.reach_summary(g.db, post),
                       blocking=publication.problems(g.db, post),
                       actions=available_actions(post), page="posts", **context)
+
+
+def _override_values(overrides: dict | None) -> dict:
+    values: dict = {"overridden": []}
+    for channel, fields in (overrides or {}).items():
+        for field in ("title", "summary"):
+            if (fields or {}).get(field):
+                values[f"override_{field}_{channel}"] = fields[field]
+                values["overridden"].append(channel)
+    return values
 
 
 def _local_input(value) -> str:
@@ -154,7 +194,7 @@ def post_page(post_id: int):
     if request.method == "GET":
         return _post_page(post)
     try:
-        data = _form_data(post.account, creating=False)
+        data = _form_data(post.account, creating=False, existing=post.overrides)
         _cover(post.account, data)
         posts.update_post(g.db, g.user, post, _validated(PostUpdate, data).changes())
         pending = post.pending_revision is not None
@@ -178,6 +218,8 @@ def act(post_id: int):
         raise BadRequest("未知的操作", field="action") from None
     if action not in ACTIONS:
         raise BadRequest("未知的操作", field="action")
+    if action is Action.withdraw and request.form.get("confirmed") != "1":
+        return _confirm_withdraw(post)
     at = None
     if action is Action.schedule:
         at = _validated(PublishIn, {"at": request.form.get("at") or None}).at
@@ -187,9 +229,24 @@ def act(post_id: int):
     posts.act(g.db, g.user, post, action, at=at, note=request.form.get("note", "")[:1000])
     g.db.commit()
     flash(ACTIONS[Action.schedule if at else action], "info")
-    if action in (Action.publish, Action.withdraw):
+    if (action is Action.publish and not at) or action is Action.withdraw:
         return redirect(url_for("console.delivery_board", post_id=post.id))
+    if at:  # scheduled or moved: back where it was done (the post, or the calendar)
+        return redirect(back_to(url_for("console.post_page", post_id=post.id)))
     return redirect(url_for("console.post_page", post_id=post.id))
+
+
+def _confirm_withdraw(post):
+    """Withdrawing takes the post off every outlet it reached: say how many, by channel,
+    and ask once more."""
+    reached: dict[str, int] = {}
+    for row in _board_rows(post):
+        if row["delivery"].version == post.version and row["delivery"].state != "withdrawn":
+            label = row["out"].channel_label
+            reached[label] = reached.get(label, 0) + 1
+    return render_template("console/confirm_withdraw.html", post=post, account=post.account,
+                           reached=reached, total=sum(reached.values()),
+                           note=request.form.get("note", "")[:1000], page="posts")
 
 
 @bp.get("/posts/<int:post_id>/preview/<int:outlet_id>")
@@ -200,11 +257,7 @@ def preview_document(post_id: int, outlet_id: int):
             channels.get_channel(outlet.channel) is None:
         raise NotFound("没有这个终端的预览", field="outlet")
     form = previews.rendered(g.db, post, outlet, current_app.config["HUB"].public_url)
-    frame, width, _, _ = previews.frame_of(form, outlet.channel)
-    response = Response(previews.document(form, frame, width), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = security.PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return previews.document_response(form, outlet.channel, native=request.args.get("full") == "1")
 
 
 def plain_words(delivery: Delivery, shaped) -> str:
@@ -223,34 +276,97 @@ def plain_words(delivery: Delivery, shaped) -> str:
     return "已送达"
 
 
-@bp.get("/posts/<int:post_id>/deliveries")
-def delivery_board(post_id: int):
-    post = _post(post_id)
+STATE_ORDER = ("failed", "retrying", "sending", "pending", "delivered", "withdrawn")
+FILTERS = {"": "全部", "failed": "失败", "busy": "进行中", "delivered": "已送达",
+           "withdrawn": "已撤回"}
+GROUPINGS = {"channel": "按渠道", "account": "按账号"}
+
+
+def _board_rows(post) -> list[dict]:
     rows = []
     for delivery in deliveries.deliveries_of(g.db, post):
         if delivery.goal == "notify":
             continue
         shaped = delivery_out(delivery, [])
-        rows.append({"delivery": delivery, "out": shaped,
-                     "words": plain_words(delivery, shaped)})
+        rows.append({"delivery": delivery, "out": shaped, "words": plain_words(delivery, shaped),
+                     "link": _viewable(shaped.external_url)})
+    return rows
+
+
+def _viewable(url: str | None) -> str | None:
+    """A delivery's address for a person: not one of the hub's API addresses, which answer
+    a browser 401 (they are for machines holding a token)."""
+    if not url or "/api/" in url:
+        return None
+    return url
+
+
+def _shown(row: dict, wanted: str) -> bool:
+    state = row["delivery"].state
+    if wanted == "busy":
+        return state in LIVE_STATES
+    return not wanted or state == wanted
+
+
+def board_groups(rows: list[dict], by: str) -> list[dict]:
+    """Rows grouped by channel or by account, each group with its counts per state; groups
+    with failures first, and in each group failures first."""
+    groups: dict[str, dict] = {}
+    for row in rows:
+        delivery = row["delivery"]
+        key, label = (delivery.outlet.account.code, delivery.outlet.account.name) \
+            if by == "account" else (delivery.channel, row["out"].channel_label)
+        group = groups.setdefault(key, {"key": key, "label": label, "rows": [], "counts": {},
+                                        "failed": 0})
+        group["rows"].append(row)
+        state_label = row["out"].state_label
+        group["counts"][state_label] = group["counts"].get(state_label, 0) + 1
+        group["failed"] += delivery.state == "failed"
+    for group in groups.values():
+        group["rows"].sort(key=lambda r: (STATE_ORDER.index(r["delivery"].state),
+                                          r["out"].target))
+    return sorted(groups.values(), key=lambda g_: (-g_["failed"], g_["label"]))
+
+
+@bp.get("/posts/<int:post_id>/deliveries")
+def delivery_board(post_id: int):
+    post = _post(post_id)
+    rows = _board_rows(post)
     current = [r for r in rows if r["delivery"].version == post.version]
     older = [r for r in rows if r["delivery"].version != post.version]
     busy = any(r["delivery"].state in LIVE_STATES for r in rows)
     summary: dict[str, int] = {}
-    for row in current:
+    for row in sorted(current, key=lambda r: STATE_ORDER.index(r["delivery"].state)):
         summary[row["out"].state_label] = summary.get(row["out"].state_label, 0) + 1
+    wanted = request.args.get("state", "")
+    wanted = wanted if wanted in FILTERS else ""
+    by = request.args.get("by", "channel")
+    by = by if by in GROUPINGS else "channel"
+    groups = board_groups([r for r in current if _shown(r, wanted)], by)
     return render_template("console/deliveries.html", post=post, account=post.account,
-                           current=current, older=older, busy=busy, summary=summary,
-                           actions=available_actions(post), page="posts")
+                           current=current, groups=groups, older=older, busy=busy,
+                           summary=summary, filters=FILTERS, wanted=wanted,
+                           groupings=GROUPINGS, by=by, actions=available_actions(post),
+                           page="posts")
 
 
 @bp.post("/posts/<int:post_id>/deliveries/retry")
 def retry_failed(post_id: int):
+    """Retry the failed deliveries of the current version: all, or one group's (a channel's
+    or an account's, as the board groups them)."""
     post = _post(post_id)
-    retried = deliveries.retry_failed(g.db, post, actor=g.user)
+    channel, account = request.form.get("channel"), request.form.get("account")
+    retried = []
+    for delivery in deliveries.deliveries_of(g.db, post):
+        if delivery.state != "failed" or delivery.version != post.version or \
+                (channel and delivery.channel != channel) or \
+                (account and delivery.outlet.account.code != account):
+            continue
+        deliveries.retry(g.db, delivery, actor=g.user)
+        retried.append(delivery)
     g.db.commit()
     flash(f"已重新安排 {len(retried)} 个失败的投递", "info")
-    return redirect(url_for("console.delivery_board", post_id=post.id))
+    return redirect(back_to(url_for("console.delivery_board", post_id=post.id)))
 
 
 @bp.post("/posts/<int:post_id>/deliveries/<int:delivery_id>/retry")

@@ -6,7 +6,10 @@ returns and falls back to listing the fields:
   html, content an HTML fragment (shown under `title` and `summary` or `digest`)
   image_url / image_data_url / svg   a picture of the outlet's form (a slide, a splash)
   width, height the outlet's pixel size; the preview keeps its proportions
-  screens       [{name, width, height}, ...]: several sizes at once, sketched side by side
+  screens       [{name, width, height, image_data_url?, problems?}, ...]: several screens at
+                once, each drawn at its exact size (scaled to fit, or 1:1 on request)
+  rules.skip_button / skip_button  a splash: its skip button is drawn over the picture
+  data, page, labels  a subscribe message ({key: {"value": …}}): drawn as WeChat's card
   frame         "phone", "browser" or "screen": how to draw the surroundings
   problems      [str, ...]: what stops the post going out there, shown under the preview
 Preview documents are served from their own URL into a sandboxed frame with a policy that
@@ -19,11 +22,13 @@ import json
 import logging
 from dataclasses import dataclass
 
+from flask import Response
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from hub import channels
 from hub.channels import DeliveryError
+from hub.console.security import PREVIEW_CSP
 from hub.outlets.services import (
     is_post_outlet,
     outlet_info,
@@ -54,13 +59,21 @@ class Preview:
     excluded: bool
     error: str | None
     problems: list[str]
+    screens: list[dict]  # each screen's exact size, when one outlet drives several
 
 
 def rendered(db: Session, post, outlet, public_url: str) -> dict:
+    """The outlet's own form of the post (its `render`), with what its `check` says stops
+    the post there added to the form's `problems`."""
     channel = channels.get_channel(outlet.channel)
     shown = snapshot(db, post, outlet.channel, outlet.account, public_url)
-    form = channel.render(shown, outlet_info(outlet))
-    return form if isinstance(form, dict) else {"value": form}
+    info = outlet_info(outlet)
+    form = channel.render(shown, info)
+    form = dict(form) if isinstance(form, dict) else {"value": form}
+    said = [str(p) for p in form.get("problems") or []]
+    checked = channel.check(shown, info) or []
+    form["problems"] = said + [str(p) for p in checked if str(p) not in said]
+    return form
 
 
 def _sized(items) -> list[dict]:
@@ -113,9 +126,20 @@ def previews_for(db: Session, post, public_url: str) -> list[Preview]:
         found.append(Preview(outlet_id=outlet.id, channel=outlet.channel,
                              channel_label=channel.label, outlet_name=outlet.name, frame=frame,
                              width=width, height=height, pixel_size=pixels,
-                             url=form.get("url"), excluded=excluded, error=error,
-                             problems=[str(p) for p in form.get("problems") or []]))
+                             url=form.get("url") if post.id else None,
+                             excluded=excluded, error=error,
+                             problems=[str(p) for p in form.get("problems") or []],
+                             screens=_sized(form.get("screens"))))
     return found
+
+
+def document_response(form: dict, channel: str, native: bool = False) -> Response:
+    """A preview document as its own page, under a policy that lets nothing in it run."""
+    frame, width, _, _ = frame_of(form, channel)
+    response = Response(document(form, frame, width, native), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 def reach_summary(db: Session, post) -> dict[str, int]:
@@ -132,26 +156,27 @@ def reach_summary(db: Session, post) -> dict[str, int]:
     return counts
 
 
-def document(form: dict, frame: str, width: int) -> str:
-    """The HTML document a preview frame shows."""
+def document(form: dict, frame: str, width: int, native: bool = False) -> str:
+    """The HTML document a preview frame shows; `native`: at the outlet's own pixels, 1:1."""
     if isinstance(form.get("preview_html"), str) and form["preview_html"]:
         return form["preview_html"]
     parts = []
     pixel_w, pixel_h = form.get("width"), form.get("height")
     if frame == "screen" and isinstance(pixel_w, int) and pixel_w > 0:
-        parts.append(f"<style>html{{zoom:{width / pixel_w:.4f}}}body{{margin:0;width:"
+        zoom = 1 if native else width / pixel_w
+        parts.append(f"<style>html{{zoom:{zoom:.4f}}}body{{margin:0;width:"
                      f"{pixel_w}px;height:{pixel_h}px;overflow:hidden}}</style>")
-    if form.get("image_data_url") or form.get("image_url"):
-        source = escape(form.get("image_data_url") or form.get("image_url"))
-        parts.append(f'<img class="picture" src="{source}" alt="{escape(form.get("title", ""))}">')
-    elif isinstance(form.get("svg"), str):
-        parts.append(form["svg"])
+    picture = _picture(form, str(form.get("title") or ""), native)
+    if picture is not None:
+        parts.append(f'<div class="shot">{picture}{_skip_button(form)}</div>')
     elif isinstance(form.get("html") or form.get("content"), str):
         # A screen shows its slide as it is; other outlets read as an article.
         html = form.get("html") or form["content"]
         parts.append(html if frame == "screen" else _article(form, html))
     elif _sized(form.get("screens")):
-        parts.append(_sketches(form))
+        parts.append(_sketches(form, native))
+    elif _message_values(form):
+        parts.append(_message_card(form))
     else:
         parts.append(_fields(form))
     return _page("".join(parts))
@@ -166,17 +191,70 @@ def _article(form: dict, html: str) -> str:
     return f'<article><h1>{title}</h1>{lead}<div class="body">{html}</div></article>'
 
 
-def _sketches(form: dict) -> str:
-    """Each screen at its proportions with the title on it: where the words will fall."""
-    title = escape(form.get("title") or "")
+def _picture(item: dict, alt: str, native: bool = False) -> str | None:
+    """An outlet's own drawing of itself (a slide, a splash), or None when it has none."""
+    source = item.get("image_data_url") or item.get("image_url")
+    size = f' width="{item["width"]}" height="{item["height"]}"' \
+        if isinstance(item.get("width"), int) and isinstance(item.get("height"), int) else ""
+    css = "picture native" if native else "picture"
+    if isinstance(source, str) and source:
+        return f'<img class="{css}" src="{escape(source)}" alt="{escape(alt)}"{size}>'
+    if isinstance(item.get("svg"), str):
+        return item["svg"]
+    return None
+
+
+def _sketches(form: dict, native: bool = False) -> str:
+    """Each screen as the outlet drew it at its exact size (scaled to fit, or 1:1 when
+    `native`); a screen the outlet drew no picture for shows the title at its proportions."""
+    title = str(form.get("title") or "")
     parts = []
     for screen in _sized(form.get("screens")):
         name = escape(str(screen.get("name") or screen.get("code") or ""))
-        parts.append(f'<figure class="sketch"><div class="slide" style="aspect-ratio:'
-                     f'{screen["width"]}/{screen["height"]}"><h1>{title}</h1></div>'
-                     f'<figcaption>{name} {screen["width"]}×{screen["height"]}</figcaption>'
+        size = f'{screen["width"]}×{screen["height"]}'
+        drawn = _picture(screen, f"{title}（{size}）", native)
+        if drawn is None and isinstance(screen.get("html"), str):
+            drawn = screen["html"]
+        if drawn is None:
+            drawn = (f'<div class="slide" style="aspect-ratio:{screen["width"]}/'
+                     f'{screen["height"]}"><h1>{escape(title)}</h1></div>')
+        problems = "".join(f"<li>{escape(str(p))}</li>" for p in screen.get("problems") or [])
+        parts.append(f'<figure class="sketch">{drawn}<figcaption>{name} · {size} 像素'
+                     f'</figcaption>{f"<ul class=problems>{problems}</ul>" if problems else ""}'
                      f'</figure>')
     return "".join(parts)
+
+
+def _skip_button(form: dict) -> str:
+    """The splash's skip button where the app draws it, so the picture is judged with it."""
+    rules = form.get("rules") if isinstance(form.get("rules"), dict) else {}
+    if form.get("skip_button") or rules.get("skip_button"):
+        return '<span class="skip-button">跳过</span>'
+    return ""
+
+
+def _message_values(form: dict) -> list[tuple[str, str]]:
+    """A subscribe message's {key: {"value": …}} data, as (label, value) pairs."""
+    data = form.get("data")
+    if not isinstance(data, dict) or not data:
+        return []
+    labels = form.get("labels") if isinstance(form.get("labels"), dict) else {}
+    pairs = []
+    for key, item in data.items():
+        if not isinstance(item, dict) or "value" not in item:
+            return []
+        pairs.append((str(labels.get(key) or key), str(item["value"])))
+    return pairs
+
+
+def _message_card(form: dict) -> str:
+    """A subscribe message the way WeChat's 服务通知 shows it: a card of labelled lines and
+    a way into the mini-program."""
+    rows = "".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
+                   for label, value in _message_values(form))
+    more = '<p class="notice-more">进入小程序查看 ›</p>' if form.get("page") else ""
+    return (f'<div class="notice"><p class="notice-app">服务通知</p>'
+            f'<dl class="notice-rows">{rows}</dl>{more}</div>')
 
 
 def _fields(form: dict) -> str:

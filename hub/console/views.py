@@ -145,9 +145,12 @@ def switch():
     account = account_for(code)
     target = {"posts": "console.account_posts", "review": "console.review_queue",
               "compose": "console.compose", "members": "console.account_members",
-              "kpis": "console.account_kpis",
+              "kpis": "console.account_kpis", "calendar": "console.account_calendar",
               "audit": "console.account_audit"}.get(page, "console.account_overview")
     return redirect(url_for(target, code=account.code))
+
+
+DEVICES_SHOWN = 50  # offline ones first: those are the ones someone must go and look at
 
 
 @bp.get("/a/<code>/")
@@ -156,11 +159,12 @@ def account_overview(code: str):
     counts = overview.post_counts(g.db, account)
     per_day = overview.published_per_day(g.db, account)
     by_channel = overview.deliveries_by_channel(g.db, account)
+    health, devices = overview.outlet_health(g.db, account)
     return render_template(
         "console/overview.html", account=account, counts=counts, page="overview",
         per_day_chart=charts.bars_by_day("per-day", "近 14 天发布的稿件", per_day),
         channel_chart=charts.stacked_by_row("by-channel", "近 30 天各渠道投递结果", by_channel),
-        health=overview.outlet_health(g.db, account),
+        health=health, devices=devices[:DEVICES_SHOWN], devices_total=len(devices),
         recent=overview.recent_posts(g.db, account),
         failures=overview.recent_failures(g.db, account))
 

@@ -77,7 +77,7 @@ def test_bad_input_is_named_and_the_form_keeps_what_was_typed(console_as, sites)
         "channels": ["web"]})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "链接不合要求" in page and 'aria-invalid="true"' in page
+    assert "链接：应为网址（以 https:// 或 http:// 开头）" in page and 'aria-invalid="true"' in page
     assert 'value="保留我写的字"' in page and "正文还在" in page
     none_chosen = post_form(editor, "/console/a/dongguan/compose",
                             {"kind": "article", "title": "没选渠道"})
@@ -89,8 +89,8 @@ def test_preview_shows_every_outlet_as_it_shows_the_post(console_as, outlets):
     editor = console_as("dg-editor")
     post_id = _compose(editor, title="全市职工运动会报名")
     page = editor.get(f"/console/posts/{post_id}").get_data(as_text=True)
-    frames = re.findall(r'<iframe title="([^"]+)" src="([^"]+)" width="(\d+)" height="(\d+)"',
-                        page)
+    frames = re.findall(r'<iframe name="[^"]+" title="([^"]+)" src="([^"]+)" width="(\d+)" '
+                        r'height="(\d+)"', page)
     labels = sorted(title.split("预览")[0] for title, *_ in frames)
     assert labels == ["LED 大屏（测试替身）", "测试终端", "网站"]
     # The screen keeps its proportions (768×384 drawn 420 wide) and says its pixel size.
@@ -114,7 +114,9 @@ def test_a_channel_left_out_is_marked_not_previewed(console_as, outlets):
     post_id = _compose(editor, channels=["web", "led"])
     page = editor.get(f"/console/posts/{post_id}").get_data(as_text=True)
     assert "本稿件不发往此渠道" in page
-    assert page.count("<iframe ") == 2
+    # Every outlet keeps its frame (ticking the channel again previews it at once); the one
+    # left out is hidden.
+    assert page.count("<iframe ") == 3 and page.count('<div class="device" hidden>') == 1
 
 
 def test_review_then_publish_and_watch_the_board(console_as, outlets, dispatcher, db):
@@ -178,8 +180,15 @@ def test_withdraw_everywhere_from_the_board(console_as, outlets, dispatcher, db,
     post_id, reviewer = _published(console_as, "暂停开放通知")
     dispatcher.drain()
     assert client.get(f"/sites/dongguan/posts/{post_id}").status_code == 200
+    asked = post_form(reviewer, f"/console/posts/{post_id}/deliveries",
+                      {"action": "withdraw", "note": "信息有误"},
+                      to=f"/console/posts/{post_id}/act")
+    # The first click only asks, naming how many outlets the withdrawal reaches.
+    assert asked.status_code == 200 and "<strong>3 个终端</strong>" in asked.get_data(as_text=True)
+    db.rollback()
+    assert db.get(Post, post_id).state == "published"
     withdrawn = post_form(reviewer, f"/console/posts/{post_id}/deliveries",
-                          {"action": "withdraw", "note": "信息有误"},
+                          {"action": "withdraw", "note": "信息有误", "confirmed": "1"},
                           to=f"/console/posts/{post_id}/act")
     assert withdrawn.status_code == 302
     dispatcher.drain()
