@@ -43,7 +43,7 @@ MEMBER = "member"
 TEMPLATES = {"news": "关注的工会号有新内容", "course_reminder": "课程开课提醒"}
 MAX_ALLOWANCES = 100  # what the hub keeps counting; WeChat counts for itself anyway
 SEARCH_MAX = 30
-GENERIC = "中有字段不合要求"  # hub.api's words for a request its models refused
+GENERIC = "有字段不合要求"  # hub.api's words for a request its models refused
 # What a member is told when a field they typed (or the page sent) does not fit: every /mp/v1
 # error answers {error, message, fields: {field: message}}; these make message plain Chinese.
 FIELD_PROBLEMS = {
@@ -125,7 +125,7 @@ class SubscriptionOut(BaseModel):
 @bp.errorhandler(BadRequest)
 def _plain_chinese(exc: BadRequest):
     """A request whose fields do not fit is told so in words a member understands (the
-    generic "查询参数 中有字段不合要求：q" names a parameter, not the problem)."""
+    generic "查询参数有字段不合要求（q：…）" names a parameter and a rule, not the problem)."""
     known = [name for name in exc.fields if name in FIELD_PROBLEMS]
     if known and GENERIC in exc.message:  # a message written for the member stays
         exc.message = "；".join(FIELD_PROBLEMS[name] for name in known)

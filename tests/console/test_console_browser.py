@@ -135,7 +135,7 @@ def test_an_editor_of_dongguan_publishes_everywhere_and_withdraws_everywhere(
     _log_in_with_the_keyboard(page, url, "dg-reviewer")
     page.get_by_role("link", name="审核队列").click()
     page.get_by_role("link", name=TITLE).click()
-    page.get_by_label("审核意见").fill("同意发布")
+    page.get_by_label("审核意见", exact=True).fill("同意发布")
     page.get_by_role("button", name="审核通过").click()
     expect(page.locator("p.flash[role=status]")).to_have_text("已审核通过")
     page.get_by_role("button", name="立即发布").click()
