@@ -14,9 +14,9 @@ from hub.console.blueprint import bp
 from hub.console.views import account_for
 from hub.errors import BadRequest, NotFound
 from hub.media.names import display_name
-from hub.members import identity, roll_jobs, roll_reports, rolls, stats
+from hub.members import identity, rebinding, roll_jobs, roll_reports, rolls, stats
 from hub.members import lookup as lookup_members
-from hub.members.models import RollImport
+from hub.members.models import Member, RollImport
 from hub.members.views import roll_max_bytes
 from hub.users.permissions import require_role, roles_on
 
@@ -133,9 +133,25 @@ def lookup_member(code: str):
     lookup_members.audit(g.db, g.user, account, [member.id for member, _ in found],
                          id_number=by_number, name=None if by_number else key)
     g.db.commit()
-    shown = [{"name": member.name, "id_masked": keys.masked(member.id_encrypted),
+    shown = [{"id": member.id, "bound": member.openid is not None, "name": member.name,
+              "id_masked": keys.masked(member.id_encrypted),
               "mobile": identity.mask_mobile(member.mobile), "union": union.name,
               "state": MEMBER_STATES.get(member.state, member.state),
               "verified_at": member.verified_at} for member, union in found]
     return render_template("console/member_lookup.html", account=account, page="members",
                            found=shown, searched_by="身份证号" if by_number else "姓名")
+
+
+@bp.post("/a/<code>/members/<int:member_id>/unbind")
+def unbind_member(code: str, member_id: int):
+    """换绑 by hand, for a member who changed phone and cannot share their number: the roll
+    entry leaves its old WeChat account and the member verifies again from the new one."""
+    account = account_for(code)
+    member = g.db.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"没有编号为 {member_id} 的会员", field="member")
+    require_role(g.db, g.user, g.db.get(Account, member.account_id), "admin")  # audited below
+    rebinding.unbind(g.db, member, actor=g.user)
+    g.db.commit()
+    flash(f"已解除「{member.name}」与原微信的绑定：请该会员用新的微信重新实名认证", "info")
+    return redirect(url_for("console.account_members", code=account.code))

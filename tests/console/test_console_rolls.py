@@ -168,3 +168,46 @@ def test_a_job_that_breaks_ends_failed_and_leaves_no_upload_behind(app, client, 
     assert ended["state"] == "failed" and "导入中断" in ended["error"]
     db.rollback()
     assert db.scalar(select(RollUploadPart.seq)) is None
+
+
+def test_an_admin_unbinds_a_member_who_changed_phone_from_the_lookup(app, db, console_as):
+    """换绑 by hand: the member's entry leaves its old WeChat account, audited; an author of
+    the account sees no such power."""
+    from hub.members.models import MemberIdentity, MemberState
+
+    admin = console_as("gd-admin")
+    page = admin.get("/console/a/dongguan/members")
+    _upload(admin, page, roll_csv([["陈小华", GOOD, "13800000009", "dg-humen-garment", ""]]))
+    run_queued_imports(app)
+    with app.extensions["hub.sessions"]() as writer:  # verified once, from the old phone
+        member = writer.scalar(select(Member).where(Member.name == "陈小华"))
+        member.openid, member.state = "o-old-phone", MemberState.verified
+        writer.add(MemberIdentity(openid="o-old-phone", member_id=member.id))
+        writer.commit()
+        member_id = member.id
+    found = admin.post("/console/a/dongguan/members/lookup",
+                       data={"csrf_token": csrf_of(page), "q": "陈小华"}).get_data(as_text=True)
+    assert "解除绑定" in found
+    author = console_as("dg-editor")
+    refused = author.post(f"/console/a/dongguan/members/{member_id}/unbind",
+                          data={"csrf_token": csrf_of(author.get("/console/a/dongguan/posts"))},
+                          follow_redirects=True)  # a console form's error comes back flashed
+    assert "已解除" not in refused.get_data(as_text=True)
+    db.rollback()
+    assert db.get(Member, member_id).openid == "o-old-phone"
+    done = admin.post(f"/console/a/dongguan/members/{member_id}/unbind",
+                      data={"csrf_token": csrf_of(page)}, follow_redirects=True)
+    assert "已解除「陈小华」与原微信的绑定" in done.get_data(as_text=True)
+    db.rollback()
+    member = db.get(Member, member_id)
+    assert member.openid is None and member.state != MemberState.verified
+    old = db.scalar(select(MemberIdentity).where(MemberIdentity.openid == "o-old-phone"))
+    assert old.member_id is None
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "member.unbind"))
+    assert event.subject_id == member_id
+    again = admin.post("/console/a/dongguan/members/lookup",
+                       data={"csrf_token": csrf_of(page), "q": "陈小华"}).get_data(as_text=True)
+    assert "解除绑定" not in again and "未绑定" in again
+    missing = admin.post("/console/a/dongguan/members/999999/unbind",
+                         data={"csrf_token": csrf_of(page)}, follow_redirects=True)
+    assert "没有编号为 999999 的会员" in missing.get_data(as_text=True)
