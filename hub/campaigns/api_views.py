@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from hub.accounts.services import get_account
 from hub.api import route
-from hub.audit.services import record
-from hub.campaigns import approval, schedule, services, stats
+from hub.campaigns import approval, services, stats
 from hub.campaigns.models import Merchant
 from hub.campaigns.schemas import (
     ApprovalBody,
@@ -119,14 +118,7 @@ def campaign_stats(campaign_id: int):
        summary="开奖（答题后抽奖；答题结束后即可，到点也会自动开奖）", tag=TAG,
        response=DrawOut, errors=(409,))
 def draw(campaign_id: int):
-    campaign, account = services.editable_campaign(g.db, g.user, campaign_id,
-                                                   roles=("author", "admin"))
-    # Locked and read again: a double click, or the scheduler drawing right now, is waited
-    # for and then answered 409 (already drawn) by run_draw, not a second draw.
-    campaign = schedule.lock_for_draw(g.db, campaign.id)
-    winners = schedule.run_draw(g.db, campaign, early=True)
-    record(g.db, actor=g.user, action="campaign.draw", account_id=account.id,
-           subject_type="campaign", subject_id=campaign.id, winners=len(winners))
+    campaign, _ = services.draw_early(g.db, g.user, campaign_id)
     g.db.commit()
     return {"campaign_id": campaign.id, "winners": stats.winners(g.db, campaign),
             "seed": campaign.seed}

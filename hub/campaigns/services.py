@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.audit.services import record
-from hub.campaigns import approval, rules
+from hub.campaigns import approval, rules, schedule
 from hub.campaigns.models import Approval, Campaign, CampaignState, Kind, Merchant, Slot
 from hub.campaigns.schemas import CampaignCreate, CampaignUpdate
 from hub.clock import local_iso
@@ -336,3 +336,15 @@ def _voucher_fields(db: Session, campaign: Campaign) -> dict:
             "valid_from": local_iso(campaign.valid_from),
             "valid_until": local_iso(campaign.valid_until)}
 
+
+
+def draw_early(db: Session, user: User, campaign_id: int) -> tuple[Campaign, list]:
+    """An editor draws a quiz's winners now (after answering closed), audited. The campaign
+    is locked and read again first: a double click, or the scheduler drawing at this moment,
+    is waited for and then refused 409 (already drawn) by run_draw, never drawn twice."""
+    campaign, account = editable_campaign(db, user, campaign_id, roles=("author", "admin"))
+    campaign = schedule.lock_for_draw(db, campaign.id)
+    winners = schedule.run_draw(db, campaign, early=True)
+    record(db, actor=user, action="campaign.draw", account_id=account.id,
+           subject_type="campaign", subject_id=campaign.id, winners=len(winners))
+    return campaign, winners

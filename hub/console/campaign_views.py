@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from hub.accounts.models import Account
 from hub.audit.services import record
-from hub.campaigns import approval, schedule, stats
+from hub.campaigns import approval, stats
 from hub.campaigns import services as campaigns
 from hub.campaigns.models import (
     Approval,
@@ -275,12 +275,7 @@ def close_campaign(campaign_id: int):
 
 @bp.post("/campaigns/<int:campaign_id>/draw")
 def draw_campaign(campaign_id: int):
-    campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id,
-                                                    roles=("author", "admin"))
-    campaign = schedule.lock_for_draw(g.db, campaign.id)
-    winners = schedule.run_draw(g.db, campaign, early=True)
-    record(g.db, actor=g.user, action="campaign.draw", account_id=account.id,
-           subject_type="campaign", subject_id=campaign.id, winners=len(winners))
+    campaign, winners = campaigns.draw_early(g.db, g.user, campaign_id)
     g.db.commit()
     flash(f"已开奖：{len(winners)} 人中奖", "info")
     return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
