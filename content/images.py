@@ -8,6 +8,7 @@ exactly the size asked for, so every render ends in a crop or a pad.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -380,3 +381,10 @@ def _write_atomically(path: Path, content: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary_name)
         raise
+
+
+def data_url(data: bytes) -> str:
+    """Picture bytes as a `data:` URL, for a preview that must show the very file an outlet
+    gets (PNG or JPEG, told by its first bytes)."""
+    mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

@@ -9,6 +9,7 @@ from flask import Blueprint
 from adapters.app_splash import services
 from adapters.app_splash.models import SplashSlot
 from adapters.app_splash.store import STORE
+from content import images
 from hub import ports
 from hub.channels import (
     Channel,
@@ -69,11 +70,12 @@ class AppSplashChannel(Channel):
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
         slot, source, sizes = self._read(post, outlet)
         settings = source.settings
+        problems = self.check(post, outlet)
         return {"channel": self.name, "slot": slot.code if slot else None,
                 "title": post.title, "sizes": sizes, "priority": settings.priority,
                 "daily_cap": settings.daily_cap, "rules": settings.app_rules(),
                 "link": settings.link.model_dump(mode="json", exclude_none=True),
-                "problems": self.check(post, outlet)}
+                "problems": problems, **_preview_picture(post, slot, source, sizes, problems)}
 
     def deliver(self, job: DeliveryJob) -> Receipt:
         if job.post.kind != "promotion":
@@ -116,3 +118,16 @@ class AppSplashChannel(Channel):
         from adapters.app_splash import demo
 
         demo.load(db, config)
+
+
+def _preview_picture(post: PostSnapshot, slot, source, sizes, problems) -> dict:
+    """The poster the app will show, at the slot's first size, for the editor's preview:
+    the very file delivery sends (nothing for an article, or when it cannot be drawn)."""
+    if post.kind != "promotion" or slot is None or problems or not sizes:
+        return {}
+    try:
+        width, height = sizes[0]
+        [drawn] = services.draw(source, [[width, height]])
+    except PermanentError:
+        return {}
+    return {"image_data_url": images.data_url(drawn.data), "width": width, "height": height}

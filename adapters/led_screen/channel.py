@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from adapters.led_screen import operated, publishing, services
 from adapters.led_screen.store import STORE
+from content import images
 from hub.channels import (
     Channel,
     ChannelContext,
@@ -73,6 +74,7 @@ class LedScreenChannel(Channel):
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
         source, screens = self._read(post, outlet)
         found = publishing.problems_by_screen(source, screens)
+        pictures = _preview_pictures(source, [s for s in screens if s.code not in found])
         settings = source.settings
         return {
             "channel": self.name, "outlet": outlet.key, "title": post.title,
@@ -80,7 +82,8 @@ class LedScreenChannel(Channel):
             "priority": settings.priority, "schedule": settings.windows(),
             "screens": [{"code": s.code, "name": s.name, "width": s.width, "height": s.height,
                          "kind": publishing.kind_for(source, s),
-                         "problems": found.get(s.code, [])} for s in screens],
+                         "problems": found.get(s.code, []),
+                         **pictures.get((s.width, s.height), {})} for s in screens],
             "problems": publishing.describe_problems(found, screens)
             or ([] if screens else [f"LED 终端「{outlet.name}」下没有屏幕"]),
         }
@@ -144,3 +147,13 @@ class LedScreenChannel(Channel):
         from adapters.led_screen.cli import commands
 
         return commands()
+
+
+def _preview_pictures(source: publishing.Source, screens: list) -> dict:
+    """The very slides delivery will send, by canvas size, for the editor's preview; none
+    when drawing is refused (the screen's problems then say why)."""
+    try:
+        drawn = publishing.draw_sizes(source, screens)
+    except PermanentError:
+        return {}
+    return {(d.width, d.height): {"image_data_url": images.data_url(d.data)} for d in drawn}

@@ -182,3 +182,37 @@ def test_a_video_is_passed_through_as_given(client, token_for, device_token, dis
     assert {k: item["file"][k] for k in ("url", "sha256", "byte_size")} == {
         k: video[k] for k in ("url", "sha256", "byte_size")}
     assert item["file"] in document["files"]
+
+
+def test_the_editors_preview_shows_the_very_slide_and_poster_delivery_sends(
+        client, db, config, token_for, led_demo):
+    """The console previews an outlet by its `render`: the LED screens and the app's splash
+    must come with their drawn pictures at their exact pixels, not a sketch of the title."""
+    import base64
+
+    from hub import channels, ports
+
+    author = token_for("dg-editor")
+    cover = upload(client, author, "dongguan", 900, 383)
+    post = create_post(client, author, kind="promotion", title="职工篮球联赛开始报名",
+                       summary="各镇街工会组队参赛", cover_media_id=cover)
+
+    def pictures(channel_name: str) -> list[Image.Image]:
+        channel = channels.get_channel(channel_name)
+        snapshot = ports.post_snapshot(db, post["id"], channel_name, "dongguan",
+                                       config.public_url)
+        shown = []
+        for outlet in ports.outlets(db, channel_name):
+            form = channel.render(snapshot, outlet)
+            for part in form.get("screens") or [form]:
+                url = part.get("image_data_url")
+                if url:
+                    picture = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+                    assert picture.size == (part["width"], part["height"])
+                    shown.append(picture)
+        return shown
+
+    slides = pictures("led")
+    assert {(1920, 1080), (768, 384)} <= {slide.size for slide in slides}
+    posters = pictures("splash")
+    assert posters and all(p.height > p.width for p in posters)  # portrait, from one cover
