@@ -44,6 +44,8 @@ from hub.ports import utcnow
 
 log = logging.getLogger("adapters.wechat.subscribe")
 NEWS, COURSE = "news", "course_reminder"
+# What each field of the news template says, as WeChat's 服务通知 card labels it.
+NEWS_LABELS = {"thing1": "发布账号", "thing2": "标题", "thing3": "摘要"}
 NOT_ALLOWED = 43101
 SLICE_SECONDS = 20.0  # well inside a delivery's lease
 FIELD_CHARS = 20  # WeChat's limit for a "thing" value
@@ -102,7 +104,8 @@ class SubscribeChannel(Channel):
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
         """The message as WeChat gets it (the preview shows this)."""
         message = self.message(post, outlet)
-        return {"template_id": message.template_id, "page": message.page, "data": message.data}
+        return {"template_id": message.template_id, "page": message.page, "data": message.data,
+                "labels": NEWS_LABELS}
 
     def deliver(self, job: DeliveryJob) -> Receipt:
         if job.replaces_external_id:  # an edit: the members were told already
