@@ -9,7 +9,7 @@ The counting is the `limits` library's moving window, the engine Flask-Limiter r
 Flask-Limiter extension itself is not used: none of the three limits is a route decorator's
 (failed logins only, a success clearing the name's count; polls per screen at the screen's
 own interval, before Flask has the request; failed verifications per person and per ID
-number, inside the members module), and its before-request hook costs about 0.15 ms on
+number, inside the members module), and its request hooks cost 0.08–0.15 ms (two runs) on
 every request even with no limit declared. The campaign claim gate keeps its own Redis
 scripts (hub/campaigns/gate.py).
 """
