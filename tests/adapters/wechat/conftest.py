@@ -13,7 +13,9 @@ from adapters.wechat.sandbox import SandboxSettings, serve
 from adapters.wechat.settings import WeChatSettings
 from hub import channels
 
-FAST_SANDBOX = SandboxSettings(publish_delay=0.2, callback_timeout=2.0,
+# Short waits, except for the hub's answer to a push: a loaded machine may take seconds, and a
+# timed-out push retried with the same nonce is (rightly) refused as a replay.
+FAST_SANDBOX = SandboxSettings(publish_delay=0.2, callback_timeout=15.0,
                                callback_retry_delay=0.5, stable_force_refresh_interval=0.0)
 
 
