@@ -12,10 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from campaign_helpers import request_id, start_redis, stop_redis
+from campaign_helpers import request_id
+
+# The shared fixtures, imported by name: tests taking them as arguments are not redefinitions.
+# ruff: noqa: F811
+from redis_fixtures import config, durable_redis, rush  # noqa: F401
 from sqlalchemy import func, select
 
-from hub.campaigns import redis_claims
 from hub.campaigns.models import Claim, Slot
 from hub.campaigns.persister import FAULT_ENV
 
@@ -23,25 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     not os.environ.get("HUB_TEST_DATABASE_URL", "").startswith("postgres"),
     reason="claims are decided in Redis on PostgreSQL only")
-
-
-@pytest.fixture(scope="module")
-def durable_redis(tmp_path_factory):
-    process, url = start_redis(tmp_path_factory.mktemp("redis"))
-    yield url
-    stop_redis(process)
-
-
-@pytest.fixture
-def config(config, durable_redis):
-    return config.model_copy(update={"redis_url": durable_redis})
-
-
-@pytest.fixture
-def rush(app, durable_redis):
-    made = redis_claims.for_url(durable_redis, app.config["HUB"].database_url)
-    yield made
-    made.forget()
 
 
 @pytest.fixture

@@ -12,6 +12,10 @@ from collections import Counter
 
 import pytest
 from campaign_helpers import hammer, request_id, start_redis, stop_redis
+
+# The shared fixtures, imported by name: tests taking them as arguments are not redefinitions.
+# ruff: noqa: F811
+from redis_fixtures import config, durable_redis, rush  # noqa: F401
 from sqlalchemy import func, select
 
 from hub.campaigns import redis_claims
@@ -22,27 +26,6 @@ from hub.db import make_session_factory, utcnow
 pytestmark = pytest.mark.skipif(
     not os.environ.get("HUB_TEST_DATABASE_URL", "").startswith("postgres"),
     reason="claims are decided in Redis on PostgreSQL only")
-
-
-@pytest.fixture(scope="module")
-def durable_redis(tmp_path_factory):
-    process, url = start_redis(tmp_path_factory.mktemp("redis"))
-    yield url
-    stop_redis(process)
-
-
-@pytest.fixture
-def config(config, durable_redis):
-    return config.model_copy(update={"redis_url": durable_redis})
-
-
-@pytest.fixture
-def rush(app, durable_redis):
-    made = redis_claims.for_url(durable_redis, app.config["HUB"].database_url)
-    assert made is not None, "a Redis with appendfsync always decides claims"
-    yield made
-    made.forget()
-    made.redis.delete(made.stream)
 
 
 @pytest.fixture

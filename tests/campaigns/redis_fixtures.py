@@ -1,0 +1,31 @@
+"""Fixtures for the tests of claims decided in Redis: a durable Redis of their own
+(appendfsync always, on a random port), the hub configured to use it, and its claims engine.
+Import them into a test module: `from redis_fixtures import config, durable_redis, rush`."""
+
+from __future__ import annotations
+
+import pytest
+from campaign_helpers import start_redis, stop_redis
+
+from hub.campaigns import redis_claims
+
+
+@pytest.fixture(scope="module")
+def durable_redis(tmp_path_factory):
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    stop_redis(process)
+
+
+@pytest.fixture
+def config(config, durable_redis):
+    return config.model_copy(update={"redis_url": durable_redis})
+
+
+@pytest.fixture
+def rush(app, durable_redis):
+    made = redis_claims.for_url(durable_redis, app.config["HUB"].database_url)
+    assert made is not None, "a Redis with appendfsync always decides claims"
+    yield made
+    made.forget()
+    made.redis.delete(made.stream)
