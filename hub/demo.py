@@ -159,7 +159,9 @@ def load_outlets(db: Session, config) -> None:
         channel.load_demo(db, config)
 
 
-def load(db: Session, config=None) -> None:
+def load(db: Session, config=None, *, history: bool = True) -> None:
+    """The whole demo: accounts, editors, members, outlets (with a config), posts, campaigns,
+    and, with `history`, 30 days of KPI history (the slowest part; most tests go without)."""
     load_accounts(db)
     load_editors(db)
     db.flush()
@@ -171,4 +173,5 @@ def load(db: Session, config=None) -> None:
         db.commit()
     load_posts(db)
     campaigns_demo.load(db, config)
-    kpis_demo.load(db)  # 30 days of KPI history, after every account exists
+    if history:
+        kpis_demo.load(db)  # 30 days of KPI history, after every account exists

@@ -85,7 +85,7 @@ def db(app):
 def demo(app, db):
     from hub import demo as demo_data
 
-    demo_data.load(db)
+    demo_data.load(db, history=False)
     db.commit()
     return demo_data
 

@@ -71,7 +71,7 @@ def live_hub(app, config):
     config.poll_seconds = 0.1
     config.retry_base_seconds, config.retry_cap_seconds = 0.1, 0.5
     with app.extensions["hub.sessions"]() as db:
-        demo_data.load(db, config)
+        demo_data.load(db, config, history=False)
         db.commit()
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()

@@ -186,7 +186,12 @@ class TcpProxy:
         except OSError:
             pass
         finally:
+            # Shut down before closing: a bare close() while the other direction's thread is
+            # blocked in recv() sends no FIN, and PostgreSQL would keep that session (and the
+            # rows its open transaction locked) forever.
             for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     sock.close()
 
