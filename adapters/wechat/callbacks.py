@@ -109,8 +109,8 @@ def _refusal(appid: str, creds: credentials.Credentials) -> str | None:
     """Why this request is not WeChat's (answered 403, nothing done), or None.
 
     The token's signature covers only timestamp and nonce, not the body: whoever saw one
-    callback URL could send it again with a body of their own. So a pair is taken once and
-    only for 5 minutes, and a safe-mode account takes only pushes whose msg_signature
+    callback URL could send it again with a body of their own. So a pair is taken with one
+    body only and only for 5 minutes, and a safe-mode account takes only pushes whose msg_signature
     covers the encrypted body.
     """
     args = request.args
@@ -122,9 +122,9 @@ def _refusal(appid: str, creds: credentials.Credentials) -> str | None:
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
     if not _fresh(timestamp):
         return "stale timestamp"
-    # Taken for good, even if handling fails: WeChat's next try comes signed anew, and a
-    # PUBLISHJOBFINISH that never lands is found by freepublish/get.
-    if inbox.claim_signature(g.db, appid, timestamp, nonce) is None:
+    # Bound to this body for good: the same pair with another body is a replay; the same
+    # request again is WeChat's retry, and the push's own key keeps it from acting twice.
+    if not inbox.claim_signature(g.db, appid, timestamp, nonce, request.get_data()):
         return "nonce used before"
     return None
 

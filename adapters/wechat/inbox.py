@@ -12,6 +12,7 @@ each cheap (a few rows), so the answer leaves well within WeChat's 5 seconds.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import random
 import re
@@ -86,13 +87,24 @@ def claim(db: Session, appid: str, message: dict) -> int | None:
     return _note(db, appid, dedupe_key(message), kind)
 
 
-def claim_signature(db: Session, appid: str, timestamp: str, nonce: str) -> int | None:
-    """Note a signed request's (timestamp, nonce) as used (committed); None if it was used
-    before, or is too long to be WeChat's. The table's unique key makes this hold across
-    processes; the pair is kept beyond the 5 minutes its timestamp is accepted."""
+def claim_signature(db: Session, appid: str, timestamp: str, nonce: str,
+                    body: bytes) -> bool:
+    """Note a signed request's (timestamp, nonce) as used with this body (committed).
+
+    False if the pair came before with another body (a replay with a body of one's own), or
+    is too long to be WeChat's. The very same request again is WeChat retrying a push it got
+    no answer to in 5 seconds: let through, the push's own key stops it being handled twice.
+    The table's unique key makes this hold across processes; the pair is kept beyond the
+    5 minutes its timestamp is accepted."""
     if not nonce or len(nonce) > NONCE_MAX or len(timestamp) > NONCE_MAX:
-        return None
-    return _note(db, appid, f"signed:{timestamp}:{nonce}", SIGNATURE_KIND)
+        return False
+    pair = f"signed:{timestamp}:{nonce}"
+    with_body = f"{pair}:{hashlib.sha256(body).hexdigest()}"
+    if _note(db, appid, pair, SIGNATURE_KIND) is not None:
+        _note(db, appid, with_body, SIGNATURE_KIND)
+        return True
+    return db.scalar(select(WeChatInbound.id).where(
+        WeChatInbound.appid == appid, WeChatInbound.dedupe_key == with_body)) is not None
 
 
 def _note(db: Session, appid: str, key: str, kind: str) -> int | None:

@@ -14,7 +14,7 @@ from adapters.wechat.settings import WeChatSettings
 from hub import channels
 
 # Short waits, except for the hub's answer to a push: a loaded machine may take seconds, and a
-# timed-out push retried with the same nonce is (rightly) refused as a replay.
+# push retried after a timeout, though taken, would make a test's count of tries wrong.
 FAST_SANDBOX = SandboxSettings(publish_delay=0.2, callback_timeout=15.0,
                                callback_retry_delay=0.5, stable_force_refresh_interval=0.0)
 
