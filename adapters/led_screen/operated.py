@@ -14,8 +14,11 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import json
+import time
 import zipfile
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +39,8 @@ LINK_DAYS = 14
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 MAX_REPORT_ROWS = 5000
 SLOT_FIELDS = ("operator", "contact", "seconds_per_loop", "loops_per_hour", "from_date",
-               "to_date", "start", "end")
+               "to_date", "start", "end", "webhook_url")
+WITHDRAWN = "撤下"  # what the operator's webhook is told to do
 
 
 # -- the slot ------------------------------------------------------------------------------
@@ -69,10 +73,47 @@ def set_slot(db: Session, screen: Screen, fields: dict, *, actor=None) -> LedOpe
         fields["loops_per_hour"]
     slot.from_date, slot.to_date = window["from_date"], window["to_date"]
     slot.start, slot.end = window["start"], window["end"]
+    slot.webhook_url = _webhook_url(fields.get("webhook_url"))
     db.flush()
     services.record(db, actor=actor, action="led.operated.slot", account_id=screen.account_id,
                     subject_type="led_screen", subject_id=screen.id, operator=slot.operator)
     return slot
+
+
+def operate(db: Session, account, code: str, screen_fields: dict, slot_fields: dict, *,
+            actor=None) -> tuple[Screen, LedOperatedSlot]:
+    """Register a rented screen (or update one): its canvas, in each of the account's screen
+    groups so it gets what the account's screens get, and its operator's slot."""
+    from adapters.led_screen import publishing
+    from adapters.led_screen.models import ScreenGroup
+
+    screen = db.scalar(select(Screen).where(Screen.code == code))
+    if screen is None:
+        screen = services.create_screen(db, account, code, {
+            "name": screen_fields.get("name") or code, "place": screen_fields.get("place", ""),
+            "width": screen_fields["width"], "height": screen_fields["height"],
+            "controller": "generic", "draws_text": False, "poll_seconds": 300}, actor=actor)
+        for group in db.scalars(select(ScreenGroup).where(
+                ScreenGroup.account_id == account.id)):
+            services.set_members(db, group, [*group.screens, screen], actor=actor)
+    elif screen.account_id != account.id:
+        raise BadRequest(f"屏幕 {code} 属于另一个账号", field="code")
+    elif (screen.width, screen.height) != (screen_fields["width"], screen_fields["height"]):
+        services.update_screen(db, screen, {"width": screen_fields["width"],
+                                            "height": screen_fields["height"]}, actor=actor)
+    publishing.redraw_for_screen(db, screen)  # the live items at its canvas
+    return screen, set_slot(db, screen, slot_fields, actor=actor)
+
+
+def _webhook_url(value) -> str:
+    url = (value or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+        raise BadRequest("回调地址应为 http(s):// 开头的完整网址（500 字符以内）",
+                         field="webhook_url")
+    return url
 
 
 def slot_of(db: Session, screen: Screen) -> LedOperatedSlot | None:
@@ -278,6 +319,65 @@ def archive(db: Session, package: Package, no_film: str = "") -> bytes:
                         schedule_sheet(package, film))
         bundle.writestr("说明.txt", note(package, film, no_film))
     return buffer.getvalue()
+
+
+# -- telling the operator ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    """One signed POST to an operator's webhook."""
+
+    url: str
+    body: bytes
+    headers: dict
+
+
+def webhook_secret(secret: str, screen_code: str) -> str:
+    """The key the operator of `screen_code` checks our signatures with: derived from the
+    hub's secret, so nothing more is stored and every process agrees on it."""
+    message = f"operator-webhook|{screen_code}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def signature(key: str, timestamp: str, body: bytes) -> str:
+    """As the hub's other webhooks: HMAC-SHA256 of "<timestamp>.<body>"."""
+    mac = hmac.new(key.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def withdrawal_notices(db: Session, screens: list[Screen], post_id: int, delivery_key: str,
+                       secret: str, root: str) -> list[Notice]:
+    """What each operator whose screen had the post's package is told: 撤下, the package id
+    and its link (which now answers "已撤回"). Signed; X-Hub-Delivery repeats on a retry, so
+    the operator can drop a notice it already had."""
+    notices = []
+    for screen in screens:
+        slot = slot_of(db, screen)
+        if slot is None or not slot.webhook_url:
+            continue
+        for package in packages(db, screen, with_withdrawn=True):
+            if package.item.post_id == post_id:
+                notices.append(_notice(package, slot.webhook_url, delivery_key, secret, root))
+    return notices
+
+
+def _notice(package: Package, url: str, delivery_key: str, secret: str, root: str) -> Notice:
+    screen, item = package.screen, package.item
+    now = utcnow()
+    event = {"type": "package.withdrawn", "action": WITHDRAWN,
+             "package_id": f"{screen.code}-{item.id}", "screen": screen.code,
+             "item_id": item.id, "title": item.title,
+             "withdrawn_at": (item.withdrawn_at or now).isoformat(timespec="seconds"),
+             "link": link(secret, root, screen.code, item.id, now)}
+    body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json; charset=utf-8",
+               "X-Hub-Event": "package.withdrawn",
+               "X-Hub-Delivery": f"{delivery_key}:{screen.code}:{item.id}",
+               "X-Hub-Timestamp": timestamp,
+               "X-Hub-Signature-256": signature(webhook_secret(secret, screen.code),
+                                                timestamp, body)}
+    return Notice(url, body, headers)
 
 
 # -- play reports --------------------------------------------------------------------------

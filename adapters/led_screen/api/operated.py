@@ -28,10 +28,14 @@ class SlotIn(BaseModel):
     to_date: str = Field(description="档期结束 YYYY-MM-DD")
     start: str = Field(default="00:00", description="每天开始 HH:MM")
     end: str = Field(default="24:00", description="每天结束 HH:MM")
+    webhook_url: str = Field(default="", max_length=500,
+                             description="撤下内容时通知运营方的回调地址（签名 POST），可留空")
 
 
 class SlotOut(SlotIn):
     screen: str
+    webhook_secret: str | None = Field(
+        default=None, description="运营方校验回调签名（X-Hub-Signature-256）用的密钥")
 
 
 class PackageOut(BaseModel):
@@ -64,10 +68,12 @@ class ReportOut(BaseModel):
 
 
 def slot_out(screen, slot) -> SlotOut:
+    secret = operated.webhook_secret(current_app.config["HUB"].secret(), screen.code) \
+        if slot.webhook_url else None
     return SlotOut(screen=screen.code, operator=slot.operator, contact=slot.contact,
                    seconds_per_loop=slot.seconds_per_loop, loops_per_hour=slot.loops_per_hour,
                    from_date=slot.from_date, to_date=slot.to_date, start=slot.start,
-                   end=slot.end)
+                   end=slot.end, webhook_url=slot.webhook_url, webhook_secret=secret)
 
 
 @route(bp, "/screens/<code>/operated", "PUT", summary="Mark a screen as operated by an "

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import io
+import json
+import threading
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -156,6 +160,92 @@ def test_only_an_admin_marks_a_screen_operated_and_bad_slots_are_refused(
     admin = token_for("gd-admin")
     bad = client.put(url, headers=admin, json=slot | {"to_date": "2026-11-01"})
     assert bad.status_code == 400 and "结束日期" in bad.get_json()["message"]
+    bad = client.put(url, headers=admin, json=slot | {"webhook_url": "javascript:alert(1)"})
+    assert bad.status_code == 400 and "webhook_url" in bad.get_json()["fields"]
     assert client.put(url, headers=admin, json=slot).status_code == 200
+    told = client.put(url, headers=admin, json=slot | {"webhook_url": "https://ad.example/h"})
+    assert told.get_json()["webhook_secret"]  # what the operator checks signatures with
     listed = client.get("/api/v1/led/screens/dg-hongfu/packages", headers=admin)
     assert listed.status_code == 200 and listed.get_json()["operator"] == "某传媒"
+
+
+class Receiver:
+    """An operator's webhook on 127.0.0.1: answers 503 to the first POST (the hub must try
+    again), 200 after; keeps each request's headers and body."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802  (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((dict(self.headers), body))
+                self.send_response(503 if len(received) == 1 else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/ygh/withdrawn"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+def _operate(app, *extra: str):
+    from click.testing import CliRunner
+
+    from adapters.led_screen.cli import screen as screen_cli
+
+    today = dt.datetime.now(SHANGHAI).date()
+    return CliRunner().invoke(screen_cli, [
+        "operate", "--account", "dongguan", "--code", "dg-dongcheng-ad", "--name", "东城广场屏",
+        "--width", "768", "--height", "384", "--operator", "东城传媒", "--seconds", "5",
+        "--loops", "6", "--from", str(today - dt.timedelta(days=1)),
+        "--to", str(today + dt.timedelta(days=30)), *extra], obj=app, catch_exceptions=False)
+
+
+def test_an_operated_screen_registered_by_cli_is_told_at_its_webhook_when_a_post_is_withdrawn(
+        app, client, db, token_for, dispatcher, led_demo, receiver):
+    refused = _operate(app, "--webhook-url", "ftp://example.com/x")
+    assert refused.exit_code == 1 and "回调地址" in refused.output
+    db.rollback()
+    assert db.scalar(select(Screen).where(Screen.code == "dg-dongcheng-ad")) is None
+
+    done = _operate(app, "--webhook-url", receiver.url)
+    assert done.exit_code == 0, done.output
+    assert "768x384" in done.output and "东城传媒" in done.output
+    key = done.output.rsplit("X-Hub-Signature-256): ", 1)[1].strip()
+
+    post = _promotion(client, token_for, dispatcher)
+    editor = token_for("dg-editor")
+    listed = client.get("/api/v1/led/screens/dg-dongcheng-ad/packages", headers=editor)
+    assert listed.status_code == 200 and listed.get_json()["operator"] == "东城传媒"
+    ids = {f"dg-dongcheng-ad-{p['item_id']}" for p in listed.get_json()["packages"]
+           if p["title"] == "国贸影城 职工观影周"}
+    assert ids
+
+    client.post(f"/api/v1/posts/{post['id']}/withdraw", headers=token_for("dg-reviewer"),
+                json={})
+    dispatcher.drain()
+    assert len(receiver.received) >= 2  # the 503 was tried again
+    (first_headers, _), (headers, body) = receiver.received[0], receiver.received[-1]
+    assert headers["X-Hub-Delivery"] == first_headers["X-Hub-Delivery"]  # drop repeats by it
+    expected = hmac.new(key.encode(), headers["X-Hub-Timestamp"].encode() + b"." + body,
+                        hashlib.sha256).hexdigest()
+    assert headers["X-Hub-Signature-256"] == f"sha256={expected}"
+    event = json.loads(body)
+    assert event["action"] == "撤下" and event["package_id"] in ids
+    assert client.get(_path(event["link"])).status_code == 410  # the link says 已撤回
