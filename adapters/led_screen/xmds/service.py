@@ -122,6 +122,7 @@ def register(db: Session, secret: str, params: dict, root: str) -> str:
     display.display_name = (params.get("displayName") or "")[:100]
     display.client_type = (params.get("clientType") or "")[:40]
     display.client_version = (params.get("clientVersion") or "")[:40]
+    display.status = (display.status or {}) | {"client_code": _int(params.get("clientCode"))}
     display.last_seen_at = now = utcnow()
     db.flush()
     if display.state == "refused":
@@ -135,7 +136,15 @@ def register(db: Session, secret: str, params: dict, root: str) -> str:
     return documents.register_answer(
         "READY", "显示器已就绪", _settings(screen),
         documents.checksum(documents.required_files(layouts, root, screen.width, screen.height)),
-        documents.checksum(documents.schedule_xml(layouts)), now)
+        documents.checksum(documents.schedule_xml(layouts, share_unit(display))), now)
+
+
+def share_unit(display: XiboDisplay) -> str:
+    """How the display's player reads shareOfVoice (see documents): Xibo's players number
+    their releases from 100 up (R406 sends clientCode 406); the `@xiboplayer` packages send
+    clientCode 1 and read a percentage."""
+    code = _int((display.status or {}).get("client_code"))
+    return documents.SHARE_PERCENT if 0 < code < 100 else documents.SHARE_SECONDS
 
 
 def _settings(screen: Screen) -> dict:

@@ -31,8 +31,9 @@ def _required_files(db, secret, params, root):
 
 
 def _schedule(db, secret, params, root):
-    _, screen = service.approved_screen(db, secret, params)
-    return service.documents.schedule_xml(service.screen_layouts(db, screen, service.utcnow()))
+    display, screen = service.approved_screen(db, secret, params)
+    return service.documents.schedule_xml(service.screen_layouts(db, screen, service.utcnow()),
+                                          service.share_unit(display))
 
 
 def _submit_stats(db, secret, params, root):

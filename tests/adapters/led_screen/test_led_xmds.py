@@ -50,9 +50,10 @@ def xmds_client():
             pytest.fail(reason)
         pytest.skip(reason)
 
-    def run(cms_url: str, key: str, steps: list[dict], hardware_key: str = HARDWARE_KEY):
+    def run(cms_url: str, key: str, steps: list[dict], hardware_key: str = HARDWARE_KEY,
+            client_code: int | None = None):
         request = {"cmsUrl": cms_url, "cmsKey": key, "hardwareKey": hardware_key,
-                   "steps": steps}
+                   "steps": steps, "clientCode": client_code}
         done = subprocess.run([node, "xmds_client.mjs"], input=json.dumps(request), text=True,
                               capture_output=True, cwd=NODE_PROJECT, timeout=60, check=False)
         assert done.returncode == 0, done.stderr
@@ -95,8 +96,8 @@ def _png() -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _approve(app, *arguments: str):
-    return CliRunner().invoke(screen_cli, ["approve", "--hardware-key", HARDWARE_KEY,
+def _approve(app, *arguments: str, hardware_key: str = HARDWARE_KEY):
+    return CliRunner().invoke(screen_cli, ["approve", "--hardware-key", hardware_key,
                                            "--account", "dongguan", *arguments],
                               obj=app, catch_exceptions=False)
 
@@ -285,6 +286,39 @@ def test_the_hubs_schedule_becomes_xibo_entries():
     assert 'fromdt="2026-12-08 18:00:00" todt="2026-12-09 02:00:00"' in xml
     assert 'file="4" fromdt="2026-12-07 00:00:00" todt="2026-12-09 12:00:00"' in xml
     assert 'file="6"' not in xml
+    percent = documents.schedule_xml([_layout(2, "interrupt", share=25)],
+                                     documents.SHARE_PERCENT)
+    assert 'shareOfVoice="25"' in percent  # for players that read a percentage
+
+
+def test_each_player_reads_an_interrupts_share_of_voice_as_a_quarter_of_the_hour(
+        app, client, db, config, token_for, dispatcher, led_demo, hub_live, xmds_client):
+    """25 % an hour: @xiboplayer's own interrupt scheduler gets 900 s from what the hub sends
+    it (a percentage), and a display with a Xibo release code gets 900 (seconds, as the CMS
+    sends them)."""
+    post_id = _promotion(client, token_for, dispatcher)
+    key = cms_key(config.secret())
+    official = "hub-test-display-r406"
+    for hardware_key, code, client_code in [(HARDWARE_KEY, "dg-xibo-npm", None),
+                                            (official, "dg-xibo-r406", 406)]:
+        xmds_client(hub_live.url, key, [{"call": "registerDisplay"}], hardware_key,
+                    client_code)
+        assert _approve(app, "--code", code, hardware_key=hardware_key).exit_code == 0
+    db.rollback()
+    items = list(db.scalars(select(LedItem).where(LedItem.post_id == post_id)))
+    for item in items:
+        item.role, item.share_of_voice = "interrupt", 25
+    db.commit()
+
+    npm = xmds_client(hub_live.url, key, [{"call": "registerDisplay"},
+                                          {"call": "interruptSeconds"}])
+    assert npm[1]["ok"], npm
+    assert set(npm[1]["value"].values()) == {900}
+    r406 = xmds_client(hub_live.url, key, [{"call": "registerDisplay"}, {"call": "schedule"}],
+                       official, 406)
+    shares = {layout["shareOfVoice"] for layout in r406[1]["value"]["layouts"]
+              if int(layout["file"]) in {item.id for item in items}}
+    assert shares == {900}
 
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
