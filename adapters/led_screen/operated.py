@@ -109,8 +109,13 @@ def _webhook_url(value) -> str:
     url = (value or "").strip()
     if not url:
         return ""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) \
+            and len(url) <= 500 and url.isprintable() and " " not in url
+    except ValueError:  # e.g. "http://[": an address urllib cannot take apart
+        usable = False
+    if not usable:
         raise BadRequest("回调地址应为 http(s):// 开头的完整网址（500 字符以内）",
                          field="webhook_url")
     return url
