@@ -292,20 +292,20 @@ def test_the_hubs_schedule_becomes_xibo_entries():
 
 
 def test_each_player_reads_an_interrupts_share_of_voice_as_a_quarter_of_the_hour(
-        app, client, db, config, token_for, dispatcher, led_demo, hub_live, xmds_client):
+        app, db, config, led_demo, hub_live, xmds_client):
     """25 % an hour: @xiboplayer's own interrupt scheduler gets 900 s from what the hub sends
     it (a percentage), and a display with a Xibo release code gets 900 (seconds, as the CMS
-    sends them)."""
-    post_id = _promotion(client, token_for, dispatcher)
+    sends them). The 东莞 screens' default program is made the interrupt."""
     key = cms_key(config.secret())
     official = "hub-test-display-r406"
     for hardware_key, code, client_code in [(HARDWARE_KEY, "dg-xibo-npm", None),
                                             (official, "dg-xibo-r406", 406)]:
         xmds_client(hub_live.url, key, [{"call": "registerDisplay"}], hardware_key,
                     client_code)
-        assert _approve(app, "--code", code, hardware_key=hardware_key).exit_code == 0
+        assert _approve(app, "--code", code, "--width", "320", "--height", "160",
+                        hardware_key=hardware_key).exit_code == 0  # small: quick to draw
     db.rollback()
-    items = list(db.scalars(select(LedItem).where(LedItem.post_id == post_id)))
+    items = list(db.scalars(select(LedItem).where(LedItem.role == "default")))
     for item in items:
         item.role, item.share_of_voice = "interrupt", 25
     db.commit()
