@@ -19,6 +19,7 @@ from hub.channels import (
     PostSnapshot,
     Receipt,
 )
+from hub.ports import send
 
 _BLUEPRINT: Blueprint | None = None
 
@@ -104,6 +105,20 @@ class LedScreenChannel(Channel):
         with STORE.session() as db:
             if publishing.withdraw_item(db, job.outlet.id, job.post.id):
                 db.commit()
+        self._tell_operators(job)
+
+    def _tell_operators(self, job: DeliveryJob) -> None:
+        """Operators of rented screens in the outlet hear of the withdrawal at their webhook.
+        A failed send raises, so the delivery machinery retries the withdrawal (taking the
+        item down again changes nothing; every operator is told again, with the same
+        X-Hub-Delivery)."""
+        config = STORE.config
+        with STORE.reading() as db:
+            notices = operated.withdrawal_notices(
+                db, services.screens_for_key(db, job.outlet.key), job.post.id,
+                job.idempotency_key, config.secret(), config.public_url + "/")
+        for notice in notices:
+            send("POST", notice.url, data=notice.body, headers=notice.headers)
 
     def lane(self, outlet: OutletInfo) -> str:
         return outlet.key

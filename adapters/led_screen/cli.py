@@ -113,6 +113,46 @@ def screen_approve(hardware_key, account_code, code, name, width, height) -> Non
                    f"account {account_code}")
 
 
+@screen.command("operate")
+@click.option("--account", "account_code", required=True, help="account code, e.g. dongguan")
+@click.option("--code", required=True, help="the screen's code, e.g. dg-guomao-pingwang")
+@click.option("--name", default=None, help="the screen's name (default: its code)")
+@click.option("--width", type=int, required=True, help="canvas width in pixels")
+@click.option("--height", type=int, required=True, help="canvas height in pixels")
+@click.option("--operator", required=True, help="the advertising operator's name")
+@click.option("--contact", default="", help="who to call at the operator")
+@click.option("--seconds", "seconds_per_loop", type=int, required=True,
+              help="seconds per loop (the slot's length)")
+@click.option("--loops", "loops_per_hour", type=int, required=True, help="loops per hour")
+@click.option("--from", "from_date", required=True, help="first day, YYYY-MM-DD")
+@click.option("--to", "to_date", required=True, help="last day, YYYY-MM-DD")
+@click.option("--start", default="00:00", help="daily start, HH:MM")
+@click.option("--end", default="24:00", help="daily end, HH:MM")
+@click.option("--webhook-url", default="", help="where the operator is told of withdrawals")
+def screen_operate(account_code, code, name, width, height, **slot) -> None:
+    """Register a screen rented from an advertising operator (or change its slot): it gets
+    what the account's screens get as packages (MP4, still, schedule sheet) for the
+    operator, who is told at the webhook when a post is withdrawn."""
+    from adapters.led_screen import operated
+    from hub import ports
+    from hub.errors import HubError
+
+    with STORE.session() as db:
+        try:
+            screen, row = operated.operate(db, ports.account(db, account_code), code,
+                                           {"name": name, "width": width, "height": height},
+                                           slot)
+            db.commit()
+        except HubError as exc:
+            fail(exc)
+        click.echo(f"screen {screen.code}: {screen.width}x{screen.height}, account "
+                   f"{account_code}, operated by {row.operator}, {row.seconds_per_loop} s x "
+                   f"{row.loops_per_hour}/h, {row.from_date}..{row.to_date}")
+        if row.webhook_url:
+            key = operated.webhook_secret(STORE.config.secret(), screen.code)
+            click.echo(f"webhook {row.webhook_url}; signing key (X-Hub-Signature-256): {key}")
+
+
 @click.command("led-player")
 @click.option("--hub", "hub_url", default=None, help="default HUB_PUBLIC_URL")
 @click.option("--token-file", type=click.Path(dir_okay=False), default=None,

@@ -219,4 +219,28 @@ class LedOperatedSlot(Base):
     to_date: Mapped[str] = mapped_column(String(10))
     start: Mapped[str] = mapped_column(String(5), default="00:00")  # daily hours
     end: Mapped[str] = mapped_column(String(5), default="24:00")
+    # Where the operator is told of a withdrawal (a signed POST); empty: nobody is told.
+    webhook_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedOperatorVideo(Base):
+    """An item's slide as the MP4 an operator plays (its canvas, the slot's seconds), made
+    once and kept: the checksum on the schedule sheet and in play reports must not change
+    when a newer encoder would write other bytes."""
+
+    __tablename__ = "led_operator_videos"
+    __table_args__ = (UniqueConstraint("item_id", "post_version", "width", "height", "seconds",
+                                       name="uq_led_operator_videos_version_canvas"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("led_items.id", ondelete="CASCADE"),
+                                         index=True)
+    post_version: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[int] = mapped_column(Integer)
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    md5: Mapped[str] = mapped_column(String(32))
+    byte_size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

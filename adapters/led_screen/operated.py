@@ -1,8 +1,8 @@
 """Rented billboards: a screen operated by an advertising company. The hub cannot reach the
-screen; it hands the operator a package per item (the still drawn at the screen's canvas, a
-schedule sheet, a short note) behind a signed, expiring link, and takes their play report
-back (CSV or XLSX), matching each row to a package by the file's checksum and the slot's
-dates.
+screen; it hands the operator a package per item (the slide as an MP4 at the screen's canvas
+and the slot's length, the still, a schedule sheet, a short note) behind a signed, expiring
+link, tells the operator's webhook when a post is withdrawn, and takes their play report
+back (CSV or XLSX), matching each row to a package by a file's checksum and the slot's dates.
 
 Plain functions over the adapter's rows; the caller commits.
 """
@@ -14,14 +14,23 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import json
+import time
 import zipfile
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.led_screen import playlist, services
-from adapters.led_screen.models import LedItem, LedOperatedSlot, LedRendition, Screen
+from adapters.led_screen.models import (
+    LedItem,
+    LedOperatedSlot,
+    LedOperatorVideo,
+    LedRendition,
+    Screen,
+)
 from hub.clock import SHANGHAI
 from hub.errors import BadRequest, NotFound
 from hub.ports import blobs, utcnow
@@ -30,7 +39,8 @@ LINK_DAYS = 14
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 MAX_REPORT_ROWS = 5000
 SLOT_FIELDS = ("operator", "contact", "seconds_per_loop", "loops_per_hour", "from_date",
-               "to_date", "start", "end")
+               "to_date", "start", "end", "webhook_url")
+WITHDRAWN = "撤下"  # what the operator's webhook is told to do
 
 
 # -- the slot ------------------------------------------------------------------------------
@@ -63,10 +73,52 @@ def set_slot(db: Session, screen: Screen, fields: dict, *, actor=None) -> LedOpe
         fields["loops_per_hour"]
     slot.from_date, slot.to_date = window["from_date"], window["to_date"]
     slot.start, slot.end = window["start"], window["end"]
+    slot.webhook_url = _webhook_url(fields.get("webhook_url"))
     db.flush()
     services.record(db, actor=actor, action="led.operated.slot", account_id=screen.account_id,
                     subject_type="led_screen", subject_id=screen.id, operator=slot.operator)
     return slot
+
+
+def operate(db: Session, account, code: str, screen_fields: dict, slot_fields: dict, *,
+            actor=None) -> tuple[Screen, LedOperatedSlot]:
+    """Register a rented screen (or update one): its canvas, in each of the account's screen
+    groups so it gets what the account's screens get, and its operator's slot."""
+    from adapters.led_screen import publishing
+    from adapters.led_screen.models import ScreenGroup
+
+    screen = db.scalar(select(Screen).where(Screen.code == code))
+    if screen is None:
+        screen = services.create_screen(db, account, code, {
+            "name": screen_fields.get("name") or code, "place": screen_fields.get("place", ""),
+            "width": screen_fields["width"], "height": screen_fields["height"],
+            "controller": "generic", "draws_text": False, "poll_seconds": 300}, actor=actor)
+        for group in db.scalars(select(ScreenGroup).where(
+                ScreenGroup.account_id == account.id)):
+            services.set_members(db, group, [*group.screens, screen], actor=actor)
+    elif screen.account_id != account.id:
+        raise BadRequest(f"屏幕 {code} 属于另一个账号", field="code")
+    elif (screen.width, screen.height) != (screen_fields["width"], screen_fields["height"]):
+        services.update_screen(db, screen, {"width": screen_fields["width"],
+                                            "height": screen_fields["height"]}, actor=actor)
+    publishing.redraw_for_screen(db, screen)  # the live items at its canvas
+    return screen, set_slot(db, screen, slot_fields, actor=actor)
+
+
+def _webhook_url(value) -> str:
+    url = (value or "").strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) \
+            and len(url) <= 500 and url.isprintable() and " " not in url
+    except ValueError:  # e.g. "http://[": an address urllib cannot take apart
+        usable = False
+    if not usable:
+        raise BadRequest("回调地址应为 http(s):// 开头的完整网址（500 字符以内）",
+                         field="webhook_url")
+    return url
 
 
 def slot_of(db: Session, screen: Screen) -> LedOperatedSlot | None:
@@ -91,6 +143,10 @@ class Package:
     def file_name(self) -> str:
         extension = "png" if self.rendition.mime_type == "image/png" else "jpg"
         return f"{self.screen.code}-{self.item.id}.{extension}"
+
+    @property
+    def video_name(self) -> str:
+        return f"{self.screen.code}-{self.item.id}.mp4"
 
 
 def packages(db: Session, screen: Screen, *, with_withdrawn: bool = False) -> list[Package]:
@@ -118,6 +174,71 @@ def package_of(db: Session, screen: Screen, item_id: int) -> Package:
         if package.item.id == item_id:
             return package
     raise NotFound("没有这个投放包", field="package")
+
+
+# -- the slide as video -------------------------------------------------------------------
+
+MAX_VIDEO_SECONDS = 300  # what the video maker draws; a longer slot gets the still only
+
+
+def kept_video(db: Session, package: Package) -> LedOperatorVideo | None:
+    """The package's MP4 if it was made: this version of the item, the screen's canvas, the
+    slot's seconds."""
+    screen, item = package.screen, package.item
+    return db.scalar(select(LedOperatorVideo).where(
+        LedOperatorVideo.item_id == item.id, LedOperatorVideo.post_version == item.post_version,
+        LedOperatorVideo.width == screen.width, LedOperatorVideo.height == screen.height,
+        LedOperatorVideo.seconds == package.slot.seconds_per_loop))
+
+
+def film(db: Session, package: Package) -> tuple[bytes | None, str]:
+    """(the slide as MP4 bytes, made by the hub's video maker, "") or (None, why not). Takes
+    seconds of CPU: call it with a reading session, keep the result in a short write."""
+    from adapters.led_screen import publishing
+    from content.layout import LayoutRefused
+    from content.layout.video import video
+
+    screen, item, seconds = package.screen, package.item, package.slot.seconds_per_loop
+    if screen.width % 2 or screen.height % 2:
+        return None, f"屏幕 {screen.width}×{screen.height} 的边长为奇数，做不了 H.264 视频"
+    if seconds > MAX_VIDEO_SECONDS:
+        return None, f"每轮 {seconds} 秒超过视频上限 {MAX_VIDEO_SECONDS} 秒"
+    post = publishing.post_snapshot(db, item.post_id, item.outlet_id)
+    card = publishing.card_for(publishing.load_source(db, post), screen.width, screen.height)
+    if card.own_picture:
+        return None, "该内容使用编辑自备的 LED 图片"
+    try:
+        return video(card.design(), screen.width, screen.height, seconds), ""
+    except (LayoutRefused, ValueError) as exc:
+        return None, f"视频生成失败（{getattr(exc, 'reason', None) or exc}）"
+
+
+def keep_video(db: Session, package: Package, data: bytes) -> None:
+    """Keep the package's MP4 (the package read in another session: only its values count);
+    a download that kept the same video first wins."""
+    from sqlalchemy.exc import IntegrityError
+
+    row = LedOperatorVideo(item_id=package.item.id, post_version=package.item.post_version,
+                           width=package.screen.width, height=package.screen.height,
+                           seconds=package.slot.seconds_per_loop,
+                           file_sha256=blobs.put(db, data, "video/mp4"),
+                           md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                           byte_size=len(data))
+    try:
+        with db.begin_nested():
+            db.add(row)
+    except IntegrityError:
+        pass
+
+
+def videos_by_checksum(db: Session, package: Package) -> dict[str, LedOperatorVideo]:
+    """Every MP4 made for the package's item on this screen, by MD5 and by SHA-256 (an
+    operator may report plays of an earlier version's file)."""
+    rows = db.scalars(select(LedOperatorVideo).where(
+        LedOperatorVideo.item_id == package.item.id,
+        LedOperatorVideo.width == package.screen.width,
+        LedOperatorVideo.height == package.screen.height))
+    return {key: row for row in rows for key in (row.md5, row.file_sha256)}
 
 
 def sign(secret: str, screen_code: str, item_id: int, expires: int) -> str:
@@ -151,9 +272,9 @@ def _days(slot: LedOperatedSlot, item: LedItem) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def schedule_sheet(package: Package) -> bytes:
+def schedule_sheet(package: Package, film: LedOperatorVideo | None = None) -> bytes:
     """The schedule the operator loads: per day the hours, loops an hour, seconds per loop,
-    the file and its checksums."""
+    the still and its checksums, then the video and its checksums when there is one."""
     from openpyxl import Workbook
 
     slot, item = package.slot, package.item
@@ -161,35 +282,107 @@ def schedule_sheet(package: Package) -> bytes:
     sheet = book.active
     sheet.title = "排期"
     sheet.append(["日期", "开始", "结束", "每小时轮次", "每轮秒数", "文件", "MD5", "SHA-256",
-                  "内容"])
+                  "内容", "视频文件", "视频 MD5", "视频 SHA-256"])
+    video = [package.video_name, film.md5, film.file_sha256] if film else ["", "", ""]
     for day in _days(slot, item):
         sheet.append([day.isoformat(), slot.start, slot.end, slot.loops_per_hour,
                       slot.seconds_per_loop, package.file_name, package.md5,
-                      package.rendition.file_sha256, item.title])
+                      package.rendition.file_sha256, item.title, *video])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def note(package: Package) -> str:
+def note(package: Package, film: LedOperatorVideo | None = None, no_film: str = "") -> str:
     slot, screen = package.slot, package.screen
+    if film is not None:
+        files = (f"视频：{package.video_name}（H.264，{screen.width}×{screen.height}，"
+                 f"{slot.seconds_per_loop} 秒，MD5 {film.md5}），请优先投放；\n"
+                 f"图片：{package.file_name}（MD5 {package.md5}），供只能播图片的播放器使用。\n")
+    else:
+        files = (f"文件：{package.file_name}（MD5 {package.md5}）。"
+                 f"{'没有视频：' + no_film + '。' if no_film else ''}\n")
     return (f"{slot.operator}：\n\n请在「{screen.name}」（{screen.width}×{screen.height}）"
             f"的档期内投放《{package.item.title}》。\n"
             f"档期：{slot.from_date} 至 {slot.to_date}，每天 {slot.start}–{slot.end}，"
             f"每小时 {slot.loops_per_hour} 轮，每轮 {slot.seconds_per_loop} 秒。\n"
-            f"文件：{package.file_name}（MD5 {package.md5}），详见排期表。\n"
+            f"{files}详见排期表。\n"
             "播放报告请按「日期、小时、文件 MD5 或 SHA-256、播放次数」四列回传（CSV 或 XLSX）。\n")
 
 
-def archive(db: Session, package: Package) -> bytes:
-    """The package as one ZIP: the still, the schedule sheet, the note."""
+def archive(db: Session, package: Package, no_film: str = "") -> bytes:
+    """The package as one ZIP: the MP4 (when it was made; else `no_film` says why not), the
+    still, the schedule sheet, the note."""
+    film = kept_video(db, package)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        if film is not None:  # already compressed: stored as it is
+            bundle.writestr(package.video_name, blobs.get(db, film.file_sha256)[0],
+                            compress_type=zipfile.ZIP_STORED)
         bundle.writestr(package.file_name, blobs.get(db, package.rendition.file_sha256)[0])
         bundle.writestr(f"{package.screen.code}-{package.item.id}-排期.xlsx",
-                        schedule_sheet(package))
-        bundle.writestr("说明.txt", note(package))
+                        schedule_sheet(package, film))
+        bundle.writestr("说明.txt", note(package, film, no_film))
     return buffer.getvalue()
+
+
+# -- telling the operator ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    """One signed POST to an operator's webhook."""
+
+    url: str
+    body: bytes
+    headers: dict
+
+
+def webhook_secret(secret: str, screen_code: str) -> str:
+    """The key the operator of `screen_code` checks our signatures with: derived from the
+    hub's secret, so nothing more is stored and every process agrees on it."""
+    message = f"operator-webhook|{screen_code}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def signature(key: str, timestamp: str, body: bytes) -> str:
+    """As the hub's other webhooks: HMAC-SHA256 of "<timestamp>.<body>"."""
+    mac = hmac.new(key.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def withdrawal_notices(db: Session, screens: list[Screen], post_id: int, delivery_key: str,
+                       secret: str, root: str) -> list[Notice]:
+    """What each operator whose screen had the post's package is told: 撤下, the package id
+    and its link (which now answers "已撤回"). Signed; X-Hub-Delivery repeats on a retry, so
+    the operator can drop a notice it already had."""
+    notices = []
+    for screen in screens:
+        slot = slot_of(db, screen)
+        if slot is None or not slot.webhook_url:
+            continue
+        for package in packages(db, screen, with_withdrawn=True):
+            if package.item.post_id == post_id:
+                notices.append(_notice(package, slot.webhook_url, delivery_key, secret, root))
+    return notices
+
+
+def _notice(package: Package, url: str, delivery_key: str, secret: str, root: str) -> Notice:
+    screen, item = package.screen, package.item
+    now = utcnow()
+    event = {"type": "package.withdrawn", "action": WITHDRAWN,
+             "package_id": f"{screen.code}-{item.id}", "screen": screen.code,
+             "item_id": item.id, "title": item.title,
+             "withdrawn_at": (item.withdrawn_at or now).isoformat(timespec="seconds"),
+             "link": link(secret, root, screen.code, item.id, now)}
+    body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json; charset=utf-8",
+               "X-Hub-Event": "package.withdrawn",
+               "X-Hub-Delivery": f"{delivery_key}:{screen.code}:{item.id}",
+               "X-Hub-Timestamp": timestamp,
+               "X-Hub-Signature-256": signature(webhook_secret(secret, screen.code),
+                                                timestamp, body)}
+    return Notice(url, body, headers)
 
 
 # -- play reports --------------------------------------------------------------------------
@@ -275,6 +468,7 @@ def match_report(db: Session, screen: Screen, rows: list[ReportRow]
     by_checksum = {}
     for package in packages(db, screen, with_withdrawn=True):
         by_checksum[package.md5] = by_checksum[package.rendition.file_sha256] = package
+        by_checksum |= dict.fromkeys(videos_by_checksum(db, package), package)
     matched, problems = [], []
     latest = utcnow() + dt.timedelta(hours=1)
     for row in rows:

@@ -11,6 +11,7 @@ from adapters.led_screen import operated, services
 from adapters.led_screen.api.common import TAG, bp
 from adapters.led_screen.api.screens import screen_for
 from adapters.led_screen.protocol import bp as protocol_bp
+from adapters.led_screen.store import STORE
 from hub import api
 from hub.api import route
 from hub.errors import BadRequest, Forbidden, HubError
@@ -27,10 +28,14 @@ class SlotIn(BaseModel):
     to_date: str = Field(description="档期结束 YYYY-MM-DD")
     start: str = Field(default="00:00", description="每天开始 HH:MM")
     end: str = Field(default="24:00", description="每天结束 HH:MM")
+    webhook_url: str = Field(default="", max_length=500,
+                             description="撤下内容时通知运营方的回调地址（签名 POST），可留空")
 
 
 class SlotOut(SlotIn):
     screen: str
+    webhook_secret: str | None = Field(
+        default=None, description="运营方校验回调签名（X-Hub-Signature-256）用的密钥")
 
 
 class PackageOut(BaseModel):
@@ -63,10 +68,12 @@ class ReportOut(BaseModel):
 
 
 def slot_out(screen, slot) -> SlotOut:
+    secret = operated.webhook_secret(current_app.config["HUB"].secret(), screen.code) \
+        if slot.webhook_url else None
     return SlotOut(screen=screen.code, operator=slot.operator, contact=slot.contact,
                    seconds_per_loop=slot.seconds_per_loop, loops_per_hour=slot.loops_per_hour,
                    from_date=slot.from_date, to_date=slot.to_date, start=slot.start,
-                   end=slot.end)
+                   end=slot.end, webhook_url=slot.webhook_url, webhook_secret=secret)
 
 
 @route(bp, "/screens/<code>/operated", "PUT", summary="Mark a screen as operated by an "
@@ -128,17 +135,36 @@ def download_package(code: str, item_id: int):
     if not operated.link_is_valid(secret, code, item_id, request.args.get("expires", ""),
                                   request.args.get("sig", ""), utcnow()):
         raise Forbidden("链接无效或已过期，请向发布方索取新链接")
-    package = operated.package_of(g.db, services.get_screen(g.db, code), item_id)
-    if package.withdrawn:
-        raise Gone("已撤回：该内容已撤回，请停止播放")
-    response = Response(operated.archive(g.db, package), mimetype="application/zip")
+    no_film = _make_video(code, item_id)
+    with STORE.reading() as db:  # a new read: it sees the video just kept
+        package = operated.package_of(db, services.get_screen(db, code), item_id)
+        if package.withdrawn:
+            raise Gone("已撤回：该内容已撤回，请停止播放")
+        data = operated.archive(db, package, no_film)
+    response = Response(data, mimetype="application/zip")
     response.headers["Content-Disposition"] = \
         f'attachment; filename="{code}-{item_id}.zip"'
     return response
 
 
+def _make_video(code: str, item_id: int) -> str:
+    """Make the package's MP4 unless it was made (seconds of CPU outside any write, then
+    one short write to keep it); the reason when there can be none."""
+    with STORE.reading() as db:
+        package = operated.package_of(db, services.get_screen(db, code), item_id)
+        if package.withdrawn or operated.kept_video(db, package) is not None:
+            return ""
+        data, no_film = operated.film(db, package)
+    if data is not None:
+        with STORE.session() as db:
+            operated.keep_video(db, package, data)
+            db.commit()
+    return no_film
+
+
 api.OPERATIONS.append(api.Operation(
     "get", "/led/v1/operator-packages/{code}/{item_id}.zip", "An operator's package (ZIP: "
-    "the still, the schedule sheet, a note) by its signed, expiring link; 410 once withdrawn",
+    "the slide as MP4 at the screen's canvas and the slot's length, the still, the schedule "
+    "sheet, a note) by its signed, expiring link; 410 once withdrawn",
     TAG, query=PackageQuery, auth=None, errors=(403, 404, 410), media_type="application/zip",
     path_types={"item_id": api.INTEGER_PARAMETER}))

@@ -5,9 +5,15 @@ answer. Plain data in, text out: no database, no Flask.
 How the hub's schedule becomes Xibo's: each schedule window is expanded into dated entries
 over the playlist's horizon (Asia/Shanghai wall time, which the display is told is its
 timezone); priority is Xibo's priority; a full interrupt (share of voice 100) takes the
-screen by a priority above every normal item; a partial interrupt is an interrupt layout whose
-shareOfVoice is in seconds per hour as the CMS sends it; the first default item is the
-display's default layout.
+screen by a priority above every normal item; a partial interrupt is an interrupt layout with
+a shareOfVoice; the first default item is the display's default layout.
+
+shareOfVoice's unit: the CMS sends seconds per hour (its Schedule entity takes 0–3600 and
+migrated old percentages with `3600 * (shareOfVoice / 100)`), and Xibo's own players read
+seconds. The `@xiboplayer` packages (0.5.20, `schedule/src/interrupts.js`) read it as a
+percentage (`shareOfVoice / 100 * 3600` seconds), so 900 seconds would fill their hour nine
+times over. The hub sends seconds, as the CMS does, unless the display is one of those
+(`SHARE_PERCENT`): they get the percentage the hub keeps, the same share of each hour.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 from adapters.led_screen import schedule
 from hub.clock import SHANGHAI
 
+SHARE_SECONDS, SHARE_PERCENT = "seconds", "percent"  # shareOfVoice as the player reads it
 TAKEOVER_PRIORITY = 1000  # above any editor's priority: the hub's full interrupts win
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -149,7 +156,12 @@ def required_files(layouts: list[Layout], root: str, width: int, height: int) ->
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<files>{"".join(lines)}</files>'
 
 
-def schedule_xml(layouts: list[Layout]) -> str:
+def share_value(percent: int, unit: str) -> int:
+    """A share of each hour (the hub keeps a percentage) as the player reads shareOfVoice."""
+    return percent if unit == SHARE_PERCENT else percent * 36  # 3600 s / 100 %
+
+
+def schedule_xml(layouts: list[Layout], share_unit: str = SHARE_SECONDS) -> str:
     """The display's schedule: dated entries per layout, and its default layout."""
     defaults = [layout for layout in layouts if layout.role == "default"]
     others = [layout for layout in layouts if layout.role != "default"]
@@ -160,7 +172,7 @@ def schedule_xml(layouts: list[Layout]) -> str:
         partial = layout.role == "interrupt" and not takeover
         priority = layout.priority + (TAKEOVER_PRIORITY if takeover else 0)
         for start, end in layout.entries:
-            lines.append(f'<layout {_attrs(file=layout.id, fromdt=start.strftime(DATE_FORMAT), todt=end.strftime(DATE_FORMAT), scheduleid=layout.id, priority=max(0, priority), shareOfVoice=layout.share_of_voice * 36 if partial else 0, duration=layout.duration if partial else 0, isGeoAware=0, geoLocation="", syncEvent=0, cyclePlayback=0, maxPlaysPerHour=0)}/>')  # noqa: E501
+            lines.append(f'<layout {_attrs(file=layout.id, fromdt=start.strftime(DATE_FORMAT), todt=end.strftime(DATE_FORMAT), scheduleid=layout.id, priority=max(0, priority), shareOfVoice=share_value(layout.share_of_voice, share_unit) if partial else 0, duration=layout.duration if partial else 0, isGeoAware=0, geoLocation="", syncEvent=0, cyclePlayback=0, maxPlaysPerHour=0)}/>')  # noqa: E501
     default = f'<default {_attrs(file=default_id)}/>'
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<schedule>{"".join(lines)}{default}<dependants/></schedule>'  # noqa: E501
 

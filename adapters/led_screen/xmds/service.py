@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from adapters.led_screen import playlist, publishing, services
 from adapters.led_screen.models import LedItem, LedPlayBatch, Screen, ScreenGroup, XiboDisplay
 from adapters.led_screen.xmds import documents
-from adapters.led_screen.xmds.soap import SoapFault, parse_document
+from adapters.led_screen.xmds.soap import SoapFault, TooOften, parse_document
 from hub.clock import SHANGHAI
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.ports import AccountInfo, LruCache, batches, blobs, utcnow
@@ -35,6 +35,10 @@ MAX_INVENTORY_BYTES = 1024 * 1024
 MAX_STATUS_BYTES = 64 * 1024
 MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024
 MIN_COLLECT_SECONDS = 60  # players refuse shorter collection intervals
+# Collections (RegisterDisplay calls) a display may start within one collection interval: one
+# on schedule and a few restarts (a player reopened, a reboot); more is a player polling
+# faster than it was told to, refused with 429 until the interval's window frees a place.
+COLLECTIONS_PER_INTERVAL = 4
 DEFAULT_CANVAS = (1920, 1080)
 # Without coordinates a player looks itself up on public IP-location services; the hub
 # answers with Dongguan's, where its screens are.
@@ -80,6 +84,30 @@ def approved_screen(db: Session, secret: str, params: dict) -> tuple[XiboDisplay
 
 # -- RegisterDisplay ---------------------------------------------------------------------
 
+def collect_interval(db: Session, display: XiboDisplay) -> int:
+    """Seconds between the display's collections: its screen's poll interval once approved
+    (at least Xibo's minimum), the minimum while it waits."""
+    screen = db.get(Screen, display.screen_id) if display.screen_id else None
+    return _settings(screen)["collectInterval"] if screen else MIN_COLLECT_SECONDS
+
+
+def check_collection_rate(db: Session, secret: str, params: dict, limits) -> None:
+    """TooOften when a known display starts more than COLLECTIONS_PER_INTERVAL collections
+    within its collection interval (on the app's rate limits: with Redis every web process
+    counts the same display)."""
+    check_key(secret, params.get("serverKey", ""))
+    display = display_for(db, params.get("hardwareKey", ""))
+    if display is None:
+        return  # a new display: MAX_WAITING bounds those
+    interval = collect_interval(db, display)
+    rule = f"{COLLECTIONS_PER_INTERVAL} per {interval} seconds"
+    if limits.hit(rule, "xmds-collect", display.hardware_key):
+        return
+    wait = limits.wait(rule, "xmds-collect", display.hardware_key)
+    raise TooOften(f"采集过于频繁：本显示器的采集间隔为 {interval} 秒，请 {wait} 秒后再试",
+                   wait)
+
+
 def register(db: Session, secret: str, params: dict, root: str) -> str:
     check_key(secret, params.get("serverKey", ""))
     hardware_key = _hardware_key(params.get("hardwareKey", ""))
@@ -94,6 +122,7 @@ def register(db: Session, secret: str, params: dict, root: str) -> str:
     display.display_name = (params.get("displayName") or "")[:100]
     display.client_type = (params.get("clientType") or "")[:40]
     display.client_version = (params.get("clientVersion") or "")[:40]
+    display.status = (display.status or {}) | {"client_code": _int(params.get("clientCode"))}
     display.last_seen_at = now = utcnow()
     db.flush()
     if display.state == "refused":
@@ -107,7 +136,15 @@ def register(db: Session, secret: str, params: dict, root: str) -> str:
     return documents.register_answer(
         "READY", "显示器已就绪", _settings(screen),
         documents.checksum(documents.required_files(layouts, root, screen.width, screen.height)),
-        documents.checksum(documents.schedule_xml(layouts)), now)
+        documents.checksum(documents.schedule_xml(layouts, share_unit(display))), now)
+
+
+def share_unit(display: XiboDisplay) -> str:
+    """How the display's player reads shareOfVoice (see documents): Xibo's players number
+    their releases from 100 up (R406 sends clientCode 406); the `@xiboplayer` packages send
+    clientCode 1 and read a percentage."""
+    code = _int((display.status or {}).get("client_code"))
+    return documents.SHARE_PERCENT if 0 < code < 100 else documents.SHARE_SECONDS
 
 
 def _settings(screen: Screen) -> dict:

@@ -3,8 +3,11 @@ capped), write an answer or a fault.
 
 Every XMDS parameter is a string (`xsi:type="xsd:string"`), even numbers and base64; answers
 carry their XML document as escaped text in the first child of `<ns1:{Method}Response>`.
-A fault is answered with HTTP 200: a client reads the Fault element, and a 5xx would make
-players retry a request that can never succeed (a wrong CMS key).
+A fault goes out with HTTP 500, as SOAP 1.1 (section 6.2) says and as the Xibo CMS (PHP's
+SoapServer throwing SoapFault) does: Xibo's players read the Fault element of a 500. The
+`@xiboplayer` packages retry a 5xx twice and then report "XMDS <method> failed: 500" without
+reading it; both go on with what they hold. A player collecting too often gets 429 with
+Retry-After (the fault says why), which `@xiboplayer`'s fetch waits out before trying again.
 """
 
 from __future__ import annotations
@@ -22,9 +25,22 @@ MAX_PARAMETER_CHARS = 12 * 1024 * 1024  # a screenshot in base64; others are cap
 class SoapFault(Exception):
     """A request the hub refuses: `code` is Sender (the player's fault) or Receiver."""
 
+    status = 500  # SOAP 1.1 over HTTP: every fault is a 500
+    retry_after: int | None = None
+
     def __init__(self, message: str, code: str = "Sender"):
         super().__init__(message)
         self.message, self.code = message, code
+
+
+class TooOften(SoapFault):
+    """A display collecting faster than its collection interval: 429 with Retry-After."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, "Sender")
+        self.retry_after = max(1, retry_after)
 
 
 def _local(tag: str) -> str:

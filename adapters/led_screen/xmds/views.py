@@ -1,14 +1,16 @@
-"""The XMDS endpoint (`POST /xmds.php?v=5&method=…`, v3 to v7 accepted) and the layout files
-RequiredFiles points at. Pictures are downloaded from the hub's immutable file URLs."""
+"""The XMDS endpoint (`POST /xmds.php?v=5&method=…`, v3 to v7 accepted), its WSDL
+(`GET /xmds.php?wsdl`) and the layout files RequiredFiles points at. Pictures are downloaded
+from the hub's immutable file URLs."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
 
 from adapters.led_screen.store import STORE
-from adapters.led_screen.xmds import service, soap
+from adapters.led_screen.xmds import service, soap, wsdl
 from adapters.led_screen.xmds.soap import SoapFault
-from hub.errors import NotFound
+from hub import api
+from hub.errors import BadRequest, NotFound
 from hub.ports import Unavailable, conditional
 
 bp = Blueprint("led_xmds", __name__)
@@ -17,6 +19,8 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 def _register(db, secret, params, root):
+    # A collection starts with RegisterDisplay: that is the call a fast poller repeats.
+    service.check_collection_rate(db, secret, params, api.rate_limits())
     return service.register(db, secret, params, root)
 
 
@@ -27,8 +31,9 @@ def _required_files(db, secret, params, root):
 
 
 def _schedule(db, secret, params, root):
-    _, screen = service.approved_screen(db, secret, params)
-    return service.documents.schedule_xml(service.screen_layouts(db, screen, service.utcnow()))
+    display, screen = service.approved_screen(db, secret, params)
+    return service.documents.schedule_xml(service.screen_layouts(db, screen, service.utcnow()),
+                                          service.share_unit(display))
 
 
 def _submit_stats(db, secret, params, root):
@@ -99,8 +104,15 @@ METHODS = {
 }
 
 
-def _xml(body: bytes) -> Response:
-    return Response(body, mimetype="text/xml", content_type="text/xml; charset=utf-8")
+def _xml(body: bytes, status: int = 200) -> Response:
+    return Response(body, status=status, content_type="text/xml; charset=utf-8")
+
+
+def _fault(error: SoapFault) -> Response:
+    response = _xml(soap.fault(error), error.status)
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @bp.post("/xmds.php")
@@ -120,10 +132,25 @@ def xmds():
         return _xml(soap.answer(method, part, result))
     except SoapFault as exc:
         g.db.rollback()
-        return _xml(soap.fault(exc))
+        return _fault(exc)
     except Unavailable:
         g.db.rollback()
-        return _xml(soap.fault(SoapFault("数据库暂时不可用，请稍后再试", "Receiver")))
+        return _fault(SoapFault("数据库暂时不可用，请稍后再试", "Receiver"))
+
+
+@bp.get("/xmds.php")
+def xmds_wsdl():
+    """The service's WSDL (`?wsdl`, as the CMS serves it), for SOAP toolkits and players that
+    read it; `v` picks the version (5 when absent)."""
+    if "wsdl" not in request.args and "WSDL" not in request.args:
+        raise BadRequest("XMDS 只接受 SOAP POST；服务描述见 /xmds.php?wsdl", field="wsdl")
+    version = request.args.get("v", "5")
+    if version not in VERSIONS:
+        raise BadRequest("不支持的 XMDS 版本（支持 v3–v7）", field="v")
+    location = f"{conditional.root_of(request.environ)}xmds.php?v={version}"
+    response = _xml(wsdl.document(int(version), location).encode())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/xmds/layouts/<int:item_id>-<int:width>x<int:height>.xlf")

@@ -1,8 +1,9 @@
 """The hub as a Xibo CMS (XMDS), checked with the Xibo player's own XMDS client
 (`@xiboplayer/xmds`, run by Node against the hub over real HTTP): a new display waits, is
 approved as a 东莞 screen, downloads its files (size and md5 checked), gets the promotion in
-its schedule, and its proof of play counts once on that screen. Faults, never 500s, for a
-wrong key, an unknown display and hostile XML."""
+its schedule, and its proof of play counts once on that screen. SOAP faults (HTTP 500, as the
+CMS sends them; never an unhandled error) for a wrong key, an unknown display and hostile XML;
+429 with Retry-After for a display collecting faster than its interval."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from defusedxml import ElementTree
 from led_helpers import LiveHub, create_post, publish, upload
 from PIL import Image
 from sqlalchemy import func, select
@@ -28,6 +30,7 @@ from adapters.led_screen.xmds.service import cms_key
 from hub.clock import SHANGHAI
 
 NODE_PROJECT = Path(__file__).parent / "xibo_player"
+ENVELOPE = "http://schemas.xmlsoap.org/soap/envelope/"
 HARDWARE_KEY = "hub-test-display-0001"
 
 
@@ -47,9 +50,10 @@ def xmds_client():
             pytest.fail(reason)
         pytest.skip(reason)
 
-    def run(cms_url: str, key: str, steps: list[dict], hardware_key: str = HARDWARE_KEY):
+    def run(cms_url: str, key: str, steps: list[dict], hardware_key: str = HARDWARE_KEY,
+            client_code: int | None = None):
         request = {"cmsUrl": cms_url, "cmsKey": key, "hardwareKey": hardware_key,
-                   "steps": steps}
+                   "steps": steps, "clientCode": client_code}
         done = subprocess.run([node, "xmds_client.mjs"], input=json.dumps(request), text=True,
                               capture_output=True, cwd=NODE_PROJECT, timeout=60, check=False)
         assert done.returncode == 0, done.stderr
@@ -92,8 +96,8 @@ def _png() -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _approve(app, *arguments: str):
-    return CliRunner().invoke(screen_cli, ["approve", "--hardware-key", HARDWARE_KEY,
+def _approve(app, *arguments: str, hardware_key: str = HARDWARE_KEY):
+    return CliRunner().invoke(screen_cli, ["approve", "--hardware-key", hardware_key,
                                            "--account", "dongguan", *arguments],
                               obj=app, catch_exceptions=False)
 
@@ -104,12 +108,13 @@ def test_a_xibo_client_waits_is_approved_plays_the_promotion_and_its_plays_count
     key = cms_key(config.secret())
     assert CliRunner().invoke(screen_cli, ["xibo-key"]).output.strip() == key
 
+    # Faults go out as the CMS sends them, HTTP 500; this client reports the status.
     wrong = xmds_client(hub_live.url, "not-the-key", [{"call": "registerDisplay"}])
-    assert not wrong[0]["ok"] and "SOAP Fault" in wrong[0]["error"]
+    assert not wrong[0]["ok"] and "failed: 500" in wrong[0]["error"]
     waiting = xmds_client(hub_live.url, key, [{"call": "registerDisplay"},
                                               {"call": "requiredFiles"}])
     assert waiting[0]["value"]["code"] == "WAITING"
-    assert "SOAP Fault" in waiting[1]["error"]  # nothing for a display nobody approved
+    assert "failed: 500" in waiting[1]["error"]  # nothing for a display nobody approved
 
     approved = _approve(app, "--code", "dg-xibo-hall", "--width", "1280", "--height", "720")
     assert approved.exit_code == 0, approved.output
@@ -173,7 +178,7 @@ def _params(**values) -> str:
     return "".join(f"<{name}>{value}</{name}>" for name, value in values.items())
 
 
-def test_bad_requests_get_soap_faults_never_a_server_error(app, client, config, led_demo):
+def test_bad_requests_get_soap_faults_as_the_cms_sends_them(app, client, config, led_demo):
     key = cms_key(config.secret())
     bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
             '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><soap:Envelope xmlns:soap='
@@ -189,9 +194,11 @@ def test_bad_requests_get_soap_faults_never_a_server_error(app, client, config, 
         _soap(client, "Schedule", _params(serverKey=key, hardwareKey="abc"), v="99"),
         _soap(client, "DropTables", _params(serverKey=key, hardwareKey="abc")),
     ]
-    for answer in answers:
-        assert answer.status_code == 200
-        assert b"<SOAP-ENV:Fault>" in answer.data and b"faultstring" in answer.data
+    for answer in answers:  # SOAP 1.1 faults, with HTTP 500 as the CMS answers them
+        assert answer.status_code == 500 and answer.content_type.startswith("text/xml")
+        fault = ElementTree.fromstring(answer.data).find(f"{{{ENVELOPE}}}Body/{{{ENVELOPE}}}Fault")
+        assert fault is not None and fault.findtext("faultstring")
+        assert fault.findtext("faultcode") in ("SOAP-ENV:Sender", "SOAP-ENV:Receiver")
 
 
 def test_an_approved_display_gets_faults_for_hostile_reports(app, client, db, config,
@@ -209,7 +216,7 @@ def test_an_approved_display_gets_faults_for_hostile_reports(app, client, db, co
         ("GetResource", _params(layoutId="999999", regionId="1", mediaId="1")),
     ]:
         answer = _soap(client, method, _params(serverKey=key, hardwareKey=HARDWARE_KEY) + body)
-        assert answer.status_code == 200 and b"<SOAP-ENV:Fault>" in answer.data, method
+        assert answer.status_code == 500 and b"<SOAP-ENV:Fault>" in answer.data, method
     db.rollback()
     screen = db.scalar(select(Screen).where(Screen.code == "dg-xibo-gate"))
     assert (screen.width, screen.height) == (1920, 1080)  # nothing reported: the default
@@ -226,6 +233,31 @@ def test_approving_twice_or_an_unknown_display_is_refused_in_chinese(app, client
     assert _approve(app, "--code", "dg-xibo-x").exit_code == 0
     again = _approve(app, "--code", "dg-xibo-y")
     assert again.exit_code == 1 and "已获批准" in again.output
+
+
+def test_a_display_collecting_faster_than_its_interval_is_told_to_wait(
+        app, client, config, led_demo, hub_live, xmds_client):
+    from adapters.led_screen.xmds.service import COLLECTIONS_PER_INTERVAL
+    from hub import api
+
+    key = cms_key(config.secret())
+    xmds_client(hub_live.url, key, [{"call": "registerDisplay"}])
+    assert _approve(app, "--code", "dg-xibo-fast").exit_code == 0
+    # A collection on schedule and a few restarts pass; one more within the interval does
+    # not, while the player's other calls (status every few seconds) go on.
+    steps = [{"call": "registerDisplay"}] * (COLLECTIONS_PER_INTERVAL + 1) + [
+        {"call": "notifyStatus", "args": [{"currentLayoutId": 0}]}]
+    results = xmds_client(hub_live.url, key, steps)
+    assert all(r["ok"] for r in results[:COLLECTIONS_PER_INTERVAL]), results
+    assert "failed: 429" in results[COLLECTIONS_PER_INTERVAL]["error"]
+    assert results[-1]["ok"]
+
+    refused = _soap(client, "RegisterDisplay", _params(serverKey=key, hardwareKey=HARDWARE_KEY))
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 300
+    assert "采集过于频繁" in refused.get_data(as_text=True)
+    api.rate_limits(app).forget_all()  # as if the interval had passed
+    assert xmds_client(hub_live.url, key, [{"call": "registerDisplay"}])[0]["value"][
+        "code"] == "READY"
 
 
 def _layout(item_id: int, role="normal", priority=0, share=100, windows=None, valid=None):
@@ -254,3 +286,81 @@ def test_the_hubs_schedule_becomes_xibo_entries():
     assert 'fromdt="2026-12-08 18:00:00" todt="2026-12-09 02:00:00"' in xml
     assert 'file="4" fromdt="2026-12-07 00:00:00" todt="2026-12-09 12:00:00"' in xml
     assert 'file="6"' not in xml
+    percent = documents.schedule_xml([_layout(2, "interrupt", share=25)],
+                                     documents.SHARE_PERCENT)
+    assert 'shareOfVoice="25"' in percent  # for players that read a percentage
+
+
+def test_each_player_reads_an_interrupts_share_of_voice_as_a_quarter_of_the_hour(
+        app, db, config, led_demo, hub_live, xmds_client):
+    """25 % an hour: @xiboplayer's own interrupt scheduler gets 900 s from what the hub sends
+    it (a percentage), and a display with a Xibo release code gets 900 (seconds, as the CMS
+    sends them). The 东莞 screens' default program is made the interrupt."""
+    key = cms_key(config.secret())
+    official = "hub-test-display-r406"
+    for hardware_key, code, client_code in [(HARDWARE_KEY, "dg-xibo-npm", None),
+                                            (official, "dg-xibo-r406", 406)]:
+        xmds_client(hub_live.url, key, [{"call": "registerDisplay"}], hardware_key,
+                    client_code)
+        assert _approve(app, "--code", code, "--width", "320", "--height", "160",
+                        hardware_key=hardware_key).exit_code == 0  # small: quick to draw
+    db.rollback()
+    items = list(db.scalars(select(LedItem).where(LedItem.role == "default")))
+    for item in items:
+        item.role, item.share_of_voice = "interrupt", 25
+    db.commit()
+
+    npm = xmds_client(hub_live.url, key, [{"call": "registerDisplay"},
+                                          {"call": "interruptSeconds"}])
+    assert npm[1]["ok"], npm
+    assert set(npm[1]["value"].values()) == {900}
+    r406 = xmds_client(hub_live.url, key, [{"call": "registerDisplay"}, {"call": "schedule"}],
+                       official, 406)
+    shares = {layout["shareOfVoice"] for layout in r406[1]["value"]["layouts"]
+              if int(layout["file"]) in {item.id for item in items}}
+    assert shares == {900}
+
+
+WSDL = "http://schemas.xmlsoap.org/wsdl/"
+# The operations of the CMS's lib/Xmds/service_v5.wsdl.
+CMS_V5 = {"RegisterDisplay", "RequiredFiles", "GetFile", "Schedule", "BlackList", "SubmitLog",
+          "SubmitStats", "MediaInventory", "GetResource", "NotifyStatus", "SubmitScreenShot"}
+
+
+def _wsdl(client, query: str):
+    from lxml import etree
+
+    answer = client.get(f"/xmds.php?{query}")
+    assert answer.status_code == 200 and answer.content_type.startswith("text/xml")
+    return etree.fromstring(answer.data, etree.XMLParser(resolve_entities=False))
+
+
+def test_the_wsdl_describes_what_the_hub_serves_in_the_cms_shape(client, config, led_demo):
+    root = _wsdl(client, "wsdl")
+    ns = {"w": WSDL, "soap": "http://schemas.xmlsoap.org/wsdl/soap/"}
+    assert root.tag == f"{{{WSDL}}}definitions" and root.get("targetNamespace") == "urn:xmds"
+    messages = {m.get("name"): m for m in root.findall("w:message", ns)}
+    port = {op.get("name"): op for op in root.findall("w:portType/w:operation", ns)}
+    binding = root.find("w:binding", ns)
+    assert set(port) == CMS_V5
+    assert binding.find("soap:binding", ns).get("style") == "rpc"
+    for name, operation in port.items():
+        for direction in ("input", "output"):  # each message named exists, parts typed
+            message = messages[operation.find(f"w:{direction}", ns).get("message").split(":")[1]]
+            assert all(p.get("type").startswith("xsd:") for p in message.findall("w:part", ns))
+        bound = binding.find(f"w:operation[@name='{name}']", ns)
+        assert bound.find("soap:operation", ns).get("soapAction") == f"urn:xmds#{name}"
+        assert bound.find("w:input/soap:body", ns).get("use") == "encoded"
+        # Listed means served: a call with a wrong key is refused for the key, not unknown.
+        refused = _soap(client, name, _params(serverKey="wrong", hardwareKey="abc"))
+        assert "不支持的方法" not in refused.get_data(as_text=True), name
+    parts = [p.get("name") for p in messages["RegisterDisplayRequest"].findall("w:part", ns)]
+    assert parts[:3] == ["serverKey", "hardwareKey", "displayName"] and "clientCode" in parts
+    assert root.find("w:service/w:port/soap:address", ns).get("location") == \
+        "http://localhost/xmds.php?v=5"
+
+    v7 = {op.get("name") for op in _wsdl(client, "WSDL&v=7").findall(
+        "w:portType/w:operation", ns)}
+    assert "ReportFaults" in v7 and "BlackList" not in v7
+    assert client.get("/xmds.php?wsdl&v=99").status_code == 400
+    assert client.get("/xmds.php").status_code == 400
