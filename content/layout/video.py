@@ -23,6 +23,7 @@ from pathlib import Path
 from PIL import Image
 
 from content.images import _read_if_present, _write_atomically
+from content.layout import cache
 from content.layout.design import Design, plan
 from content.layout.paint import paint, text_layer
 
@@ -145,18 +146,36 @@ def _ffmpeg(arguments: list[str], frames: Iterable[bytes] = ()) -> None:
 
 
 class VideoCache:
-    """Slides' videos on disk by the hash of their design, canvas and duration."""
+    """Slides' videos on disk by the hash of their design, canvas and duration: in
+    `directory`, else in the process's folder for forms (content.layout.cache.keep_on_disk),
+    else made each time."""
 
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self._own_directory = Path(directory) if directory else None
+
+    @property
+    def directory(self) -> Path | None:
+        return self._own_directory or cache.disk_folder()
 
     def get(self, design: Design, width: int, height: int,
             seconds: int = DEFAULT_SECONDS) -> bytes:
-        key = hashlib.sha256(f"{design.digest()}|{width}x{height}|{seconds}s".encode())
-        path = self.directory / key.hexdigest()[:2] / f"{key.hexdigest()}.mp4"
+        folder = self.directory
+        if folder is None:
+            return video(design, width, height, seconds)
+        path = cache.file_path(folder, video_key(design, width, height, seconds), "video/mp4")
         cached = _read_if_present(path)
         if cached:
             return cached
         made = video(design, width, height, seconds)
         _write_atomically(path, made)
         return made
+
+    def name(self, design: Design, width: int, height: int,
+             seconds: int = DEFAULT_SECONDS) -> str:
+        """The file name the video is kept under (made if it is not yet there)."""
+        self.get(design, width, height, seconds)
+        return f"{video_key(design, width, height, seconds)}.mp4"
+
+
+def video_key(design: Design, width: int, height: int, seconds: int) -> str:
+    return hashlib.sha256(f"{design.digest()}|{width}x{height}|{seconds}s".encode()).hexdigest()

@@ -105,6 +105,17 @@ def _immutable(data: bytes, mimetype: str, etag: str) -> Response:
     return response
 
 
+@files.get("/forms/<name>")
+def serve_form(name: str):
+    """A designed form (a slide, a poster, a cover, a slide's video) by the name it is kept
+    under on this machine: its content hash, so the bytes behind the address never change."""
+    found = services.form_file(name)
+    if found is None:
+        raise NotFound("没有这个版式文件", field="name")
+    data, mime = found
+    return _immutable(data, mime, name.split(".", 1)[0])
+
+
 @files.get("/media/<int:media_id>/<digest>")
 def serve_media(media_id: int, digest: str):
     media = _media_named(media_id, digest)
