@@ -121,7 +121,7 @@ class AppSplashChannel(Channel):
         found = services.problems(source, sizes)
         if found:
             raise PermanentError("；".join(found))
-        return [DesignedForm(f"{outlet.name} {d.width}×{d.height}", d.width, d.height,
+        return [DesignedForm(outlet.name, d.width, d.height,
                              "image/jpeg", d.data) for d in services.draw(source, sizes)]
 
     def cli(self) -> list:
