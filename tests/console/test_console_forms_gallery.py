@@ -1,7 +1,8 @@
 """The console's gallery of a post's forms: a 东莞 promotion with one 900×383 cover shows, for
 each of its outlets, every picture the outlet will get at each exact size (the screens'
 slides, the splash's four posters, WeChat's thumb and its 1:1 crop), each linked to its file,
-which is that size; editors of other accounts are refused."""
+which is that size; editors of other accounts are refused. A form that is a video shows its
+picture as the poster and links the MP4."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import io
 import re
 
 import pytest
-from console_support import login
+from console_support import ScreenDouble, login
 from PIL import Image
 
-from content.layout import samples
-
-pytestmark = pytest.mark.default_channels
+from content.layout import Design, compose, samples
+from content.layout.video import video
+from hub.channels import DesignedForm
 
 EXPECTED = {(1920, 1080), (768, 384), (1080, 1920), (1242, 2688), (750, 1334), (1125, 2436),
             (900, 383), (383, 383)}
@@ -42,6 +43,7 @@ def promotion(app, config, demo, client, token_for):
     return post["id"]
 
 
+@pytest.mark.default_channels
 def test_the_gallery_shows_every_form_of_every_outlet_at_its_exact_size(app, promotion):
     editor = app.test_client()
     assert login(editor, "dg-editor").status_code == 302
@@ -67,3 +69,37 @@ def test_the_gallery_shows_every_form_of_every_outlet_at_its_exact_size(app, pro
     stranger = app.test_client()
     assert login(stranger, "mz-editor").status_code == 302
     assert stranger.get(f"/console/posts/{promotion}/forms").status_code == 403
+
+
+class VideoScreen(ScreenDouble):
+    """A screen that plays video (as the LED adapter's video screens will): its form is the
+    slide's MP4, with the slide itself as the poster."""
+
+    def forms(self, post, outlet):
+        design = Design(title=post.title)
+        poster = compose(design, "led", 128, 64)
+        return [DesignedForm("视频屏", 128, 64, poster.mime_type, poster.data,
+                             video=video(design, 128, 64, seconds=1))]
+
+
+def test_a_video_form_shows_its_poster_and_links_the_mp4(app, config, console_as,
+                                                           token_for, client):
+    from hub import channels
+    from hub.accounts.services import get_account
+    from hub.outlets.services import bind_outlet
+
+    channels.register(VideoScreen())
+    with app.extensions["hub.sessions"]() as db:
+        bind_outlet(db, get_account(db, "dongguan"), channel="led", key="dg-video",
+                    name="视频屏", config={"width": 128, "height": 64}, hub_secret=config.secret())
+        db.commit()
+    post = client.post("/api/v1/posts", headers=token_for("dg-editor"), json={
+        "account": "dongguan", "title": "职工运动会", "body": "正文"}).get_json()
+    html = console_as("dg-editor").get(f"/console/posts/{post['id']}/forms").get_data(
+        as_text=True)
+    poster = re.search(r'<img src="(/forms/[0-9a-f]{64}\.png)"', html).group(1)
+    film = re.search(r'href="(/forms/[0-9a-f]{64}\.mp4)"', html).group(1)
+    assert "视频封面" in html and "MP4 视频" in html
+    assert Image.open(io.BytesIO(client.get(poster).data)).size == (128, 64)
+    answer = client.get(film)
+    assert answer.mimetype == "video/mp4" and answer.data[4:8] == b"ftyp"
