@@ -69,7 +69,7 @@ class DesignedForm:
     (the console's gallery lists them). For an outlet that plays video, `video` is the MP4
     and `data` its poster (the frame it holds)."""
 
-    label: str  # where it is shown, in Chinese (a screen's name, "开屏 1242×2688", "封面")
+    label: str  # where it is shown, in Chinese (a screen's name, "东莞市总工会公众号 封面")
     width: int
     height: int
     mime_type: str

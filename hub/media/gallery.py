@@ -15,11 +15,11 @@ import click
 from sqlalchemy.orm import Session
 
 from content.layout import Design
-from content.layout.design import DEFAULT_THEME
+from content.layout.design import DEFAULT_THEME, OUTLETS
 from hub.cli_support import fail, sessions
 
 CALL_TO_ACTION = "立即参与"
-CANVAS = re.compile(r"(led|splash|wechat):([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
+CANVAS = re.compile(rf"({'|'.join(OUTLETS)}):([1-9][0-9]{{0,4}})x([1-9][0-9]{{0,4}})")
 
 
 def design_for_post(db: Session, post_id: int, public_url: str) -> Design:
@@ -49,7 +49,7 @@ def canvas_of(text: str) -> tuple[str, int, int]:
     found = CANVAS.fullmatch(text.strip())
     if found is None:
         raise BadRequest(f"画面「{text}」的格式应为 终端:宽x高，如 led:768x384"
-                         "（终端为 led、splash 或 wechat）", field="canvas")
+                         f"（终端为 {'、'.join(OUTLETS)} 之一）", field="canvas")
     return found.group(1), int(found.group(2)), int(found.group(3))
 
 
