@@ -34,7 +34,11 @@ class Wiring:
 def build(config: Config) -> Wiring:
     """Everything a hub process needs, built once; every configured adapter is attached."""
     import hub.models  # noqa: F401  (every hub table known before an adapter's refers to it)
+    from content.layout import cache as forms
 
+    # Designed forms live on this machine's disk, named by their content: a restart draws
+    # nothing again and no process holds them in memory (served at /forms/<name>).
+    forms.keep_on_disk(config.var_dir / "forms")
     channels.load_registry(config.channels)
     engine = make_engine(config.database_url)
     sessions = make_session_factory(engine)

@@ -7,7 +7,9 @@ database sessions, so an outlet's slowness never holds a transaction open.
 
 from __future__ import annotations
 
+import base64
 import importlib
+import re
 from dataclasses import dataclass, field
 
 
@@ -59,6 +61,46 @@ class MediaRef:
     byte_size: int
     mime_type: str
     focal: tuple[float, float] | None = None  # what a crop keeps: (x, y) fractions
+
+
+@dataclass(frozen=True)
+class DesignedForm:
+    """One picture an outlet will show of a post, at its exact size: the very bytes it sends
+    (the console's gallery lists them). For an outlet that plays video, `video` is the MP4
+    and `data` its poster (the frame it holds)."""
+
+    label: str  # where it is shown, in Chinese (a screen's name, "东莞市总工会公众号 封面")
+    width: int
+    height: int
+    mime_type: str
+    data: bytes
+    video: bytes | None = None
+
+
+_DATA_URL = re.compile(r"data:(image/[a-z+]+);base64,([A-Za-z0-9+/=]+)")
+
+
+def forms_in(rendered: dict, label: str) -> list[DesignedForm]:
+    """The pictures a `render` result carries (its own, and each screen's as
+    `image_data_url`), one per size, for outlets that do not list their forms themselves."""
+    found: dict[tuple[int, int], DesignedForm] = {}
+    screens = rendered.get("screens") if isinstance(rendered.get("screens"), list) else []
+    for item in [rendered, *screens]:
+        if not isinstance(item, dict):
+            continue
+        picture = _DATA_URL.fullmatch(str(item.get("image_data_url") or ""))
+        width, height = item.get("width"), item.get("height")
+        if picture is None or not isinstance(width, int) or not isinstance(height, int):
+            continue
+        name = str(item.get("name") or label)
+        if (width, height) in found:  # several screens of one size show one file
+            known = found[(width, height)]
+            found[(width, height)] = DesignedForm(f"{known.label}、{name}", width, height,
+                                                  known.mime_type, known.data)
+            continue
+        found[(width, height)] = DesignedForm(name, width, height, picture.group(1),
+                                              base64.b64decode(picture.group(2)))
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -224,6 +266,12 @@ class Channel:
     def console_pages(self) -> list[ConsolePage]:
         """Pages this outlet adds to each account's console menu (none by default)."""
         return []
+
+    def forms(self, post: PostSnapshot, outlet: OutletInfo) -> list[DesignedForm]:
+        """Every picture (and video) this outlet will show of the post, at each size, as it
+        sends them; by default the pictures its `render` carries. A DeliveryError says why
+        there are none."""
+        return forms_in(self.render(post, outlet), outlet.name)
 
 
 _REGISTRY: dict[str, Channel] = {}

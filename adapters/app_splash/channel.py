@@ -15,6 +15,7 @@ from hub.channels import (
     Channel,
     ChannelContext,
     DeliveryJob,
+    DesignedForm,
     OutletInfo,
     PermanentError,
     PostSnapshot,
@@ -108,6 +109,20 @@ class AppSplashChannel(Channel):
 
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]
+
+    def forms(self, post: PostSnapshot, outlet: OutletInfo) -> list[DesignedForm]:
+        """The poster at every size of the slot, the very files delivery sends (none for an
+        article; PermanentError with the reason when the post cannot be a splash)."""
+        if post.kind != "promotion":
+            return []
+        slot, source, sizes = self._read(post, outlet)
+        if slot is None or not sizes:
+            return []
+        found = services.problems(source, sizes)
+        if found:
+            raise PermanentError("；".join(found))
+        return [DesignedForm(outlet.name, d.width, d.height,
+                             "image/jpeg", d.data) for d in services.draw(source, sizes)]
 
     def cli(self) -> list:
         from adapters.app_splash.cli import commands

@@ -28,6 +28,7 @@ from hub.channels import (
     ConsolePage,
     CredentialsError,
     DeliveryJob,
+    DesignedForm,
     OutletInfo,
     PostSnapshot,
     Receipt,
@@ -199,6 +200,17 @@ class WeChatChannel(Channel):
                       "crop_2.35_1": "0_0_1_1", "crop_1_1": render.square_crop(article.focal)},
             "problems": render.problems(article, post.body),
         }
+
+    def forms(self, post: PostSnapshot, outlet: OutletInfo) -> list[DesignedForm]:
+        """The cover as WeChat gets it (the 2.35:1 thumb: the cover cropped around its focal
+        point, or the card the hub designs without one) and the 1:1 crop WeChat cuts of it."""
+        article = self.article(post, outlet)
+        cover = self.image_bytes(post.cover_url) if post.cover_url else None
+        thumb = render.thumb_for(article, cover)
+        width, height = render.THUMB_SIZE
+        return [DesignedForm(f"{outlet.name} 封面", width, height, "image/jpeg", thumb),
+                DesignedForm(f"{outlet.name} 1:1 分享图", height, height, "image/jpeg",
+                             render.square_of(thumb, article.focal))]
 
     def check(self, post: PostSnapshot, outlet: OutletInfo) -> list[str]:
         # Limits do not depend on the theme colour: no database read here.

@@ -292,6 +292,15 @@ def thumb_for(article: Article, cover: bytes | None) -> bytes:
     return thumb_image(cover, article.theme, article.focal, article.title)
 
 
+def square_of(thumb: bytes, focal: tuple[float, float] | None = None) -> bytes:
+    """The 1:1 crop WeChat cuts from the thumb (share cards), as `square_crop` names it."""
+    with Image.open(io.BytesIO(thumb)) as opened:
+        square = opened.convert("RGB").crop(crop_box(THUMB_SIZE, 1.0, focal))
+    buffer = io.BytesIO()
+    square.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
 def body_image(data: bytes) -> bytes:
     """An article image as uploadimg takes it: JPG, at most 1080 px wide, under 1 MB."""
     info = images.inspect_image(data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from PIL import Image, ImageOps
@@ -95,17 +95,29 @@ class Plan:
         return MIN_CONTRAST.get(self.outlet, 4.5)
 
 
-@dataclass(frozen=True)
 class Form:
-    width: int
-    height: int
-    data: bytes
-    mime_type: str
-    plan: Plan = field(repr=False)
+    """A drawn form: its bytes and their type, at its canvas size, and the plan it was drawn
+    from (for a form read back from disk, laid out again only if someone asks for it)."""
+
+    def __init__(self, width: int, height: int, data: bytes, mime_type: str,
+                 laid_out: Plan | None = None, *,
+                 design: Design | None = None, outlet: str = "") -> None:
+        self.width, self.height, self.data, self.mime_type = width, height, data, mime_type
+        self._plan, self._source = laid_out, (design, outlet)
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None:
+            design, outlet = self._source
+            self._plan = plan(design, outlet, self.width, self.height)
+        return self._plan
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"Form({self.width}x{self.height}, {self.mime_type}, {len(self.data)} bytes)"
 
 
 def with_source(url: str, source: str) -> str:

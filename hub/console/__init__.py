@@ -6,6 +6,7 @@ from hub.console import (  # noqa: F401
     audit_views,
     calendar_views,
     campaign_views,
+    form_views,
     kpi_views,
     live_previews,
     media_views,

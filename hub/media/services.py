@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.images import ImageRejected, RenditionCache, inspect_image
+from content.layout import cache as form_files
 from content.layout.focal import find_focal
 from hub.accounts.models import Account
 from hub.audit.services import record
@@ -72,3 +73,17 @@ def rendition_cache() -> RenditionCache:
     if "hub.renditions" not in app.extensions:
         app.extensions["hub.renditions"] = RenditionCache(app.config["HUB"].var_dir / "renditions")
     return app.extensions["hub.renditions"]
+
+
+def forms_folder():
+    """Where this machine keeps designed forms (content.layout.cache; set at start-up)."""
+    return form_files.disk_folder() or current_app.config["HUB"].var_dir / "forms"
+
+
+def keep_form(data: bytes, mime_type: str) -> str:
+    """Finished bytes of a form kept by their hash; their address under /forms/."""
+    return f"/forms/{form_files.keep(forms_folder(), data, mime_type)}"
+
+
+def form_file(name: str) -> tuple[bytes, str] | None:
+    return form_files.stored(forms_folder(), name)

@@ -1,8 +1,9 @@
 """The sizes at which the hub serves renditions of an uploaded image, kept in one place.
 
-`/media/<id>/<hash>/<w>x<h>.<ext>` makes (and keeps on disk) a new file for each size it is
-asked for, at a fraction of a second of CPU each; so only the sizes the hub's own pages and
-outlets show are served, and any other size is a 404. Add a size here when a page needs one.
+`/media/<id>/<hash>/<crop tag>/<w>x<h>.<ext>` (the media API's `renditions_url` and a size)
+makes (and keeps on disk) a new file for each size it is asked for, at a fraction of a second
+of CPU each; so only the sizes the hub's own pages and outlets show are served, and any other
+size is a 404. Add a size here when a page needs one.
 """
 
 from __future__ import annotations

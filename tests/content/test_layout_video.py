@@ -29,7 +29,9 @@ def _frames(path):
 
 def test_a_slide_video_is_h264_at_the_canvas_size_with_a_title_entrance(slide, tmp_path):
     path = tmp_path / "slide.mp4"
-    path.write_bytes(video(slide, 768, 384, seconds=3))
+    made = video(slide, 768, 384, seconds=3)
+    path.write_bytes(made)
+    assert made.index(b"moov") < made.index(b"mdat")  # faststart: plays while downloading
     meta, frames = _frames(path)
     assert meta["codec"] == "h264" and meta["size"] == (768, 384)
     assert meta["duration"] == pytest.approx(3.0, abs=0.05)
@@ -42,6 +44,9 @@ def test_a_slide_video_is_h264_at_the_canvas_size_with_a_title_entrance(slide, t
     assert _mean_difference(first.crop(left_half), settled.crop(left_half)) < 3
     assert _mean_difference(settled, last) < 3
     assert checks.decoded_qr(last) == "https://ygh.example.cn/c/7?src=led"
+    # The held seconds are repeats of the first held second: each second starts as the
+    # settled slide, exactly as the one before.
+    assert _mean_difference(frames[FPS], frames[2 * FPS]) < 1
 
 
 def test_videos_are_cached_by_content_and_odd_canvases_are_refused(slide, tmp_path):

@@ -1,6 +1,6 @@
 """The focal point through the editor API: found when a picture is uploaded, moved by an
 editor of the account (audited), refused in plain Chinese outside 0..1 or to other accounts'
-editors, and honoured by the hub's own renditions."""
+editors, and honoured by the hub's own renditions, whose address changes when it moves."""
 
 from __future__ import annotations
 
@@ -28,13 +28,22 @@ def test_the_focal_point_is_found_on_upload_and_an_editor_can_move_it(client, to
     author = token_for("dg-editor")
     media = _upload(client, author, samples.cover(True, subject_at=0.8))
     assert media["focal"]["x"] > 0.6 and 0 <= media["focal"]["y"] <= 1
-    square = f"{media['url']}/88x88.png"  # the sites' square account badge size
-    assert _red_share(client.get(square).data) > 0.2  # the crop follows the found point
+    square = f"{media['renditions_url']}/88x88.png"  # the sites' square account badge size
+    first = client.get(square)
+    assert _red_share(first.data) > 0.2  # the crop follows the found point
+    assert "immutable" in first.headers["Cache-Control"]
     moved = client.put(f"/api/v1/media/{media['id']}/focal", headers=author,
                        json={"x": 0.1, "y": 0.5})
     assert moved.status_code == 200, moved.get_json()
     assert moved.get_json()["focal"] == {"x": 0.1, "y": 0.5}
-    assert _red_share(client.get(square).data) < 0.05  # now the left of the picture
+    # The new crop has a new address (a browser or player keeps the old one's bytes for
+    # good); the old address no longer answers with pixels, and the original's is the same.
+    assert moved.get_json()["url"] == media["url"]
+    new_square = f"{moved.get_json()['renditions_url']}/88x88.png"
+    assert new_square != square
+    assert _red_share(client.get(new_square).data) < 0.05  # now the left of the picture
+    assert client.get(square).status_code == 404
+    assert client.get(f"{media['url']}/88x88.png").headers["Location"].endswith(new_square)
 
 
 def test_a_focal_point_outside_the_picture_or_from_another_account_is_refused(client,

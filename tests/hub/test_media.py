@@ -82,20 +82,25 @@ def test_upload_outside_grants_is_403(client, token_for):
 def test_renditions_have_the_exact_size_and_are_cached(client, token_for, app):
     media = _upload(client, token_for("dg-editor"), _png(640, 480)).get_json()
     for size, mode in (("900x383", "crop"), ("224x168", "fit"), ("1080x1920", "crop")):
-        response = client.get(f"{media['url']}/{size}.jpg?mode={mode}")
+        response = client.get(f"{media['renditions_url']}/{size}.jpg?mode={mode}")
         assert response.status_code == 200
         width, height = (int(n) for n in size.split("x"))
         assert Image.open(io.BytesIO(response.data)).size == (width, height)
     cached = list((app.config["HUB"].var_dir / "renditions").rglob("*.jpg"))
     assert len(cached) == 3
-    again = client.get(f"{media['url']}/900x383.jpg")
-    assert again.data == client.get(f"{media['url']}/900x383.jpg?mode=crop").data
+    again = client.get(f"{media['renditions_url']}/900x383.jpg")
+    assert again.data == client.get(f"{media['renditions_url']}/900x383.jpg?mode=crop").data
+    # The address made before crops had a tag leads to the current crop's.
+    moved = client.get(f"{media['url']}/900x383.jpg?mode=fit")
+    assert moved.status_code == 302
+    assert moved.headers["Location"].endswith(f"{media['renditions_url']}/900x383.jpg?mode=fit")
 
 
 def test_bad_rendition_requests_are_4xx(client, token_for):
     media = _upload(client, token_for("dg-editor"), _png()).get_json()
-    assert client.get(f"{media['url']}/224x168.gif").status_code == 400
-    assert client.get(f"{media['url']}/224x168.jpg?mode=stretch").status_code == 400
+    for base in (media["url"], media["renditions_url"]):
+        assert client.get(f"{base}/224x168.gif").status_code == 400
+        assert client.get(f"{base}/224x168.jpg?mode=stretch").status_code == 400
     wrong = media["url"].rsplit("/", 1)[0] + "/deadbeefdeadbeef/224x168.jpg"
     assert client.get(wrong).status_code == 404
 
@@ -103,16 +108,17 @@ def test_bad_rendition_requests_are_4xx(client, token_for):
 def test_only_the_hubs_own_rendition_sizes_are_made(client, token_for, app):
     media = _upload(client, token_for("dg-editor"), _png(640, 480)).get_json()
     for size in ("4096x4096", "768x384", "225x168", "0x10", "99999x10", "1x1"):
-        answer = client.get(f"{media['url']}/{size}.jpg")
+        answer = client.get(f"{media['renditions_url']}/{size}.jpg")
         assert answer.status_code == 404 and answer.is_json, size
     assert not list((app.config["HUB"].var_dir / "renditions").rglob("*.jpg"))
     for width, height in sizes.RENDITION_SIZES:
-        assert client.get(f"{media['url']}/{width}x{height}.png").status_code == 200
+        assert client.get(f"{media['renditions_url']}/{width}x{height}.png").status_code == 200
 
 
 def test_media_and_screen_files_are_served_with_nosniff(client, token_for):
     media = _upload(client, token_for("dg-editor"), _png()).get_json()
-    for url in (media["url"], f"{media['url']}/224x168.jpg", f"{media['url']}/1x1.jpg"):
+    for url in (media["url"], f"{media['renditions_url']}/224x168.jpg",
+                f"{media['renditions_url']}/1x1.jpg"):
         assert client.get(url).headers["X-Content-Type-Options"] == "nosniff", url
     led = client.get("/led/v1/files/" + "0" * 64 + ".png")
     assert led.headers["X-Content-Type-Options"] == "nosniff"
