@@ -24,7 +24,7 @@ from hub.outlets.models import Outlet
 from hub.outlets.services import is_post_outlet, outlets_of
 from hub.posts import services as posts
 from hub.posts.schemas import PostCreate, PostUpdate, PublishIn
-from hub.posts.workflow import Action
+from hub.posts.workflow import STATE_LABELS, Action
 
 ACTIONS = {  # what each button does, and what the editor is told afterwards
     Action.submit: "已提交审核",
@@ -32,6 +32,7 @@ ACTIONS = {  # what each button does, and what the editor is told afterwards
     Action.reject: "已退回修改",
     Action.publish: "已发布，正在投递到各终端",
     Action.schedule: "已安排定时发布",
+    Action.unschedule: "已取消定时，稿件没有发往任何终端",
     Action.withdraw: "已撤回，正在从各终端撤下",
 }
 LIVE_STATES = ("pending", "sending", "retrying")
@@ -228,12 +229,19 @@ def act(post_id: int):
         action = Action.publish  # the service schedules a publication with a future time
     posts.act(g.db, g.user, post, action, at=at, note=request.form.get("note", "")[:1000])
     g.db.commit()
-    flash(ACTIONS[Action.schedule if at else action], "info")
+    flash(_told(post, Action.schedule if at else action), "info")
     if (action is Action.publish and not at) or action is Action.withdraw:
         return redirect(url_for("console.delivery_board", post_id=post.id))
-    if at:  # scheduled or moved: back where it was done (the post, or the calendar)
+    if at or action is Action.unschedule:  # back where it was done (the post, or the calendar)
         return redirect(back_to(url_for("console.post_page", post_id=post.id)))
     return redirect(url_for("console.post_page", post_id=post.id))
+
+
+def _told(post, action: Action) -> str:
+    """What the editor is told after an action (taken off the schedule: where it is now)."""
+    if action is Action.unschedule:
+        return f"{ACTIONS[action]}；现在是「{STATE_LABELS[post.state]}」，可重新定时或立即发布"
+    return ACTIONS[action]
 
 
 def _confirm_withdraw(post):

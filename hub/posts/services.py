@@ -374,6 +374,8 @@ def _apply_side_effects(db, user, post: Post, action: Action, *, at, note) -> No
         _decide(db, user, post, action, note, post.revision)
     elif action is Action.schedule:
         post.publish_at = at
+    elif action is Action.unschedule:
+        post.publish_at = None
     elif action in (Action.publish, Action.go_live):
         post.publish_at = None
         post.published_at = now

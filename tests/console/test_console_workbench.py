@@ -247,6 +247,21 @@ def test_scheduling_shows_when_and_the_calendar_moves_it(console_as, outlets, db
     week = meizhou.get("/console/a/meizhou/calendar?view=week&day=2030-01-20")
     assert "定时的稿件" in week.get_data(as_text=True)
 
+    # 取消定时: offered (behind a confirmation) on the post page and the calendar; it takes
+    # the post off the schedule and back to draft (梅州 has no review), sending nothing.
+    page = meizhou.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert '<summary>取消定时</summary>' in page and "确认取消定时" in page
+    assert "确认取消定时" in week.get_data(as_text=True)
+    cancelled = post_form(meizhou, calendar, {"action": "unschedule"},
+                          to=f"/console/posts/{post_id}/act",
+                          headers={"Referer": f"http://localhost{calendar}"})
+    assert cancelled.headers["Location"].endswith(calendar)
+    db.rollback()
+    post = db.get(Post, post_id)
+    assert (post.state, post.publish_at, post.version) == ("draft", None, 0)
+    month = meizhou.get(calendar).get_data(as_text=True)
+    assert "已取消定时" in month and "定时的稿件" not in month
+
 
 def test_the_overview_counts_screens_not_outlets(console_as, outlets, app):
     from hub import channels
