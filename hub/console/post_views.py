@@ -166,11 +166,17 @@ def _post_page(post, status: int = 200, **context):
         "valid_until": _local_input(words.valid_until),
         "channels": post.channels, "push_down": "all" if post.push_down else "",
         **_override_values(post.overrides)}
+    actions = available_actions(post)
+    with g.db.no_autoflush:  # a pending change is previewed as approving it would send it
+        proposed = previews.lay_pending_words(g.db, post)
+        shown = previews.previews_for(g.db, post, config.public_url)
+        blocking = publication.problems(g.db, post)
+    if proposed:
+        g.db.rollback()  # the row keeps the live words
     return _form_page("console/post.html", post.account, status, post=post, values=values,
-                      previews=previews.previews_for(g.db, post, config.public_url),
-                      reach=previews.reach_summary(g.db, post),
-                      blocking=publication.problems(g.db, post),
-                      actions=available_actions(post), page="posts", **context)
+                      previews=shown, proposed=proposed,
+                      reach=previews.reach_summary(g.db, post), blocking=blocking,
+                      actions=actions, page="posts", **context)
 
 
 def _override_values(overrides: dict | None) -> dict:
@@ -264,7 +270,10 @@ def preview_document(post_id: int, outlet_id: int):
     if outlet is None or outlet.account_id != post.account_id or \
             channels.get_channel(outlet.channel) is None:
         raise NotFound("没有这个终端的预览", field="outlet")
-    form = previews.rendered(g.db, post, outlet, current_app.config["HUB"].public_url)
+    with g.db.no_autoflush:  # a pending change shows as approving it would send it
+        previews.lay_pending_words(g.db, post)
+        form = previews.rendered(g.db, post, outlet, current_app.config["HUB"].public_url)
+    g.db.rollback()
     return previews.document_response(form, outlet.channel, native=request.args.get("full") == "1")
 
 

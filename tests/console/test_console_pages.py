@@ -236,6 +236,16 @@ def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client
     dispatcher.drain()
     assert "第一版标题" in client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
     admin = console_as("gd-admin")
+    # Before approving, the reviewer reads what changes against the live version and sees
+    # each outlet's preview of the change (the outlets themselves still have the live one).
+    page = admin.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert "与已发布版本相比的改动" in page
+    assert "<del>- 第一版标题</del>" in page and "<ins>+ 第二版标题</ins>" in page
+    assert "<ins>+ 改过的正文</ins>" in page
+    frames = re.findall(rf'src="(/console/posts/{post_id}/preview/\d+)"', page)
+    assert frames and all("第二版标题" in admin.get(frame).get_data(as_text=True)
+                          for frame in frames)
+    assert "第一版标题" in client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
     assert _act(admin, post_id, "approve").status_code == 302
     dispatcher.drain()
     page = client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
