@@ -76,6 +76,16 @@ def outlets(live_hub, app, config, screens, receiver):
     return ["网站", "测试终端", "LED 大屏（测试替身）"]
 
 
+def _png(size=(900, 383)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 16, 46)).save(out, format="PNG")
+    return out.getvalue()
+
+
 def _log_in_with_the_keyboard(page, url: str, username: str) -> None:
     from playwright.sync_api import expect
 
@@ -114,6 +124,11 @@ def test_an_editor_of_dongguan_publishes_everywhere_and_withdraws_everywhere(
         frame = page.frame_locator(f'iframe[title^="{label}预览"]')
         expect(frame.locator("h1").first).to_contain_text(TITLE)
     expect(page.locator("#preview-status")).to_have_text("预览已按当前输入更新（尚未保存）")
+    # A cover chosen in the file field is in the previews before anything is saved.
+    page.get_by_label("封面图片（JPG/PNG）").set_input_files(
+        {"name": "球场.png", "mimeType": "image/png", "buffer": _png()})
+    expect(page.locator("#upload-status")).to_contain_text("封面已上传，预览已换上「球场.png」")
+    expect(page.frame_locator('iframe[title^="网站预览"]').locator("img.cover")).to_have_count(1)
     page.get_by_role("button", name="保存草稿并预览").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
 
