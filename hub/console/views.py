@@ -166,6 +166,8 @@ def account_overview(code: str):
         channel_chart=charts.stacked_by_row("by-channel", "近 30 天各渠道投递结果", by_channel),
         health=health, devices=devices[:DEVICES_SHOWN], devices_total=len(devices),
         recent=overview.recent_posts(g.db, account),
+        seen_labels=list(overview.SEEN_KPIS.values()), seen_days=overview.SEEN_DAYS,
+        seen=overview.seen_per_account(g.db, account),
         failures=overview.recent_failures(g.db, account))
 
 
