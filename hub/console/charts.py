@@ -151,8 +151,8 @@ def line_by_day(chart_id: str, title: str, points: list[tuple[str, float]], unit
     """A line over days (a rate's history), its last value written at the end; one point is a
     dot in the middle, a thousand a line with a handful of dates under it. A small `width`
     suits a tile: the text keeps its size, the line gets shorter. `today_partial`: the last
-    point is today's count so far, drawn apart (dashed, hollow, marked 今天未完) so a day
-    not over does not read as a fall."""
+    point is today's count so far, drawn apart (a hollow dot the line does not reach,
+    marked 今天未完) so a day not over does not read as a fall."""
     top, bottom, left, right = 16, 34, 40, 56
     peak = ceiling or _round_up(max((value for _, value in points), default=0))
     span = len(points) - 1
@@ -176,11 +176,9 @@ def line_by_day(chart_id: str, title: str, points: list[tuple[str, float]], unit
         if len(whole) > 1:
             path = " ".join(",".join(at(i, value)) for i, (_, value) in enumerate(whole))
             body.append(_tag('<polyline class="line" points="{p}"/>', p=path))
-        if partial:
-            (x1, y1), (x2, y2) = at(last - 1, points[-2][1]), at(last, points[-1][1])
-            body.append(_tag('<line class="line partial" x1="{a}" y1="{b}" x2="{c}" y2="{d}"/>'
-                             '<circle class="dot partial" cx="{c}" cy="{d}" r="3.5"/>',
-                             a=x1, b=y1, c=x2, d=y2))
+        if partial:  # a dot of its own, not joined: the line never falls towards it
+            body.append(_tag('<circle class="dot partial" cx="{x}" cy="{y}" r="3.5"/>',
+                             x=at(last, 0)[0], y=at(last, points[-1][1])[1]))
         if len(points) <= 31:
             body.extend(_tag('<circle class="dot" cx="{x}" cy="{y}" r="3"/>',
                              x=at(i, v)[0], y=at(i, v)[1]) for i, (_, v) in enumerate(whole))
@@ -189,7 +187,7 @@ def line_by_day(chart_id: str, title: str, points: list[tuple[str, float]], unit
                          x=_n(float(x) + 6), y=y, v=_value(points[-1][1], unit), unit=unit))
         if partial:
             body.append(_tag('<text class="label partial" x="{x}" y="{y}">今天未完</text>',
-                             x=_n(float(x) + 6), y=_n(float(y) + 14)))
+                             x=_n(float(x) + 6), y=_n(max(float(y) - 14, 12.0))))
         for index in ticks(len(points), 5 if len(points) > 1 else 1):
             body.append(_tag('<text class="label" x="{x}" y="{y}" text-anchor="middle">'
                              '{label}</text>', x=at(index, 0)[0], y=base + 16,
