@@ -161,3 +161,10 @@ def recent_failures(db: Session, account: Account, limit: int = 10) -> list[Deli
     return list(db.scalars(select(Delivery).where(
         Delivery.account_id.in_(_in_subtree(account)), Delivery.state == "failed")
         .order_by(Delivery.updated_at.desc()).limit(limit)))
+
+
+def titles_of(db: Session, deliveries: list[Delivery]) -> dict[int, str]:
+    """The titles of the deliveries' posts: the overview names posts, never numbers them."""
+    ids = {d.post_id for d in deliveries}
+    return dict(db.execute(select(Post.id, Post.title).where(Post.id.in_(ids))).all()) \
+        if ids else {}

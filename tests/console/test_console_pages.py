@@ -207,6 +207,8 @@ def test_overview_draws_what_went_where(console_as, outlets, dispatcher, receive
     assert "网站：已送达 1" in page and "测试终端：失败 1" in page  # the charts' text form
     assert "概览里的稿件" in page and "终端拒收（HTTP 422）" in page
     assert "LED 大屏（测试替身）" in page
+    failed = re.search(r'aria-labelledby="failed-h">.*?</section>', page, flags=re.S).group(0)
+    assert "概览里的稿件</a>" in failed  # the post by its title, not its number
 
 
 def test_switching_accounts_keeps_the_page(console_as, sites):
