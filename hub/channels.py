@@ -249,6 +249,11 @@ class Channel:
         return [{"outlet_id": outlet_id, "name": None, "online": state == "online",
                  "last_seen": None} for outlet_id, state in self.outlet_status(outlets).items()]
 
+    def post_figures(self, post_ids: list[int]) -> dict[int, dict[str, int]]:
+        """What this outlet saw of each post, for the console's overview: {post id: {label:
+        count}} (e.g. {"大屏播放": 120}); posts it saw nothing of are left out."""
+        return {}
+
     def blueprints(self) -> list:
         """Flask blueprints this outlet serves (callbacks, playlists, sites)."""
         return []

@@ -64,6 +64,9 @@ class Config(BaseSettings):
     poll_seconds: float = 0.5
     # Shared fast state (campaign claim gate, rate limits); None: each process keeps its own.
     redis_url: str | None = None
+    # Review alerts by e-mail: smtp://[user:password@]host[:port][?from=…&starttls=1] or
+    # smtps://…; None: no e-mail is sent (the console's badge still counts what waits).
+    smtp_url: str | None = None
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,

@@ -107,6 +107,12 @@ class AppSplashChannel(Channel):
     def lane(self, outlet: OutletInfo) -> str:
         return str((outlet.config or {}).get("slot", outlet.key))
 
+    def post_figures(self, post_ids: list[int]) -> dict[int, dict[str, int]]:
+        """How often the app showed each post's splash (impressions the app reported)."""
+        with STORE.reading() as db:
+            return {post_id: {"开屏曝光": shown}
+                    for post_id, shown in services.impressions_per_post(db, post_ids) if shown}
+
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]
 

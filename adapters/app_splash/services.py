@@ -8,11 +8,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from adapters.app_splash import rules
 from adapters.app_splash.models import (
+    SplashDailyCount,
     SplashImage,
     SplashItem,
     SplashSlot,
@@ -264,3 +265,10 @@ def withdraw(db: Session, outlet_id: int, post_id: int) -> bool:
 def bump(db: Session, slot_id: int) -> None:
     db.execute(update(SplashSlot).where(SplashSlot.id == slot_id)
                .values(version=SplashSlot.version + 1))
+
+
+def impressions_per_post(db: Session, post_ids: list[int]) -> list[tuple[int, int]]:
+    """(post id, times the app showed it) over every day counted."""
+    return list(db.execute(select(SplashDailyCount.post_id, func.sum(SplashDailyCount.impressions))
+                           .where(SplashDailyCount.post_id.in_(post_ids))
+                           .group_by(SplashDailyCount.post_id)).all())

@@ -150,6 +150,12 @@ class LedScreenChannel(Channel):
                                   "last_seen": services.last_seen(screen)})
         return found
 
+    def post_figures(self, post_ids: list[int]) -> dict[int, dict[str, int]]:
+        """Plays the screens reported of each post (proof of play, every screen summed)."""
+        with STORE.reading() as db:
+            return {post_id: {"大屏播放": plays}
+                    for post_id, plays in services.plays_per_post(db, post_ids) if plays}
+
     def blueprints(self) -> list[Blueprint]:
         return [_blueprint()]
 

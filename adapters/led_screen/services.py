@@ -10,11 +10,17 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from adapters.led_screen import controllers, schedule
-from adapters.led_screen.models import LedGroupScreen, LedPairing, Screen, ScreenGroup
+from adapters.led_screen.models import (
+    LedGroupScreen,
+    LedPairing,
+    LedPlayHour,
+    Screen,
+    ScreenGroup,
+)
 from hub import ports
 from hub.errors import BadRequest, Conflict, NotFound
 from hub.ports import AccountInfo, utcnow
@@ -249,3 +255,10 @@ def finish_pairing(db: Session, secret: str) -> tuple[Screen, str] | None:
     screen = db.get(Screen, pairing.screen_id)
     db.delete(pairing)
     return screen, issue_token(db, screen)
+
+
+def plays_per_post(db: Session, post_ids: list[int]) -> list[tuple[int, int]]:
+    """(post id, plays) summed over every screen and hour reported."""
+    return list(db.execute(select(LedPlayHour.post_id, func.sum(LedPlayHour.plays))
+                           .where(LedPlayHour.post_id.in_(post_ids))
+                           .group_by(LedPlayHour.post_id)).all())

@@ -25,6 +25,7 @@ class Entry:
     at: dt.datetime  # Beijing time
     scheduled: bool
     may_reschedule: bool
+    may_unschedule: bool
 
 
 def _day_arg(value: str | None) -> dt.date:
@@ -65,8 +66,9 @@ def entries_between(account, start: dt.date, end: dt.date) -> dict[dt.date, list
     for post in found:
         scheduled = post.state == "scheduled" and post.publish_at is not None
         at = to_local(post.publish_at if scheduled else post.published_at)
-        may = scheduled and "schedule" in available_actions(post)
-        days.setdefault(at.date(), []).append(Entry(post, at, scheduled, may))
+        allowed = available_actions(post) if scheduled else set()
+        days.setdefault(at.date(), []).append(Entry(post, at, scheduled, "schedule" in allowed,
+                                                    "unschedule" in allowed))
     for items in days.values():
         items.sort(key=lambda e: e.at)
     return days

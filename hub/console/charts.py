@@ -146,11 +146,13 @@ def stacked_by_row(chart_id: str, title: str, rows: list[tuple[str, dict[str, in
 
 
 def line_by_day(chart_id: str, title: str, points: list[tuple[str, float]], unit: str = "%",
-                ceiling: float | None = 100.0, *, width: int = 560, height: int = 190
-                ) -> Markup:
+                ceiling: float | None = 100.0, *, width: int = 560, height: int = 190,
+                today_partial: bool = False) -> Markup:
     """A line over days (a rate's history), its last value written at the end; one point is a
     dot in the middle, a thousand a line with a handful of dates under it. A small `width`
-    suits a tile: the text keeps its size, the line gets shorter."""
+    suits a tile: the text keeps its size, the line gets shorter. `today_partial`: the last
+    point is today's count so far, drawn apart (a hollow dot the line does not reach,
+    marked 今天未完) so a day not over does not read as a fall."""
     top, bottom, left, right = 16, 34, 40, 56
     peak = ceiling or _round_up(max((value for _, value in points), default=0))
     span = len(points) - 1
@@ -168,20 +170,31 @@ def line_by_day(chart_id: str, title: str, points: list[tuple[str, float]], unit
                          '<text class="label" x="0" y="{y}">{v}{unit}</text>', a=left,
                          b=width - right, y=y, v=_short(peak * fraction), unit=unit))
     if points:
-        if len(points) > 1:
-            path = " ".join(",".join(at(i, value)) for i, (_, value) in enumerate(points))
+        last = len(points) - 1
+        partial = today_partial and last > 0
+        whole = points[:-1] if partial else points
+        if len(whole) > 1:
+            path = " ".join(",".join(at(i, value)) for i, (_, value) in enumerate(whole))
             body.append(_tag('<polyline class="line" points="{p}"/>', p=path))
+        if partial:  # a dot of its own, not joined: the line never falls towards it
+            body.append(_tag('<circle class="dot partial" cx="{x}" cy="{y}" r="3.5"/>',
+                             x=at(last, 0)[0], y=at(last, points[-1][1])[1]))
         if len(points) <= 31:
             body.extend(_tag('<circle class="dot" cx="{x}" cy="{y}" r="3"/>',
-                             x=at(i, v)[0], y=at(i, v)[1]) for i, (_, v) in enumerate(points))
-        x, y = at(len(points) - 1, points[-1][1])
+                             x=at(i, v)[0], y=at(i, v)[1]) for i, (_, v) in enumerate(whole))
+        x, y = at(last, points[-1][1])
         body.append(_tag('<text class="value" x="{x}" y="{y}">{v}{unit}</text>',
                          x=_n(float(x) + 6), y=y, v=_value(points[-1][1], unit), unit=unit))
+        if partial:
+            body.append(_tag('<text class="label partial" x="{x}" y="{y}">今天未完</text>',
+                             x=_n(float(x) + 6), y=_n(max(float(y) - 14, 12.0))))
         for index in ticks(len(points), 5 if len(points) > 1 else 1):
             body.append(_tag('<text class="label" x="{x}" y="{y}" text-anchor="middle">'
                              '{label}</text>', x=at(index, 0)[0], y=base + 16,
                              label=points[index][0]))
     desc = _described(points, lambda value: f"{_value(value, unit)}{unit}")
+    if today_partial and len(points) > 1:
+        desc += "（最后一天为今天，尚未结束）"
     return _frame(chart_id, title, desc, width, height, body)
 
 

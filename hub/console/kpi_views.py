@@ -48,7 +48,8 @@ def _tile(name: str, series: services.Series, days: int) -> dict:
             "is_flow": name in services.FLOWS,
             "chart": charts.line_by_day(f"kpi-{name}", f"{label}，近 {days} 天", points,
                                         unit=unit, ceiling=100.0 if unit else None,
-                                        width=380, height=160)}
+                                        width=380, height=160,
+                                        today_partial=name in services.FLOWS)}
 
 
 @bp.get("/a/<code>/kpis.xlsx")

@@ -57,7 +57,9 @@ def draft_of(account) -> Post:
     the editor saved now."""
     form = request.form
     post = _existing(account)
-    if post is None:
+    if post is not None:
+        previews.lay_pending_words(g.db, post)  # the form edits a pending change's words
+    else:
         post = Post(id=0, account=account, account_id=account.id, author_id=g.user.id,
                     kind="promotion" if form.get("kind") == "promotion" else "article",
                     state="draft", revision=1, version=0, overrides={})

@@ -4,6 +4,7 @@ state of its outlets. Read-only queries over the account and everything beneath 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
@@ -14,9 +15,14 @@ from hub.accounts.models import Account
 from hub.clock import to_local
 from hub.db import utcnow
 from hub.deliveries.models import Delivery
+from hub.kpis import services as kpis
 from hub.outlets.models import Outlet
 from hub.posts.models import Post
 
+log = logging.getLogger("hub.console")
+# What the screens and the app report back, as the KPIs count them per account.
+SEEN_KPIS = {"led_plays": "大屏播放", "splash_impressions": "开屏曝光"}
+SEEN_DAYS = 30
 STATE_GROUP = {"delivered": "delivered", "pending": "waiting", "sending": "waiting",
                "retrying": "waiting", "failed": "failed", "withdrawn": "withdrawn"}
 
@@ -115,11 +121,50 @@ def recent_posts(db: Session, account: Account, limit: int = 8) -> list[dict]:
     for post_id, version, channel, state, count in rows:
         if version == versions[post_id]:
             reach[post_id][_label(channel)][STATE_GROUP.get(state, "waiting")] += count
-    return [{"post": p, "reach": {label: dict(c) for label, c in reach[p.id].items()}}
-            for p in posts]
+    seen = seen_per_post([p.id for p in posts])
+    return [{"post": p, "reach": {label: dict(c) for label, c in reach[p.id].items()},
+             "seen": seen.get(p.id, {})} for p in posts]
+
+
+def seen_per_post(post_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What each outlet saw of each post (LED plays, splash impressions), as its adapter
+    counts it; an adapter that fails is left out, never the overview."""
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for channel in channels.all_channels():
+        try:
+            figures = channel.post_figures(post_ids)
+        except Exception:
+            log.exception("figures of posts from %s failed", channel.name)
+            continue
+        for post_id, counts in figures.items():
+            found[post_id].update(counts)
+    return found
+
+
+def seen_per_account(db: Session, account: Account) -> list[dict]:
+    """LED plays and splash impressions over the last `SEEN_DAYS` days: the account's whole
+    subtree first, then each account directly beneath that had any, by name."""
+    rows = [_seen_row(account, kpis.kpis(db, account, SEEN_DAYS), whole=True)]
+    children = kpis.children_of(db, account)
+    below = kpis.kpis_of(db, children, SEEN_DAYS, within=account) if children else {}
+    rows += [row for row in (_seen_row(child, below[child.id]) for child in children)
+             if any(row["figures"].values())]
+    return rows
+
+
+def _seen_row(account: Account, series: dict, whole: bool = False) -> dict:
+    return {"name": account.name, "whole": whole,
+            "figures": {label: series[name].total for name, label in SEEN_KPIS.items()}}
 
 
 def recent_failures(db: Session, account: Account, limit: int = 10) -> list[Delivery]:
     return list(db.scalars(select(Delivery).where(
         Delivery.account_id.in_(_in_subtree(account)), Delivery.state == "failed")
         .order_by(Delivery.updated_at.desc()).limit(limit)))
+
+
+def titles_of(db: Session, deliveries: list[Delivery]) -> dict[int, str]:
+    """The titles of the deliveries' posts: the overview names posts, never numbers them."""
+    ids = {d.post_id for d in deliveries}
+    return dict(db.execute(select(Post.id, Post.title).where(Post.id.in_(ids))).all()) \
+        if ids else {}

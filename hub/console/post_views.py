@@ -24,7 +24,7 @@ from hub.outlets.models import Outlet
 from hub.outlets.services import is_post_outlet, outlets_of
 from hub.posts import services as posts
 from hub.posts.schemas import PostCreate, PostUpdate, PublishIn
-from hub.posts.workflow import Action
+from hub.posts.workflow import STATE_LABELS, Action
 
 ACTIONS = {  # what each button does, and what the editor is told afterwards
     Action.submit: "已提交审核",
@@ -32,6 +32,7 @@ ACTIONS = {  # what each button does, and what the editor is told afterwards
     Action.reject: "已退回修改",
     Action.publish: "已发布，正在投递到各终端",
     Action.schedule: "已安排定时发布",
+    Action.unschedule: "已取消定时，稿件没有发往任何终端",
     Action.withdraw: "已撤回，正在从各终端撤下",
 }
 LIVE_STATES = ("pending", "sending", "retrying")
@@ -165,11 +166,17 @@ def _post_page(post, status: int = 200, **context):
         "valid_until": _local_input(words.valid_until),
         "channels": post.channels, "push_down": "all" if post.push_down else "",
         **_override_values(post.overrides)}
+    actions = available_actions(post)
+    with g.db.no_autoflush:  # a pending change is previewed as approving it would send it
+        proposed = previews.lay_pending_words(g.db, post)
+        shown = previews.previews_for(g.db, post, config.public_url)
+        blocking = publication.problems(g.db, post)
+    if proposed:
+        g.db.rollback()  # the row keeps the live words
     return _form_page("console/post.html", post.account, status, post=post, values=values,
-                      previews=previews.previews_for(g.db, post, config.public_url),
-                      reach=previews.reach_summary(g.db, post),
-                      blocking=publication.problems(g.db, post),
-                      actions=available_actions(post), page="posts", **context)
+                      previews=shown, proposed=proposed,
+                      reach=previews.reach_summary(g.db, post), blocking=blocking,
+                      actions=actions, page="posts", **context)
 
 
 def _override_values(overrides: dict | None) -> dict:
@@ -228,12 +235,19 @@ def act(post_id: int):
         action = Action.publish  # the service schedules a publication with a future time
     posts.act(g.db, g.user, post, action, at=at, note=request.form.get("note", "")[:1000])
     g.db.commit()
-    flash(ACTIONS[Action.schedule if at else action], "info")
+    flash(_told(post, Action.schedule if at else action), "info")
     if (action is Action.publish and not at) or action is Action.withdraw:
         return redirect(url_for("console.delivery_board", post_id=post.id))
-    if at:  # scheduled or moved: back where it was done (the post, or the calendar)
+    if at or action is Action.unschedule:  # back where it was done (the post, or the calendar)
         return redirect(back_to(url_for("console.post_page", post_id=post.id)))
     return redirect(url_for("console.post_page", post_id=post.id))
+
+
+def _told(post, action: Action) -> str:
+    """What the editor is told after an action (taken off the schedule: where it is now)."""
+    if action is Action.unschedule:
+        return f"{ACTIONS[action]}；现在是「{STATE_LABELS[post.state]}」，可重新定时或立即发布"
+    return ACTIONS[action]
 
 
 def _confirm_withdraw(post):
@@ -256,7 +270,10 @@ def preview_document(post_id: int, outlet_id: int):
     if outlet is None or outlet.account_id != post.account_id or \
             channels.get_channel(outlet.channel) is None:
         raise NotFound("没有这个终端的预览", field="outlet")
-    form = previews.rendered(g.db, post, outlet, current_app.config["HUB"].public_url)
+    with g.db.no_autoflush:  # a pending change shows as approving it would send it
+        previews.lay_pending_words(g.db, post)
+        form = previews.rendered(g.db, post, outlet, current_app.config["HUB"].public_url)
+    g.db.rollback()
     return previews.document_response(form, outlet.channel, native=request.args.get("full") == "1")
 
 

@@ -36,6 +36,9 @@ from hub.outlets.services import (
     reached_accounts,
     target_outlets,
 )
+from hub.posts import rendering
+from hub.posts import services as posts
+from hub.posts.models import CONTENT_FIELDS
 from hub.publication import snapshot
 
 log = logging.getLogger("hub.console")
@@ -74,6 +77,20 @@ def rendered(db: Session, post, outlet, public_url: str) -> dict:
     checked = channel.check(shown, info) or []
     form["problems"] = said + [str(p) for p in checked if str(p) not in said]
     return form
+
+
+def lay_pending_words(db: Session, post) -> bool:
+    """Set a live post's proposed change on its row, so its previews show what approving it
+    would send out; False when no change waits. Never flushed: the caller reads under
+    `no_autoflush` and rolls back (the outlets keep the live words until approval)."""
+    if post.pending_revision is None:
+        return False
+    words = posts.editing_words(db, post)
+    for name in CONTENT_FIELDS:
+        setattr(post, name, getattr(words, name))
+    post.column = words.column
+    rendering.render_body(post)
+    return True
 
 
 def _sized(items) -> list[dict]:

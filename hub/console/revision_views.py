@@ -42,6 +42,16 @@ def _number(value: str | None, default: int) -> int:
     return int(value) if value and value.isdigit() else default
 
 
+@bp.app_template_global()
+def pending_diff(post) -> list[dict]:
+    """What a live post's proposed change alters against the live version: shown on the
+    post page so a reviewer reads it before approving."""
+    if post.pending_revision is None:
+        return []
+    live = posts.get_revision(g.db, post, post.revision).content
+    return changes_between(live, posts.get_revision(g.db, post, post.pending_revision).content)
+
+
 @bp.get("/posts/<int:post_id>/revisions")
 def post_revisions(post_id: int):
     post = _post(post_id)

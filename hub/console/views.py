@@ -160,13 +160,16 @@ def account_overview(code: str):
     per_day = overview.published_per_day(g.db, account)
     by_channel = overview.deliveries_by_channel(g.db, account)
     health, devices = overview.outlet_health(g.db, account)
+    failures = overview.recent_failures(g.db, account)
     return render_template(
         "console/overview.html", account=account, counts=counts, page="overview",
         per_day_chart=charts.bars_by_day("per-day", "近 14 天发布的稿件", per_day),
         channel_chart=charts.stacked_by_row("by-channel", "近 30 天各渠道投递结果", by_channel),
         health=health, devices=devices[:DEVICES_SHOWN], devices_total=len(devices),
         recent=overview.recent_posts(g.db, account),
-        failures=overview.recent_failures(g.db, account))
+        seen_labels=list(overview.SEEN_KPIS.values()), seen_days=overview.SEEN_DAYS,
+        seen=overview.seen_per_account(g.db, account),
+        failures=failures, titles=overview.titles_of(g.db, failures))
 
 
 @bp.get("/a/<code>/posts")

@@ -21,7 +21,7 @@ from hub.db import utcnow
 from hub.deliveries.models import PostReach
 from hub.errors import BadRequest, Conflict, Forbidden, NotFound
 from hub.media.models import Media
-from hub.posts import rendering, workflow
+from hub.posts import alerts, rendering, workflow
 from hub.posts.models import CONTENT_FIELDS, Post, PostComment, PostRevision
 from hub.posts.workflow import (
     Action,
@@ -276,6 +276,8 @@ def _act_on_change(db: Session, user: User, post: Post, action: Action, note: st
         publication.on_republished(db, post)
     else:
         post.pending_state = new_change.value
+    if action is Action.submit:
+        alerts.review_waits(db, post, user, change=True)
     if action in (Action.approve, Action.reject):
         _decide(db, user, post, action, note, number)
     post.updated_at = utcnow()
@@ -372,8 +374,12 @@ def _apply_side_effects(db, user, post: Post, action: Action, *, at, note) -> No
     now = utcnow()
     if action in (Action.approve, Action.reject):
         _decide(db, user, post, action, note, post.revision)
+    elif action is Action.submit:
+        alerts.review_waits(db, post, user, change=False)
     elif action is Action.schedule:
         post.publish_at = at
+    elif action is Action.unschedule:
+        post.publish_at = None
     elif action in (Action.publish, Action.go_live):
         post.publish_at = None
         post.published_at = now

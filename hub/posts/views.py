@@ -152,4 +152,6 @@ _action_route(Action.reject, "Send a post in review back to draft, or a pending 
               "its editor, with a note (the live version stays out)", NoteIn)
 _action_route(Action.publish, "Publish now, or at `at` (ISO 8601, Asia/Shanghai if no offset)",
               PublishIn)
+_action_route(Action.unschedule, "Take a scheduled post off the schedule without withdrawing "
+              "anything: it goes back to approved (draft on an account without review)", NoteIn)
 _action_route(Action.withdraw, "Withdraw a post from every outlet", NoteIn)

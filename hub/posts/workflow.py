@@ -26,6 +26,7 @@ class Action(enum.StrEnum):
     reject = "reject"
     publish = "publish"
     schedule = "schedule"
+    unschedule = "unschedule"  # take a scheduled post off the schedule, withdrawing nothing
     go_live = "go_live"  # the scheduler publishing a post whose time came
     withdraw = "withdraw"
     expire = "expire"  # the scheduler ending a post whose validity ended
@@ -61,6 +62,14 @@ STATE_LABELS = {
     State.published: "已发布",
     State.withdrawn: "已撤回",
     State.expired: "已过期",
+}
+
+# What each action is called in a message to an editor.
+ACTION_LABELS = {
+    Action.edit: "修改", Action.submit: "提交审核", Action.approve: "审核通过",
+    Action.reject: "退回修改", Action.publish: "发布", Action.schedule: "定时发布",
+    Action.unschedule: "取消定时", Action.go_live: "定时发出", Action.withdraw: "撤回",
+    Action.expire: "到期下线",
 }
 
 EDITORS = frozenset({"author", "reviewer", "admin"})
@@ -107,7 +116,7 @@ def _need_other_eyes(actor: Actor, requires_review: bool, doing: str) -> None:
 
 
 def _wrong_state(state: State, action: Action) -> InvalidTransition:
-    return InvalidTransition(f"{STATE_LABELS[state]}状态的稿件不能执行 {action.value}")
+    return InvalidTransition(f"{STATE_LABELS[state]}状态的稿件不能{ACTION_LABELS[action]}")
 
 
 def _edit(state: State, actor: Actor, requires_review: bool) -> State:
@@ -168,6 +177,16 @@ def _schedule(state: State, actor: Actor, requires_review: bool) -> State:
     return State.scheduled
 
 
+def _unschedule(state: State, actor: Actor, requires_review: bool) -> State:
+    # Whoever may schedule may take it off again. Nothing went out, so nothing is withdrawn;
+    # the words were approved (review accounts: any edit of a scheduled post drops it to
+    # draft) and stay so, elsewhere they never needed approval and go back to draft.
+    _need_publisher(actor, requires_review)
+    if state is not State.scheduled:
+        raise _wrong_state(state, Action.unschedule)
+    return State.approved if requires_review else State.draft
+
+
 def _go_live(state: State, actor: Actor, requires_review: bool) -> State:
     if not actor.is_system:
         raise NotPermitted("只有调度器执行定时发布")
@@ -201,6 +220,7 @@ _RULES = {
     Action.reject: _reject,
     Action.publish: _publish,
     Action.schedule: _schedule,
+    Action.unschedule: _unschedule,
     Action.go_live: _go_live,
     Action.withdraw: _withdraw,
     Action.expire: _expire,
@@ -238,7 +258,7 @@ def next_change_state(change: ChangeState | None, action: Action, actor: Actor
     that are live."""
     action = Action(action)
     if action not in CHANGE_ACTIONS:
-        raise InvalidTransition(f"已发布稿件的待审核修改不能执行 {action.value}")
+        raise InvalidTransition(f"已发布稿件的待审核修改不能{ACTION_LABELS[action]}")
     if action is Action.edit:
         _need_editor(actor)
         return ChangeState.draft  # new words are unreviewed, whatever the change's state

@@ -69,6 +69,13 @@ def set_password(db: Session, user: User, password: str, *, actor=None) -> None:
            subject_type="user", subject_id=user.id, username=user.username)
 
 
+def set_email(db: Session, user: User, email: str | None) -> None:
+    """Where the editor's review alerts go (None: none); audited without the address."""
+    user.email = email or None
+    record(db, actor=user, action="user.email_change", account_id=None, subject_type="user",
+           subject_id=user.id, has_email=bool(user.email))
+
+
 def unlocking_account(db: Session, actor: User, user: User) -> Account | None:
     """The account through which `actor` may unlock `user`: one `user` holds a grant on that
     `actor` administers (directly or from above); None when `actor` is the province admin

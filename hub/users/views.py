@@ -3,8 +3,10 @@ admin unlocks a colleague's login."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, g
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from hub.api import route
@@ -25,7 +27,25 @@ class GrantOut(BaseModel):
 class MeOut(BaseModel):
     username: str
     display_name: str
+    email: str | None = Field(description="Where review alerts go (when the hub sends e-mail)")
     grants: list[GrantOut]
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class MeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(default=None, max_length=254,
+                              description="An address for review alerts; empty or null: none")
+
+    @field_validator("email")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value and not EMAIL.fullmatch(value):
+            raise ValueError("不是有效的电子邮件地址")
+        return value or None
 
 
 class TokenIn(BaseModel):
@@ -55,8 +75,18 @@ def token_out(row: ApiToken, token: str | None = None) -> TokenOut:
 @route(bp, "/me", "GET", summary="The editor behind the token and their grants", tag=TAG,
        response=MeOut)
 def me():
-    user = g.user
-    return MeOut(username=user.username, display_name=user.display_name,
+    return _me_out(g.user)
+
+
+@route(bp, "/me", "PATCH", summary="Set my e-mail address for review alerts (sent only where "
+       "the hub has an SMTP server, HUB_SMTP_URL)", tag=TAG, body=MeIn, response=MeOut)
+def update_me(body: MeIn):
+    services.set_email(g.db, g.user, body.email)
+    return _me_out(g.user)
+
+
+def _me_out(user) -> MeOut:
+    return MeOut(username=user.username, display_name=user.display_name, email=user.email,
                  grants=[GrantOut(account=gr.account.code, account_name=gr.account.name,
                                   role=gr.role) for gr in user.grants])
 

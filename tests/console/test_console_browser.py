@@ -76,6 +76,16 @@ def outlets(live_hub, app, config, screens, receiver):
     return ["网站", "测试终端", "LED 大屏（测试替身）"]
 
 
+def _png(size=(900, 383)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 16, 46)).save(out, format="PNG")
+    return out.getvalue()
+
+
 def _log_in_with_the_keyboard(page, url: str, username: str) -> None:
     from playwright.sync_api import expect
 
@@ -114,6 +124,11 @@ def test_an_editor_of_dongguan_publishes_everywhere_and_withdraws_everywhere(
         frame = page.frame_locator(f'iframe[title^="{label}预览"]')
         expect(frame.locator("h1").first).to_contain_text(TITLE)
     expect(page.locator("#preview-status")).to_have_text("预览已按当前输入更新（尚未保存）")
+    # A cover chosen in the file field is in the previews before anything is saved.
+    page.get_by_label("封面图片（JPG/PNG）").set_input_files(
+        {"name": "球场.png", "mimeType": "image/png", "buffer": _png()})
+    expect(page.locator("#upload-status")).to_contain_text("封面已上传，预览已换上「球场.png」")
+    expect(page.frame_locator('iframe[title^="网站预览"]').locator("img.cover")).to_have_count(1)
     page.get_by_role("button", name="保存草稿并预览").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
 
@@ -180,9 +195,33 @@ def test_an_editor_of_dongguan_publishes_everywhere_and_withdraws_everywhere(
     assert TITLE not in [entry.title for entry in feed.entries]
 
 
-def test_the_overview_draws_its_charts_and_the_console_allows_no_inline_script(
-        page, live_hub, outlets):
+def _scheduled_post(app, url: str, title: str, at: str) -> int:
+    """A 东莞 post written, approved and scheduled for `at` (Beijing time) through the API."""
+    import requests
+
+    from hub.users import services as users
+
+    with app.extensions["hub.sessions"]() as db:
+        author, reviewer = ({"Authorization": "Bearer " + users.issue_token(
+            db, users.get_user(db, name), "browser test")} for name in ("dg-editor",
+                                                                           "dg-reviewer"))
+        db.commit()
+    made = requests.post(f"{url}/api/v1/posts", headers=author, timeout=30, json={
+        "account": "dongguan", "title": title, "body": "正文", "channels": ["web"]})
+    post_id = made.json()["id"]
+    requests.post(f"{url}/api/v1/posts/{post_id}/submit", headers=author, timeout=30)
+    requests.post(f"{url}/api/v1/posts/{post_id}/approve", headers=reviewer, timeout=30)
+    done = requests.post(f"{url}/api/v1/posts/{post_id}/publish", headers=reviewer,
+                         json={"at": at}, timeout=30)
+    assert done.json()["state"] == "scheduled", done.text
+    return post_id
+
+
+def test_the_overview_draws_its_charts_the_calendar_moves_by_dragging_and_no_inline_script(
+        page, live_hub, outlets, app):
     from playwright.sync_api import expect
+
+    post_id = _scheduled_post(app, live_hub.url, "拖动改期的稿件", "2030-01-15T09:30")
 
     violations = []
     page.on("console", lambda message: violations.append(message.text)
@@ -196,7 +235,34 @@ def test_the_overview_draws_its_charts_and_the_console_allows_no_inline_script(
     page.get_by_label("当前账号").select_option(label="　虎门镇总工会")
     page.get_by_role("button", name="切换").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("虎门镇总工会 · 概览")
+
+    # Rescheduling by moving: dragged to another day, the post keeps its time of day.
+    page.goto(f"{live_hub.url}/console/a/dongguan/calendar?day=2030-01-01")
+    entry = page.locator(f'.entry[data-post-id="{post_id}"]')
+    expect(page.locator('td[data-date="2030-01-15"]')).to_contain_text("09:30 定时")
+    entry.drag_to(page.locator('td[data-date="2030-01-17"]'))
+    expect(page.locator("p.flash[role=status]")).to_have_text("已安排定时发布")
+    expect(page.locator('td[data-date="2030-01-17"]')).to_contain_text("拖动改期的稿件")
+    expect(page.locator('td[data-date="2030-01-17"]')).to_contain_text("09:30 定时")
+    expect(page.locator('td[data-date="2030-01-15"]')).not_to_contain_text("拖动改期的稿件")
+    _photograph(page, "calendar")
+    # And taken off the schedule from there, after saying yes once more.
+    page.locator(f'.entry[data-post-id="{post_id}"] summary').click()
+    page.get_by_role("button", name="确认取消定时").click()
+    expect(page.locator("p.flash[role=status]")).to_contain_text("已取消定时")
+    expect(page.locator(f'.entry[data-post-id="{post_id}"]')).to_have_count(0)
+    page.goto(f"{live_hub.url}/console/posts/{post_id}")
+    expect(page.locator(".post-head .state")).to_have_text("已审核")
     assert violations == []
+
+
+def _photograph(tab, name: str) -> None:
+    """The page at desktop and phone widths into HUB_SCREENSHOTS (default /tmp)."""
+    for label, width in (("desktop", 1280), ("phone", 390)):
+        tab.set_viewport_size({"width": width, "height": 900})
+        tab.screenshot(path=str(Path(os.environ.get("HUB_SCREENSHOTS", "/tmp")) /
+                                f"{name}-{label}.png"), full_page=True)
+    tab.set_viewport_size({"width": 1280, "height": 900})
 
 
 # -- accessibility: axe-core on every console and site page ------------------------------

@@ -46,3 +46,17 @@ def test_charts_stay_readable_with_one_point_or_a_thousand():
         assert 2 <= len(labels) <= charts.MAX_TICKS and labels[-1] == "d999"
         assert len(_texts(many)) < 20  # values only where they fit
         assert "共 1000 个点" in re.search(r"<desc[^>]*>([^<]*)</desc>", many).group(1)
+
+
+def test_today_is_drawn_apart_so_a_day_not_over_does_not_read_as_a_fall():
+    points = [("12/5", 900), ("12/6", 950), ("12/7", 12)]  # 12/7 is today, barely begun
+    svg = str(charts.line_by_day("c", "阅读量", points, unit="", ceiling=None,
+                                 today_partial=True))
+    line = re.search(r'<polyline class="line" points="([^"]+)"', svg).group(1)
+    assert len(line.split()) == 2  # the whole days only
+    assert '<circle class="dot partial"' in svg
+    assert "今天未完" in _texts(svg)
+    assert "尚未结束" in re.search(r"<desc[^>]*>([^<]*)</desc>", svg).group(1)
+    plain = str(charts.line_by_day("c", "实名率", points))
+    assert "partial" not in plain and len(re.search(
+        r'<polyline class="line" points="([^"]+)"', plain).group(1).split()) == 3

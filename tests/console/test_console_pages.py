@@ -207,6 +207,8 @@ def test_overview_draws_what_went_where(console_as, outlets, dispatcher, receive
     assert "网站：已送达 1" in page and "测试终端：失败 1" in page  # the charts' text form
     assert "概览里的稿件" in page and "终端拒收（HTTP 422）" in page
     assert "LED 大屏（测试替身）" in page
+    failed = re.search(r'aria-labelledby="failed-h">.*?</section>', page, flags=re.S).group(0)
+    assert "概览里的稿件</a>" in failed  # the post by its title, not its number
 
 
 def test_switching_accounts_keeps_the_page(console_as, sites):
@@ -236,6 +238,16 @@ def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client
     dispatcher.drain()
     assert "第一版标题" in client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
     admin = console_as("gd-admin")
+    # Before approving, the reviewer reads what changes against the live version and sees
+    # each outlet's preview of the change (the outlets themselves still have the live one).
+    page = admin.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert "与已发布版本相比的改动" in page
+    assert "<del>- 第一版标题</del>" in page and "<ins>+ 第二版标题</ins>" in page
+    assert "<ins>+ 改过的正文</ins>" in page
+    frames = re.findall(rf'src="(/console/posts/{post_id}/preview/\d+)"', page)
+    assert frames and all("第二版标题" in admin.get(frame).get_data(as_text=True)
+                          for frame in frames)
+    assert "第一版标题" in client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
     assert _act(admin, post_id, "approve").status_code == 302
     dispatcher.drain()
     page = client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)

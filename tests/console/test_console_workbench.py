@@ -15,6 +15,7 @@ from console_support import ScreenDouble, csrf_of, post_form
 from sqlalchemy import func, select
 
 from hub.accounts.services import get_account
+from hub.db import utcnow
 from hub.deliveries.models import Delivery
 from hub.outlets.services import bind_outlet
 from hub.posts.models import Post
@@ -247,19 +248,49 @@ def test_scheduling_shows_when_and_the_calendar_moves_it(console_as, outlets, db
     week = meizhou.get("/console/a/meizhou/calendar?view=week&day=2030-01-20")
     assert "定时的稿件" in week.get_data(as_text=True)
 
+    # 取消定时: offered (behind a confirmation) on the post page and the calendar; it takes
+    # the post off the schedule and back to draft (梅州 has no review), sending nothing.
+    page = meizhou.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert '<summary>取消定时</summary>' in page and "确认取消定时" in page
+    assert "确认取消定时" in week.get_data(as_text=True)
+    cancelled = post_form(meizhou, calendar, {"action": "unschedule"},
+                          to=f"/console/posts/{post_id}/act",
+                          headers={"Referer": f"http://localhost{calendar}"})
+    assert cancelled.headers["Location"].endswith(calendar)
+    db.rollback()
+    post = db.get(Post, post_id)
+    assert (post.state, post.publish_at, post.version) == ("draft", None, 0)
+    month = meizhou.get(calendar).get_data(as_text=True)
+    assert "已取消定时" in month and "定时的稿件" not in month
 
-def test_the_overview_counts_screens_not_outlets(console_as, outlets, app):
-    from hub import channels
+
+def test_the_overview_counts_screens_not_outlets_and_what_they_played(
+        console_as, outlets, app, db):
+    from hub import channels, ports
 
     seen = dt.datetime(2026, 12, 7, 11, 5, tzinfo=dt.UTC)
+    post_id, _ = _published(console_as, "大屏上播过的稿件")
 
     class Screens(ScreenDouble):
         def device_status(self, found):
             return [{"outlet_id": o.id, "name": f"屏 {n}", "online": n == 1,
                      "last_seen": seen if n == 1 else None} for o in found for n in (1, 2, 3)]
 
+        def post_figures(self, post_ids):
+            return {post_id: {"大屏播放": 1234}} if post_id in post_ids else {}
+
     channels.register(Screens())
+    # Plays reported by a screen of 虎门 today, as an adapter counts them through the port.
+    ports.count_kpis(db, "led_plays", get_account(db, "dg-humen").id, [utcnow()] * 7)
+    db.commit()
     page = console_as("dg-reviewer").get("/console/a/dongguan/").get_data(as_text=True)
+    row = re.search(r"大屏上播过的稿件.*?</tr>", page, flags=re.S).group(0)
+    assert "大屏播放 1,234 次" in row
+    per_account = re.search(r'<table class="list seen-per-account">.*?</table>', page,
+                            flags=re.S).group(0)
+    assert re.search(r"东莞市总工会（含下级，合计）</th><td[^>]*>7</td>", per_account)
+    assert re.search(r"虎门镇总工会</th><td[^>]*>7</td><td[^>]*>0</td>", per_account)
+    assert "dg-humen" not in per_account  # names, not codes
     row = re.search(r"<td>LED 大屏（测试替身）</td>(.*?)</tr>", page, flags=re.S).group(1)
     assert re.findall(r"<td[^>]*>(\d+)</td>", row) == ["1", "0", "3", "1", "2"]
     assert "2026-12-07 19:05" in page and page.count("从未连接") == 2

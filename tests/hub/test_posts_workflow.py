@@ -141,6 +141,49 @@ def test_scheduled_publication_goes_out_when_due(client, token_for, db):
         "published"
 
 
+def _in_two_hours() -> str:
+    at = (utcnow() + dt.timedelta(hours=2)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return at.replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def test_a_schedule_is_cancelled_without_withdrawing_and_the_post_is_approved_again(
+        client, token_for, db):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    pid = _create(client, author)["id"]
+    client.post(f"/api/v1/posts/{pid}/submit", headers=author)
+    client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer)
+    client.post(f"/api/v1/posts/{pid}/publish", headers=reviewer, json={"at": _in_two_hours()})
+    # As for publishing: on a review account the author may not take it off either.
+    refused = client.post(f"/api/v1/posts/{pid}/unschedule", headers=author)
+    assert refused.status_code == 403
+    cancelled = client.post(f"/api/v1/posts/{pid}/unschedule", headers=reviewer)
+    assert cancelled.status_code == 200, cancelled.get_json()
+    body = cancelled.get_json()
+    assert body["state"] == "approved" and body["publish_at"] is None
+    assert body["version"] == 0 and body["withdrawn_at"] is None  # nothing went out or came down
+    assert client.get(f"/api/v1/posts/{pid}/deliveries",
+                      headers=reviewer).get_json()["deliveries"] == []
+    db.rollback()
+    assert run_due(db, now=utcnow() + dt.timedelta(hours=3)) == []  # it no longer goes out
+    db.commit()
+    again = client.post(f"/api/v1/posts/{pid}/unschedule", headers=reviewer)
+    assert again.status_code == 409 and "不能取消定时" in again.get_json()["message"]
+    events = client.get("/api/v1/audit?account=dongguan", headers=reviewer).get_json()["events"]
+    assert [e["action"] for e in events if e["subject_id"] == pid][0] == "post.unschedule"
+    # Approved still: the reviewer can schedule it again without another review.
+    rescheduled = client.post(f"/api/v1/posts/{pid}/publish", headers=reviewer,
+                              json={"at": _in_two_hours()})
+    assert rescheduled.get_json()["state"] == "scheduled"
+
+
+def test_without_review_a_cancelled_schedule_goes_back_to_draft(client, token_for):
+    mz = token_for("mz-editor")
+    pid = _create(client, mz, account="meizhou")["id"]
+    client.post(f"/api/v1/posts/{pid}/publish", headers=mz, json={"at": _in_two_hours()})
+    cancelled = client.post(f"/api/v1/posts/{pid}/unschedule", headers=mz).get_json()
+    assert cancelled["state"] == "draft" and cancelled["publish_at"] is None
+
+
 def test_published_post_expires_at_the_end_of_its_validity(client, token_for, db):
     mz = token_for("mz-editor")
     until = (utcnow() + dt.timedelta(days=1)).isoformat()

@@ -21,7 +21,7 @@
     body.dispatchEvent(new Event("input", {bubbles: true}));  // previews and autosave follow
   }
 
-  function upload(file) {
+  function send(file, then) {
     var data = new FormData();
     data.append("csrf_token", form.elements.namedItem("csrf_token").value);
     data.append("file", file, file.name || "粘贴的图片.png");
@@ -32,10 +32,37 @@
       })
       .then(function (result) {
         if (!result.ok) { say("图片未上传：" + (result.found.message || "请换一张")); return; }
-        insert(result.found.markdown);
-        say("已插入图片「" + result.found.filename + "」");
+        then(result.found);
       })
       .catch(function () { say("图片未上传：网络中断，请重试"); });
+  }
+
+  function upload(file) {
+    return send(file, function (found) {
+      insert(found.markdown);
+      say("已插入图片「" + found.filename + "」");
+    });
+  }
+
+  function makeCover(item, words) {
+    coverField.value = item.id;
+    coverField.dispatchEvent(new Event("change", {bubbles: true}));  // the previews follow
+    say(words + "「" + item.filename + "」（保存后生效）");
+  }
+
+  // A cover chosen in the file field goes to the library at once, so the previews show it
+  // before saving; the field is emptied so saving does not upload it a second time (if the
+  // upload fails the field keeps the file, and saving tries again and says why).
+  var coverFile = form.elements.namedItem("cover");
+  if (coverFile && coverField) {
+    coverFile.addEventListener("change", function () {
+      var file = coverFile.files && coverFile.files[0];
+      if (!file) { return; }
+      send(file, function (found) {
+        coverFile.value = "";
+        makeCover(found, "封面已上传，预览已换上");
+      });
+    });
   }
 
   function images(list) {
@@ -84,11 +111,7 @@
       entry.appendChild(picture);
       entry.appendChild(name);
       entry.appendChild(button("插入正文", function () { insert(item.markdown); }));
-      entry.appendChild(button("设为封面", function () {
-        coverField.value = item.id;
-        coverField.dispatchEvent(new Event("change", {bubbles: true}));
-        say("封面将设为「" + item.filename + "」（保存后生效）");
-      }));
+      entry.appendChild(button("设为封面", function () { makeCover(item, "封面将设为"); }));
       list.appendChild(entry);
     });
     library.appendChild(list);

@@ -134,6 +134,10 @@ def test_daily_cap_per_member_and_counts(client, db, token_for, splash_demo, dis
     stats = client.get(f"/api/v1/splash/posts/{post['id']}/stats", headers=author).get_json()
     assert (stats["impressions"], stats["clicks"], stats["skips"]) == (2, 1, 1)
     assert stats["click_rate"] == 0.5
+    # What the console's overview shows of the post, through the channel port.
+    from hub import channels
+    assert channels.get_channel("splash").post_figures([post["id"]]) == \
+        {post["id"]: {"开屏曝光": 2}}
     today = dt.date.today().isoformat()
     since = client.get(f"/api/v1/splash/posts/{post['id']}/stats?since={today}", headers=author)
     assert since.get_json()["impressions"] == 2

@@ -118,6 +118,10 @@ def test_preview_what_a_screen_plays_now_and_play_counts(client, token_for, devi
     report = client.get(f"/api/v1/led/plays?post={post['id']}", headers=author).get_json()
     assert report["total_plays"] == 2 and report["rows"][0]["screen"] == "dg-guomao"
     assert client.get(f"/api/v1/led/items/{item_id}", headers=author).get_json()["plays"] == 2
+    # What the console's overview shows of the post, through the channel port.
+    from hub import channels
+    assert channels.get_channel("led").post_figures([post["id"]]) == \
+        {post["id"]: {"大屏播放": 2}}
 
 
 def test_openapi_describes_the_controller_protocol_and_the_editors_api(client, led_demo):

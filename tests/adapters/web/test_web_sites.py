@@ -64,6 +64,17 @@ def test_a_published_post_reaches_its_site_feeds_and_column_then_leaves(
     assert feedparser.parse(client.get("/sites/meizhou/feed.atom").data).entries == []
 
 
+def test_a_promotion_shows_its_terms_box_only_when_it_has_terms(client, token_for, sites,
+                                                                  dispatcher):
+    bare = publish(client, token_for, title="只有正文的活动", kind="promotion")
+    linked = publish(client, token_for, title="可以报名的活动", kind="promotion",
+                     link_url="https://example.org/signup")
+    dispatcher.drain()
+    assert "promo-box" not in client.get(f"/sites/meizhou/posts/{bare}").get_data(as_text=True)
+    page = client.get(f"/sites/meizhou/posts/{linked}").get_data(as_text=True)
+    assert 'class="promo-box"' in page and "立即参与" in page
+
+
 def test_pages_answer_304_until_something_changes(client, token_for, sites, dispatcher):
     first = client.get("/sites/meizhou/")
     etag = first.headers["ETag"]
