@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from hub import migrate
@@ -13,6 +14,11 @@ from hub.app import create_app
 from hub.config import DEFAULT_CHANNELS, Config, _normalise_database_url
 from hub.db import Base, make_engine, make_session_factory
 from hub.users import services as user_services
+
+# Property tests are judged by what they find, never by how fast an example runs: the suite
+# passes on a loaded machine (Hypothesis's default deadline of 200 ms per example does not).
+settings.register_profile("hub", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hub")
 
 # Demo editors are re-created for every test; scrypt's deliberate slowness is not under test.
 user_services.PASSWORD_METHOD = "pbkdf2:sha256:1000"
