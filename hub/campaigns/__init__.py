@@ -35,7 +35,7 @@ def _check_redis(app) -> None:
     if config is None or not config.redis_url:
         return
     try:
-        redis_claims.for_url(config.redis_url, config.database_url)
+        redis_claims.for_config(config)
     except redis_claims.REDIS_ERRORS as exc:
         logging.getLogger("hub.campaigns").warning(
             "Redis for claims unreachable at start-up (%s); asked again at the first claim",
@@ -51,7 +51,7 @@ def health(app) -> dict:
     if config is None or not config.redis_url:
         return {}
     try:
-        rush = redis_claims.for_url(config.redis_url, config.database_url)
+        rush = redis_claims.for_config(config)
         return {"claims_unpersisted": rush.lag()["unpersisted"]} if rush else {}
     except redis_claims.REDIS_ERRORS:
         return {"claims_redis": "down"}

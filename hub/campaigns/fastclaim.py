@@ -49,7 +49,8 @@ class ClaimShortcut:
         self.wsgi_app = wsgi_app
         self.app = app
         config = app.config["HUB"]
-        self.redis_url, self.database_url = config.redis_url, config.database_url
+        self.config = config
+        self.database_url = config.database_url
         self.secret = config.secret()
         self.public_url = config.public_url
         self.facts = app.extensions.setdefault("hub.campaigns.facts", {})
@@ -79,7 +80,7 @@ class ClaimShortcut:
             return None
 
     def _answer(self, environ, campaign_id: int, body: bytes):
-        rush = redis_claims.for_url(self.redis_url, self.database_url)
+        rush = redis_claims.for_config(self.config)
         if rush is None:
             return None
         scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")

@@ -53,7 +53,7 @@ def rush() -> redis_claims.RedisClaims | None:
     decides. While Redis cannot be reached, None (asked again on the next claim)."""
     config = current_app.config["HUB"]
     try:
-        return redis_claims.for_url(config.redis_url, config.database_url)
+        return redis_claims.for_config(config)
     except redis_claims.REDIS_ERRORS:
         return None
 

@@ -188,7 +188,7 @@ def for_config(config, sessions) -> Persister | None:
     from hub.campaigns import redis_claims
 
     try:
-        rush = redis_claims.for_url(config.redis_url, config.database_url)
+        rush = redis_claims.for_config(config)
     except REDIS_ERRORS:
         # Unreachable now: run anyway (the loop waits Redis out) if it is configured.
         rush = RedisClaims(config.redis_url) if config.redis_url and \

@@ -29,7 +29,6 @@ Redis machine.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -136,12 +135,6 @@ def _item(claim_id: int, slot) -> str:
     return f"{claim_id}|{slot.id}|{slot.number}|{amount}|{slot.code or ''}"
 
 
-def accepted_durability() -> str:
-    """What the operator accepts of Redis's durability: "always" (the default: no
-    acknowledged claim is ever lost) or "everysec" (up to one second of claims)."""
-    return os.environ.get("HUB_REDIS_DURABILITY", "always").strip().lower() or "always"
-
-
 def durability_problem(config: dict, accepted: str) -> str | None:
     """Why a Redis with this configuration (CONFIG GET append*) may not decide claims."""
     appendonly, fsync = config.get("appendonly"), config.get("appendfsync")
@@ -180,11 +173,11 @@ class RedisClaims:
         return f"{self.prefix}:unsaved:m{member_id}"
 
     # --- durability ---------------------------------------------------------------------
-    def durability(self) -> str | None:
-        """None when this Redis may decide claims, else why not (raises if unreachable)."""
+    def durability(self, accepted: str = "always") -> str | None:
+        """None when this Redis may decide claims with the durability the operator accepts
+        (HUB_REDIS_DURABILITY), else why not (raises if unreachable)."""
         found = self.redis.config_get("append*")
-        return durability_problem({_text(k): _text(v) for k, v in found.items()},
-                                  accepted_durability())
+        return durability_problem({_text(k): _text(v) for k, v in found.items()}, accepted)
 
     # --- claiming -----------------------------------------------------------------------
     def claim(self, campaign_id: int, seed: str, member_id: int, identity_id: int,
@@ -316,32 +309,39 @@ class RedisClaims:
 
 # --- one per process and URL ------------------------------------------------------------
 
-_ready: dict[str, RedisClaims | None] = {}
-_unreachable_until: dict[str, float] = {}
+_ready: dict[tuple[str, str], RedisClaims | None] = {}
+_unreachable_until: dict[tuple[str, str], float] = {}
 _ready_lock = threading.Lock()
 RETRY_SECONDS = 5.0  # an unreachable Redis is asked again after this long, not every claim
 
 
-def for_url(url: str | None, database_url: str) -> RedisClaims | None:
+def for_config(config) -> RedisClaims | None:
+    """The Redis claims of this process for a hub Config (see for_url)."""
+    return for_url(config.redis_url, config.database_url, config.redis_durability)
+
+
+def for_url(url: str | None, database_url: str, durability: str = "always"
+            ) -> RedisClaims | None:
     """The Redis claims of this process, or None when claims stay in the database: no Redis,
-    not PostgreSQL, or a Redis not durable enough (said once in the log). While Redis cannot
-    be reached this raises one of REDIS_ERRORS (at most once per RETRY_SECONDS: in between,
-    a ConnectionError at once), and it is asked again later."""
+    not PostgreSQL, or a Redis not as durable as `durability` asks (said once in the log).
+    While Redis cannot be reached this raises one of REDIS_ERRORS (at most once per
+    RETRY_SECONDS: in between, a ConnectionError at once), and it is asked again later."""
     if not url or not database_url.startswith("postgresql"):
         return None
-    found = _ready.get(url, _ready)
+    key = (url, durability)
+    found = _ready.get(key, _ready)
     if found is not _ready:
         return found
     with _ready_lock:
-        if url in _ready:
-            return _ready[url]
-        if time.monotonic() < _unreachable_until.get(url, 0.0):
+        if key in _ready:
+            return _ready[key]
+        if time.monotonic() < _unreachable_until.get(key, 0.0):
             raise ConnectionError("Redis for claims unreachable a moment ago")
         made = RedisClaims(url)
         try:
-            problem = made.durability()
+            problem = made.durability(durability)
         except REDIS_ERRORS:
-            _unreachable_until[url] = time.monotonic() + RETRY_SECONDS
+            _unreachable_until[key] = time.monotonic() + RETRY_SECONDS
             raise
         if problem:
             log.error("Redis at %s will not decide claims: %s. Claims stay in the database.",
@@ -349,5 +349,5 @@ def for_url(url: str | None, database_url: str) -> RedisClaims | None:
             made = None
         else:
             log.info("claims of %s are decided in Redis", ", ".join(REDIS_KINDS))
-        _ready[url] = made
+        _ready[key] = made
         return made

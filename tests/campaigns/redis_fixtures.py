@@ -24,7 +24,8 @@ def config(config, durable_redis):
 
 @pytest.fixture
 def rush(app, durable_redis):
-    made = redis_claims.for_url(durable_redis, app.config["HUB"].database_url)
+    made = redis_claims.for_config(app.config["HUB"].model_copy(
+        update={"redis_url": durable_redis}))
     assert made is not None, "a Redis with appendfsync always decides claims"
     yield made
     made.forget()

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from hub.campaigns import redis_claims
 from hub.campaigns.models import Campaign, Claim, Slot
 from hub.campaigns.persister import Persister
+from hub.config import Config, ConfigError
 from hub.db import make_session_factory, utcnow
 
 pytestmark = pytest.mark.skipif(
@@ -148,17 +149,23 @@ def test_the_database_path_stays_away_from_slots_redis_holds(client, db, people,
 @pytest.mark.parametrize("fsync, accepted, refused", [
     ("everysec", "always", True), ("everysec", "everysec", False), ("always", "always", False)])
 def test_a_redis_that_could_lose_claims_is_refused_unless_accepted(
-        tmp_path, monkeypatch, caplog, fsync, accepted, refused):
+        tmp_path, caplog, fsync, accepted, refused):
     process, url = start_redis(tmp_path, fsync=fsync)
     try:
-        monkeypatch.setenv("HUB_REDIS_DURABILITY", accepted)
+        settings = Config.from_env({"HUB_REDIS_URL": url, "HUB_REDIS_DURABILITY": accepted,
+                                    "HUB_DATABASE_URL": "postgresql://unused"})
         with caplog.at_level(logging.ERROR, logger="hub.campaigns.redis_claims"):
-            found = redis_claims.for_url(url, "postgresql+psycopg://unused")
+            found = redis_claims.for_config(settings)
         assert (found is None) == refused
         if refused:
             assert "appendfsync everysec" in caplog.text
     finally:
         stop_redis(process)
+
+
+def test_an_unknown_durability_is_refused_naming_its_variable():
+    with pytest.raises(ConfigError, match="HUB_REDIS_DURABILITY"):
+        Config.from_env({"HUB_REDIS_DURABILITY": "never"})
 
 
 def test_concurrent_replays_through_redis_get_their_first_answer(app, people, campaign,
