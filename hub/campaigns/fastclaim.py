@@ -8,7 +8,8 @@ one read of the database (the same statement as the full path: the campaign's st
 approval stamp, the member, their earlier claims) on a connection of its own in autocommit,
 then one call of the claim script (rate limits, replay, limit, stock, stream) and the answer.
 
-Anything else goes to Flask untouched, which answers it in full: a campaign not yet in Redis
+Anything else goes to Flask untouched, which answers it in full: a course or a quiz (their
+script is hub.campaigns.redis_places), a campaign not yet in Redis
 (Flask loads it), terms this process has not read at this approval, a refusal, a body with
 more than a request id, a bad token, any error. So the shortcut never answers differently
 from the full path; it only answers the common case sooner.
@@ -98,6 +99,8 @@ class ClaimShortcut:
         if cached is None or cached[0] != first.terms_approved_at:
             return None  # Flask reads the terms afresh (and keeps them for next time)
         facts = cached[1]
+        if facts.kind not in redis_claims.REDIS_KINDS:
+            return None  # seats and quizzes: Flask runs their script (redis_places)
         request_id = asked["request_id"]
         for row in rows:  # a repeat the database already holds
             if row.request_id == request_id:

@@ -15,23 +15,17 @@ from campaign_helpers import hammer, request_id, start_redis, stop_redis
 
 # The shared fixtures, imported by name: tests taking them as arguments are not redefinitions.
 # ruff: noqa: F811
-from redis_fixtures import config, durable_redis, rush  # noqa: F401
+from redis_fixtures import config, durable_redis, persister, rush  # noqa: F401
 from sqlalchemy import func, select
 
 from hub.campaigns import redis_claims
 from hub.campaigns.models import Campaign, Claim, Slot
-from hub.campaigns.persister import Persister
 from hub.config import Config, ConfigError
 from hub.db import make_session_factory, utcnow
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("HUB_TEST_DATABASE_URL", "").startswith("postgres"),
     reason="claims are decided in Redis on PostgreSQL only")
-
-
-@pytest.fixture
-def persister(app, rush, config):
-    return Persister(rush, app.extensions["hub.sessions"], config.public_url, idle_ms=0)
 
 
 def _claim(client, campaign_id: int, person, rid: str | None = None):
