@@ -43,8 +43,8 @@ def _check_redis(app) -> None:
 
 
 def health(app) -> dict:
-    """For /healthz: how many claims Redis answered that the database does not hold yet,
-    when Redis decides claims (nothing otherwise)."""
+    """For /healthz: how many claims Redis answered that the database does not hold yet and
+    how long the oldest has waited, when Redis decides claims (nothing otherwise)."""
     from hub.campaigns import redis_claims
 
     config = app.config.get("HUB")
@@ -52,7 +52,11 @@ def health(app) -> dict:
         return {}
     try:
         rush = redis_claims.for_config(config)
-        return {"claims_unpersisted": rush.lag()["unpersisted"]} if rush else {}
+        if rush is None:
+            return {}
+        lag = rush.lag()
+        return {"claims_unpersisted": lag["unpersisted"],
+                "claims_oldest_unpersisted_seconds": lag["oldest_seconds"]}
     except redis_claims.REDIS_ERRORS:
         return {"claims_redis": "down"}
 

@@ -325,8 +325,18 @@ class RedisClaims:
 
     def lag(self) -> dict:
         """How far the persister is behind: entries not yet written and acknowledged (each
-        is deleted from the stream once acknowledged, so that is the stream's length)."""
-        return {"unpersisted": int(self.redis.xlen(self.stream))}
+        is deleted from the stream once acknowledged, so that is the stream's length), and
+        how long the oldest of them has waited, in seconds (its id is Redis's clock then)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xlen(self.stream)
+        pipe.xrange(self.stream, count=1)
+        pipe.time()
+        length, first, (seconds, micros) = pipe.execute()
+        oldest = 0.0
+        if first:
+            added_ms = int(_text(first[0][0]).split("-")[0])
+            oldest = max(0.0, (seconds * 1000 + micros / 1000 - added_ms) / 1000)
+        return {"unpersisted": int(length), "oldest_seconds": round(oldest, 1)}
 
     def forget(self) -> None:
         """Delete every key under this prefix (tests and benchmarks clean up)."""

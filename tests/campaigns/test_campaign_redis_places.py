@@ -22,6 +22,7 @@ from test_campaign_quiz import QUESTIONS, RIGHT
 from hub.campaigns import limits, redis_places
 from hub.campaigns.models import Claim, Slot
 from hub.db import utcnow
+from tests.console.console_support import login
 
 UNION = "mz-meijiang-hospital"
 pytestmark = pytest.mark.skipif(
@@ -107,8 +108,8 @@ def test_a_rush_for_seats_in_redis_seats_and_queues_once_each(app, client, db, p
     assert rush.lag()["unpersisted"] == 0
 
 
-def test_a_seat_given_up_in_redis_passes_to_the_first_waiting(client, db, people, campaign,
-                                                              rush, persister):
+def test_a_seat_given_up_in_redis_passes_to_the_first_waiting(app, client, db, people,
+                                                              campaign, rush, persister):
     made = _course(campaign, seats=2)
     first, second, third, fourth = people(4, union=UNION)
     answers = [_claim(client, made["id"], p).get_json() for p in (first, second, third, fourth)]
@@ -132,7 +133,16 @@ def test_a_seat_given_up_in_redis_passes_to_the_first_waiting(client, db, people
     # Having cancelled, the first may queue again (their place number was given back).
     back = _claim(client, made["id"], first).get_json()
     assert back["status"] == "waitlisted" and back["position"] == 1
+    # The persister's lag, in /healthz and on the campaign's page in the console.
+    health = client.get("/healthz").get_json()
+    assert health["claims_unpersisted"] == 4 and health["claims_oldest_unpersisted_seconds"] >= 0
+    editor = app.test_client()
+    assert login(editor, "mz-editor").status_code == 302
+    page = editor.get(f"/console/campaigns/{made['id']}").get_data(as_text=True)
+    assert "还有 4 条未写入" in page
     persister.drain()
+    page = editor.get(f"/console/campaigns/{made['id']}").get_data(as_text=True)
+    assert "已全部写入数据库" in page
     assert _saved(db, made["id"]) == {
         answers[0]["claim_id"]: (first.member_id, "cancelled", None),
         answers[1]["claim_id"]: (second.member_id, "claimed", answers[1]["seat"]),
