@@ -199,3 +199,22 @@ def test_instant_prizes_in_redis_never_exceed_the_stock(app, client, db, people,
     assert {claim: status for claim, (_, status, _) in saved.items()} == {
         a["claim_id"]: a["status"] for a in answers.values()}
     _slots_follow_claims(db, made["id"])
+
+
+def test_seats_reloaded_from_the_database_still_pass_on(client, db, people, campaign, rush,
+                                                        persister):
+    made = _course(campaign, seats=1)
+    holder, waiting = people(2, union=UNION)
+    first = _claim(client, made["id"], holder).get_json()
+    second = _claim(client, made["id"], waiting).get_json()
+    persister.drain()
+    rush.forget()  # Redis lost the campaign's keys; the claims are in the database
+    assert _cancel(client, made["id"], holder).get_json()["seat_passed_to_waitlist"] is True
+    assert _mine(client, made["id"], waiting)[0]["status"] == "claimed"
+    over = _claim(client, made["id"], waiting)
+    assert over.status_code == 409 and over.get_json()["error"] == "already_claimed"
+    persister.drain()
+    assert _saved(db, made["id"]) == {
+        first["claim_id"]: (holder.member_id, "cancelled", None),
+        second["claim_id"]: (waiting.member_id, "claimed", first["seat"])}
+    _slots_follow_claims(db, made["id"])
