@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
@@ -67,6 +67,10 @@ class Config(BaseSettings):
     # Review alerts by e-mail: smtp://[user:password@]host[:port][?from=…&starttls=1] or
     # smtps://…; None: no e-mail is sent (the console's badge still counts what waits).
     smtp_url: str | None = None
+    # What Redis deciding claims must guarantee: "always" (appendfsync always: no
+    # acknowledged claim is ever lost) or "everysec" (accepts losing up to one second of
+    # claims in a crash of the Redis machine). A Redis below it does not decide claims.
+    redis_durability: Literal["always", "everysec"] = "always"
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
@@ -88,6 +92,11 @@ class Config(BaseSettings):
     @classmethod
     def _comma_list(cls, value):
         return _list(value) or list(DEFAULT_CHANNELS) if isinstance(value, str) else value
+
+    @field_validator("redis_durability", mode="before")
+    @classmethod
+    def _lower(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("channel_concurrency", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from adapters.wechat.models import WeChatCallUsage, WeChatPublication
@@ -22,24 +23,15 @@ class Records:
         self.sessions = sessions
 
     def for_job(self, job: DeliveryJob) -> WeChatPublication:
-        """The record of this delivery on WeChat, created empty the first time."""
-        with self.sessions() as db:
-            found = db.scalar(select(WeChatPublication).where(
-                WeChatPublication.idempotency_key == job.idempotency_key))
-            if found is not None:
-                return found
-            record = WeChatPublication(
-                idempotency_key=job.idempotency_key, delivery_id=job.delivery_id,
-                appid=job.outlet.key, post_id=job.post.id, title=job.post.title[:100],
-                status="new", checks=0)
-            db.add(record)
-            try:
-                db.commit()
-            except IntegrityError:
-                db.rollback()
-                return db.scalar(select(WeChatPublication).where(
-                    WeChatPublication.idempotency_key == job.idempotency_key))
-            return record
+        """The record of this delivery on WeChat; a new delivery's is not written yet (its
+        first `save`, before anything is published, writes it): one commit fewer each."""
+        found = self.existing(job.idempotency_key)
+        if found is not None:
+            return found
+        return WeChatPublication(
+            idempotency_key=job.idempotency_key, delivery_id=job.delivery_id,
+            appid=job.outlet.key, post_id=job.post.id, title=job.post.title[:100],
+            status="new", checks=0)
 
     def existing(self, idempotency_key: str) -> WeChatPublication | None:
         with self.sessions() as db:
@@ -47,14 +39,30 @@ class Records:
                 WeChatPublication.idempotency_key == idempotency_key))
 
     def save(self, record: WeChatPublication, **changes) -> WeChatPublication:
-        """Write `changes` now (committed before the next call to WeChat) and return the row."""
+        """Write `changes` now (committed before the next call to WeChat) and return the row:
+        one statement (the row's first save inserts it)."""
+        changes["updated_at"] = utcnow()
         with self.sessions() as db:
-            row = db.get(WeChatPublication, record.id)
-            for name, value in changes.items():
-                setattr(row, name, value)
-            row.updated_at = utcnow()
+            if record.id is None:
+                row = db.scalar(self._insert(db, record, changes))
+            else:
+                row = db.scalar(update(WeChatPublication)
+                                .where(WeChatPublication.id == record.id)
+                                .values(**changes).returning(WeChatPublication)
+                                .execution_options(synchronize_session=False))
             db.commit()
             return row
+
+    @staticmethod
+    def _insert(db, record: WeChatPublication, changes: dict):
+        """The new row with `changes`; the same changes over a row already there."""
+        dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
+        fields = {column: getattr(record, column) for column in (
+            "idempotency_key", "delivery_id", "appid", "post_id", "title", "status",
+            "checks")}
+        return (dialect.insert(WeChatPublication).values(**{**fields, **changes})
+                .on_conflict_do_update(index_elements=["idempotency_key"], set_=changes)
+                .returning(WeChatPublication))
 
     def take_call(self, appid: str, api: str, limit: int) -> bool:
         """Count one call of a rationed API for today (Beijing); False once `limit` is used."""

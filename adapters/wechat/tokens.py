@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.wechat.models import WeChatAccessToken
 from hub import ports
@@ -85,15 +85,18 @@ class _Base:
             if self._usable(shared, refused):
                 return self._remember(appid, shared)
             if self._take_hold(appid):
+                written = False
                 try:
                     shared = self._read(appid)  # someone may have just finished
                     if self._usable(shared, refused):
                         return self._remember(appid, shared)
                     fresh = self._fetch(fetch, refused)
-                    self._write(appid, fresh)
+                    self._write_and_release(appid, fresh)
+                    written = True
                     return self._remember(appid, fresh)
                 finally:
-                    self._release(appid)
+                    if not written:
+                        self._release(appid)
             if time.monotonic() > deadline:
                 raise TransientError("等待其他进程刷新 access_token 超时")
             time.sleep(delay)
@@ -122,6 +125,13 @@ class _Base:
     def _release(self, appid: str) -> None:
         raise NotImplementedError
 
+    def _write_and_release(self, appid: str, held: Held) -> None:
+        """Share the fresh token and let go of the hold (a store may do both at once)."""
+        try:
+            self._write(appid, held)
+        finally:
+            self._release(appid)
+
 
 class DatabaseTokenStore(_Base):
     """The shared copy in `wechat_access_tokens`, encrypted like outlet secrets."""
@@ -140,22 +150,30 @@ class DatabaseTokenStore(_Base):
 
     def _write(self, appid: str, held: Held) -> None:
         with self.sessions() as db:
-            row = db.get(WeChatAccessToken, appid)
-            row.token_encrypted = ports.encrypt(self.hub_secret, held.token)
-            row.expires_at, row.refreshed_at = held.expires_at, utcnow()
-            row.refreshes = (row.refreshes or 0) + 1
+            self._store(db, appid, held)
+            db.commit()
+
+    def _store(self, db, appid: str, held: Held) -> None:
+        db.execute(update(WeChatAccessToken).where(WeChatAccessToken.appid == appid).values(
+            token_encrypted=ports.encrypt(self.hub_secret, held.token),
+            expires_at=held.expires_at, refreshed_at=utcnow(),
+            refreshes=func.coalesce(WeChatAccessToken.refreshes, 0) + 1)
+            .execution_options(synchronize_session=False))
+
+    def _write_and_release(self, appid: str, held: Held) -> None:
+        """Both in one transaction: one commit instead of two."""
+        with self.sessions() as db:
+            self._store(db, appid, held)
+            self._let_go(db, appid)
             db.commit()
 
     def _take_hold(self, appid: str) -> bool:
+        """The row made if missing and the hold taken, in one transaction."""
         now = utcnow()
         with self.sessions() as db:
-            if db.scalar(select(WeChatAccessToken.appid)
-                         .where(WeChatAccessToken.appid == appid)) is None:
-                db.add(WeChatAccessToken(appid=appid, refreshes=0))
-                try:
-                    db.commit()
-                except IntegrityError:
-                    db.rollback()  # another process created it first: fine
+            dialect = postgresql if db.bind.dialect.name == "postgresql" else sqlite
+            db.execute(dialect.insert(WeChatAccessToken).values(appid=appid, refreshes=0)
+                       .on_conflict_do_nothing(index_elements=["appid"]))
             taken = db.execute(
                 update(WeChatAccessToken)
                 .where(WeChatAccessToken.appid == appid,
@@ -168,12 +186,15 @@ class DatabaseTokenStore(_Base):
 
     def _release(self, appid: str) -> None:
         with self.sessions() as db:
-            db.execute(update(WeChatAccessToken)
-                       .where(WeChatAccessToken.appid == appid,
-                              WeChatAccessToken.holder == _me())
-                       .values(holder=None, held_until=None)
-                       .execution_options(synchronize_session=False))
+            self._let_go(db, appid)
             db.commit()
+
+    @staticmethod
+    def _let_go(db, appid: str) -> None:
+        db.execute(update(WeChatAccessToken)
+                   .where(WeChatAccessToken.appid == appid, WeChatAccessToken.holder == _me())
+                   .values(holder=None, held_until=None)
+                   .execution_options(synchronize_session=False))
 
 
 _RELEASE = """

@@ -35,7 +35,7 @@ def _check_redis(app) -> None:
     if config is None or not config.redis_url:
         return
     try:
-        redis_claims.for_url(config.redis_url, config.database_url)
+        redis_claims.for_config(config)
     except redis_claims.REDIS_ERRORS as exc:
         logging.getLogger("hub.campaigns").warning(
             "Redis for claims unreachable at start-up (%s); asked again at the first claim",
@@ -43,16 +43,20 @@ def _check_redis(app) -> None:
 
 
 def health(app) -> dict:
-    """For /healthz: how many claims Redis answered that the database does not hold yet,
-    when Redis decides claims (nothing otherwise)."""
+    """For /healthz: how many claims Redis answered that the database does not hold yet and
+    how long the oldest has waited, when Redis decides claims (nothing otherwise)."""
     from hub.campaigns import redis_claims
 
     config = app.config.get("HUB")
     if config is None or not config.redis_url:
         return {}
     try:
-        rush = redis_claims.for_url(config.redis_url, config.database_url)
-        return {"claims_unpersisted": rush.lag()["unpersisted"]} if rush else {}
+        rush = redis_claims.for_config(config)
+        if rush is None:
+            return {}
+        lag = rush.lag()
+        return {"claims_unpersisted": lag["unpersisted"],
+                "claims_oldest_unpersisted_seconds": lag["oldest_seconds"]}
     except redis_claims.REDIS_ERRORS:
         return {"claims_redis": "down"}
 

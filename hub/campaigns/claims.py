@@ -21,8 +21,9 @@ the database is asked once whether it already holds this very request: a repeat 
 first answer even when the gate never learnt it.
 
 With Redis deciding claims (HUB_REDIS_URL on PostgreSQL, a durable Redis), red packets,
-vouchers and tickets are claimed by one Redis script after the read above (hub.campaigns.
-redis_claims); no write transaction at all, the persister writes the claims behind.
+vouchers and tickets (hub.campaigns.redis_claims), course seats and instant quiz prizes
+(hub.campaigns.redis_places) are claimed by one Redis script after the read above; no write
+transaction at all, the persister writes the claims behind.
 
 Where the rest lives: the rules (who may claim, which place, the answer) in claim_rules,
 the statements in claim_statements, the write by kind in claim_writes, cancels and the
@@ -40,7 +41,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.orm import Session
 
 from hub.campaigns import claim_statements as sql
-from hub.campaigns import errors, limits, redis_claims, services
+from hub.campaigns import errors, limits, redis_claims, redis_places, services
 from hub.campaigns.claim_rules import (
     Claimant,
     Earlier,
@@ -56,7 +57,7 @@ from hub.campaigns.claim_rules import (
 from hub.campaigns.claim_writes import Write, write_claim
 from hub.campaigns.gate import GATED_KINDS, LIMIT_USED, RATE_LIMITED, REPEAT, SOLD_OUT
 from hub.campaigns.models import CampaignState, ClaimStatus, Kind
-from hub.campaigns.redis_claims import REDIS_ERRORS, REDIS_KINDS, RedisClaims
+from hub.campaigns.redis_claims import REDIS_ERRORS, RedisClaims
 from hub.db import utcnow
 from hub.errors import Conflict, NotFound, Unauthorized
 from hub.members.models import MemberState
@@ -181,7 +182,8 @@ def claim(db: Session, reader: Session, campaign_id: int, identity_id: int, open
         if state is None or state == CampaignState.draft:
             raise NotFound(f"没有编号为 {campaign_id} 的活动", field="campaign")
         facts = facts_of(reader, campaign_id, cache, approved_at)
-        if facts.kind in REDIS_KINDS and (rush is not None or decided_in == "redis"):
+        if redis_claims.decides(facts.kind, facts.quiz_mode) and (
+                rush is not None or decided_in == "redis"):
             _release(db, reader)
             return _in_redis(db, rush, asked, Read(state, facts, claimant, earlier))
         gated = gate is not None and facts.kind in GATED_KINDS and gate.available
@@ -205,6 +207,8 @@ def _in_redis(db: Session, rush: RedisClaims | None, asked: Request, read: Read)
         return repeated
     if rush is None:  # its slots are in Redis, which this process cannot use right now
         raise Conflict("活动太火爆，请稍后再试", field="request_id")
+    if read.facts.kind in redis_places.PLACE_KINDS:
+        return _place_in_redis(db, rush, asked, read)
     facts, claimant = read.facts, read.claimant
     now = asked.now or utcnow()
     try:
@@ -226,6 +230,58 @@ def _in_redis(db: Session, rush: RedisClaims | None, asked: Request, read: Read)
     if code == redis_claims.SOLD_OUT:
         raise errors.sold_out()
     raise Conflict("活动太火爆，请稍后再试", field="request_id")  # could not be loaded
+
+
+def _place_in_redis(db: Session, rush: RedisClaims, asked: Request, read: Read) -> Outcome:
+    """A course seat (or waitlist place) or an instant quiz prize, decided by Redis's script
+    in the order the database path judges: replay, who may claim, the limit, the quiz."""
+    facts, claimant, places = read.facts, read.claimant, rush.places
+    now = asked.now or utcnow()
+    try:
+        problem = refusal(read.state, facts, facts.allowed_paths, claimant, now)
+        if problem is not None:
+            entry = places.stored(facts.id, facts.seed, claimant.member_id, asked.request_id)
+            if entry is None:
+                raise problem
+            return Outcome(_place_answer(facts, entry, asked), repeated=True)
+        score, failed = None, None
+        if facts.kind == Kind.quiz:
+            try:
+                score = check_quiz(facts, asked.answers)
+            except errors.QuizFailed as exc:
+                failed = exc  # unless the limit or a replay answers first
+        code, entry = _run_place(db, rush, facts, claimant, asked, now, score, failed)
+    except REDIS_ERRORS as exc:
+        log.warning("claims in Redis unavailable: %s", type(exc).__name__)
+        raise Conflict("活动太火爆，请稍后再试", field="request_id") from None
+    if code in (redis_claims.CLAIMED, redis_claims.REPEAT):
+        return Outcome(_place_answer(facts, entry, asked), repeated=code == redis_claims.REPEAT)
+    if code == redis_claims.LIMIT_USED:
+        raise errors.already_claimed()
+    if code == redis_places.QUIZ_FAILED and failed is not None:
+        raise failed
+    raise Conflict("活动太火爆，请稍后再试", field="request_id")
+
+
+def _run_place(db: Session, rush: RedisClaims, facts: Facts, claimant: Claimant,
+               asked: Request, now: dt.datetime, score, failed):
+    """The script's verdict; loads the campaign, or more claim ids, when Redis lacks them."""
+    def run():
+        return rush.places.claim(facts, claimant.member_id, claimant.identity_id,
+                                 asked.request_id, now.astimezone(dt.UTC).isoformat(),
+                                 score=score, failed=failed is not None)
+    code, entry = run()
+    if code == redis_claims.NOT_LOADED and rush.load(db, facts.id):
+        code, entry = run()
+    if code == redis_places.NEED_IDS:
+        rush.places.top_up(db, facts.id, facts.seed)
+        code, entry = run()
+    return code, entry
+
+
+def _place_answer(facts: Facts, entry: redis_places.PlaceEntry, asked: Request) -> dict:
+    return answer_for(facts, Stated(entry.status, id=entry.claim_id, score=entry.score),
+                      entry.slot, asked.public_url, position=entry.position)
 
 
 def _redis_claim(db: Session, rush: RedisClaims, facts: Facts, claimant: Claimant,

@@ -77,7 +77,7 @@ def _redis_claims():
     from hub.config import Config
 
     config = Config.from_env()
-    rush = redis_claims.for_url(config.redis_url, config.database_url)
+    rush = redis_claims.for_config(config)
     if rush is None:
         fail("Redis 未用于领取：需设置 HUB_REDIS_URL、使用 PostgreSQL，且 Redis 已开启 "
              "appendonly 与 appendfsync always（或设置 HUB_REDIS_DURABILITY=everysec）")

@@ -8,7 +8,8 @@ one read of the database (the same statement as the full path: the campaign's st
 approval stamp, the member, their earlier claims) on a connection of its own in autocommit,
 then one call of the claim script (rate limits, replay, limit, stock, stream) and the answer.
 
-Anything else goes to Flask untouched, which answers it in full: a campaign not yet in Redis
+Anything else goes to Flask untouched, which answers it in full: a course or a quiz (their
+script is hub.campaigns.redis_places), a campaign not yet in Redis
 (Flask loads it), terms this process has not read at this approval, a refusal, a body with
 more than a request id, a bad token, any error. So the shortcut never answers differently
 from the full path; it only answers the common case sooner.
@@ -49,7 +50,8 @@ class ClaimShortcut:
         self.wsgi_app = wsgi_app
         self.app = app
         config = app.config["HUB"]
-        self.redis_url, self.database_url = config.redis_url, config.database_url
+        self.config = config
+        self.database_url = config.database_url
         self.secret = config.secret()
         self.public_url = config.public_url
         self.facts = app.extensions.setdefault("hub.campaigns.facts", {})
@@ -79,7 +81,7 @@ class ClaimShortcut:
             return None
 
     def _answer(self, environ, campaign_id: int, body: bytes):
-        rush = redis_claims.for_url(self.redis_url, self.database_url)
+        rush = redis_claims.for_config(self.config)
         if rush is None:
             return None
         scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
@@ -97,6 +99,8 @@ class ClaimShortcut:
         if cached is None or cached[0] != first.terms_approved_at:
             return None  # Flask reads the terms afresh (and keeps them for next time)
         facts = cached[1]
+        if facts.kind not in redis_claims.REDIS_KINDS:
+            return None  # seats and quizzes: Flask runs their script (redis_places)
         request_id = asked["request_id"]
         for row in rows:  # a repeat the database already holds
             if row.request_id == request_id:

@@ -53,7 +53,7 @@ def rush() -> redis_claims.RedisClaims | None:
     decides. While Redis cannot be reached, None (asked again on the next claim)."""
     config = current_app.config["HUB"]
     try:
-        return redis_claims.for_url(config.redis_url, config.database_url)
+        return redis_claims.for_config(config)
     except redis_claims.REDIS_ERRORS:
         return None
 
@@ -120,11 +120,12 @@ def my_claims(db, campaign: Campaign, member_id: int) -> list[dict]:
     become a seat since the claim was answered)."""
     rows = db.execute(select(Claim, Slot).outerjoin(Slot, Slot.id == Claim.slot_id).where(
         Claim.campaign_id == campaign.id, Claim.member_id == member_id).order_by(Claim.id)).all()
-    rows += [(record, slot) for record, slot, _ in _unsaved(db, member_id, rows, campaign)]
+    rows = [(record, slot) for record, slot, _ in _with_unsaved(db, member_id, [
+        (record, slot, campaign) for record, slot in rows], campaign)]
     found = []
     for record, slot in sorted(rows, key=lambda row: row[0].id):
         answer = claim_rules.answer_for(campaign, record, slot, _public_url(),
-                                        position=waitlist.waitlist_position(db, record))
+                                        position=_position(db, campaign, record))
         answer["claimed_at"] = local_iso(record.created_at)
         if slot is not None and slot.code:
             answer["redeemed"] = slot.redeemed_at is not None
@@ -132,32 +133,63 @@ def my_claims(db, campaign: Campaign, member_id: int) -> list[dict]:
     return found
 
 
-def _unsaved(db, member_id: int, saved, only: Campaign | None = None) -> list[tuple]:
-    """The member's claims that Redis answered and the persister has not written yet, as
-    (claim, slot, campaign) not bound to the session: members see a claim at once."""
+def _with_unsaved(db, member_id: int, saved: list[tuple], only: Campaign | None = None
+                  ) -> list[tuple]:
+    """The member's claims (claim, slot, campaign) with those Redis answered or changed that
+    the persister has not written yet: members see a claim, a seat given up or passed on, at
+    once. A course's or quiz's claim as Redis holds it replaces the database's older copy."""
     decider = rush()
     if decider is None:
-        return []
+        return saved
     try:
         pending = decider.unsaved(member_id)
     except redis_claims.REDIS_ERRORS:
-        return []  # the database's claims still show; the rest once Redis is back
+        return saved  # the database's claims still show; the rest once Redis is back
     known = {row[0].id for row in saved}
     found = []
     for claim in pending:
-        if claim.entry.claim_id in known or (only is not None and claim.campaign_id != only.id):
+        if only is not None and claim.campaign_id != only.id:
             continue
+        if claim.entry is not None and claim.claim_id in known:
+            continue  # a packet never changes: the database's copy is the same
         campaign = only or db.get(Campaign, claim.campaign_id)
         if campaign is None or campaign_key(campaign.id, campaign.seed) != claim.campaign_key:
             continue  # another campaign's under a reused id (a restored database)
+        found.append((*_unsaved_claim(claim, campaign, member_id), campaign))
+    replaced = {record.id for record, _, _ in found}
+    return [row for row in saved if row[0].id not in replaced] + found
+
+
+def _unsaved_claim(claim: redis_claims.Unsaved, campaign: Campaign, member_id: int):
+    """A claim Redis holds as a Claim and its Slot, not bound to any session."""
+    created_at = dt.datetime.fromisoformat(claim.created_at)
+    if claim.entry is not None:
         entry = claim.entry
-        record = Claim(id=entry.claim_id, campaign_id=campaign.id, member_id=member_id,
-                       nth=entry.nth, status=ClaimStatus.claimed, slot_id=entry.slot_id,
-                       score=None, created_at=dt.datetime.fromisoformat(claim.created_at))
-        slot = Slot(id=entry.slot_id, campaign_id=campaign.id, number=entry.number,
-                    amount_fen=entry.amount_fen, code=entry.code, redeemed_at=None)
-        found.append((record, slot, campaign))
-    return found
+        status, nth, score, slot = ClaimStatus.claimed, entry.nth, None, entry.slot
+    else:
+        row = claim.row
+        status, nth, score, slot = row.status, row.nth, row.entry.score, row.slot
+    record = Claim(id=claim.claim_id, campaign_id=campaign.id, member_id=member_id, nth=nth,
+                   status=status, slot_id=slot.id if slot else None, score=score,
+                   created_at=created_at)
+    found = Slot(id=slot.id, campaign_id=campaign.id, number=slot.number,
+                 amount_fen=slot.amount_fen, code=slot.code, redeemed_at=None) if slot else None
+    return record, found
+
+
+def _position(db, campaign: Campaign, record: Claim) -> int | None:
+    """Where a waitlisted claim stands now: in Redis while it holds the course's seats."""
+    if record.status != ClaimStatus.waitlisted:
+        return None
+    decider = rush() if campaign.decided_in == "redis" else None
+    if decider is not None:
+        try:
+            found = decider.places.position(campaign.id, campaign.seed, record.id)
+            if found is not None:
+                return found
+        except redis_claims.REDIS_ERRORS:
+            pass
+    return waitlist.waitlist_position(db, record)
 
 
 @route(bp, "/campaigns/<int:campaign_id>/claim", "POST", summary="领取 / 报名 / 提交答题",
@@ -186,7 +218,7 @@ def claim(campaign_id: int, body: ClaimBody):
 def cancel(campaign_id: int):
     _limit_rate()
     return waitlist.cancel(g.db, campaign_id, g.member.identity_id, g.member.openid,
-                           public_url=_public_url())
+                           public_url=_public_url(), rush=rush())
 
 
 @route(bp, "/me/welfare", "GET", summary="我的福利：红包、券码、课程名额、奖品", tag=TAG,
@@ -200,11 +232,12 @@ def my_welfare():
         .outerjoin(Slot, Slot.id == Claim.slot_id)
         .where(Claim.member_id == claimant.member_id, Claim.status != ClaimStatus.cancelled)
         .order_by(Claim.id.desc()).limit(200)).all()
-    rows += _unsaved(g.db, claimant.member_id, rows)
+    rows = [row for row in _with_unsaved(g.db, claimant.member_id, rows)
+            if row[0].status != ClaimStatus.cancelled]
     items = []
     for record, slot, campaign in sorted(rows, key=lambda row: -row[0].id):
         answer = claim_rules.answer_for(campaign, record, slot, _public_url(),
-                                        position=waitlist.waitlist_position(g.db, record))
+                                        position=_position(g.db, campaign, record))
         answer.update(title=campaign.title, claimed_at=local_iso(record.created_at),
                       face_value_fen=campaign.face_value_fen)
         if slot is not None and slot.code:

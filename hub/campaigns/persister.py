@@ -29,6 +29,7 @@ from hub.campaigns.claim_rules import Stated, answer_for
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, ClaimStatus
 from hub.campaigns.redis_claims import GROUP, REDIS_ERRORS, Entry, RedisClaims
+from hub.campaigns.redis_places import RANK, Row
 
 log = logging.getLogger("hub.campaigns.persister")
 
@@ -41,23 +42,54 @@ LOAD_EVERY_SECONDS = 5.0
 FAULT_ENV = "HUB_PERSISTER_KILL_AFTER_COMMIT"
 
 # Every claim of the batch in one statement: rows arrive as arrays (one parameter each, any
-# batch size); a claim already written is skipped, a slot already taken stays as it is.
+# batch size). A claim already written is updated only by a row further on in its life
+# (waitlisted, then claimed, won or lost, then cancelled), so batches written twice or out of
+# order (two persisters) change nothing back.
 _WRITE = """
-WITH batch AS (
-  SELECT * FROM unnest(%(id)s::int[], %(campaign)s::int[], %(member)s::int[],
-                       %(identity)s::int[], %(request)s::text[], %(nth)s::int[],
-                       %(slot)s::int[], %(answer)s::text[], %(at)s::timestamp[])
-    AS b(id, campaign, member, identity, request, nth, slot, answer, at)),
-written AS (
-  INSERT INTO campaign_claims (id, campaign_id, member_id, identity_id, request_id, nth,
-                               status, slot_id, answer, created_at, updated_at)
-  SELECT id, campaign, member, identity, request, nth, 'claimed', slot, answer::json, at, at
-  FROM batch
-  ON CONFLICT DO NOTHING
-  RETURNING id)
-UPDATE campaign_slots SET claim_id = batch.id, taken_at = batch.at FROM batch
-WHERE campaign_slots.id = batch.slot AND campaign_slots.claim_id IS NULL
+INSERT INTO campaign_claims (id, campaign_id, member_id, identity_id, request_id, nth,
+                             status, slot_id, score, answer, created_at, updated_at)
+SELECT id, campaign, member, identity, request, nth, status, slot, score, answer::json, at,
+       updated
+FROM unnest(%(id)s::int[], %(campaign)s::int[], %(member)s::int[], %(identity)s::int[],
+            %(request)s::text[], %(nth)s::int[], %(status)s::text[], %(slot)s::int[],
+            %(score)s::int[], %(answer)s::text[], %(at)s::timestamp[], %(updated)s::timestamp[])
+  AS b(id, campaign, member, identity, request, nth, status, slot, score, answer, at, updated)
+ON CONFLICT (id) DO UPDATE SET status = excluded.status, nth = excluded.nth,
+  slot_id = excluded.slot_id, updated_at = excluded.updated_at
+WHERE CASE campaign_claims.status WHEN 'waitlisted' THEN 1 WHEN 'cancelled' THEN 3 ELSE 2 END
+    < CASE excluded.status WHEN 'waitlisted' THEN 1 WHEN 'cancelled' THEN 3 ELSE 2 END
 """
+# Then the slots follow their claims as they now stand: a seat given up is freed (unless it
+# went on to another claim already), a slot held is marked taken by its holder.
+_FREE_SLOTS = """
+UPDATE campaign_slots s SET claim_id = NULL, taken_at = NULL FROM campaign_claims c
+WHERE c.id = ANY(%(id)s::int[]) AND s.claim_id = c.id AND c.slot_id IS DISTINCT FROM s.id
+"""
+_TAKE_SLOTS = """
+UPDATE campaign_slots s SET claim_id = c.id, taken_at = c.updated_at FROM campaign_claims c
+WHERE c.id = ANY(%(id)s::int[]) AND s.id = c.slot_id AND s.claim_id IS DISTINCT FROM c.id
+"""
+# Acknowledge a batch and drop its claims from the members' unsaved ones, unless Redis has
+# changed one since (a seat given up meanwhile: the member sees that until it is written).
+# KEYS: 1 stream. ARGV: 1 group, then (entry id, unsaved key, claim id, value or '').
+_ACK = """
+local ids = {}
+for i = 2, #ARGV, 4 do
+  ids[#ids + 1] = ARGV[i]
+  if ARGV[i + 3] == '' or redis.call('hget', ARGV[i + 1], ARGV[i + 2]) == ARGV[i + 3] then
+    redis.call('hdel', ARGV[i + 1], ARGV[i + 2])
+  end
+end
+redis.call('xack', KEYS[1], ARGV[1], unpack(ids))
+redis.call('xdel', KEYS[1], unpack(ids))
+return #ids
+"""
+COLUMNS = ("id", "campaign", "member", "identity", "request", "nth", "status", "slot", "score",
+           "answer", "at", "updated")
+
+
+def _utc(iso: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 class Persister:
@@ -75,6 +107,7 @@ class Persister:
         self._campaigns: dict[int, Campaign] = {}
         self._commits = 0
         self._loaded_at = 0.0
+        self._ack = rush.redis.register_script(_ACK)
 
     def stop(self) -> None:
         self._stopped.set()
@@ -127,17 +160,19 @@ class Persister:
         return [entry for _, entries in found or () for entry in entries if entry[1]]
 
     def _write(self, entries: list[tuple[bytes, dict]]) -> None:
-        columns: dict[str, list] = {name: [] for name in (
-            "id", "campaign", "member", "identity", "request", "nth", "slot", "answer", "at")}
+        rows: dict[int, dict] = {}
         with self.sessions() as db:
             for _, fields in entries:
                 row = self._row(db, {k.decode(): v.decode() for k, v in fields.items()})
-                if row is not None:
-                    for name, value in row.items():
-                        columns[name].append(value)
-            if columns["id"]:
+                if row is not None and _rank(row) >= _rank(rows.get(row["id"])):
+                    rows[row["id"]] = row  # a claim twice in one batch: its latest state
+            if rows:
+                # Cancels first: a place number given up is free for a claim later on.
+                ordered = sorted(rows.values(), key=_rank, reverse=True)
+                columns = {name: [row[name] for row in ordered] for name in COLUMNS}
                 cursor = db.connection().connection.driver_connection.cursor()
-                cursor.execute(_WRITE, columns)
+                for statement in (_WRITE, _FREE_SLOTS, _TAKE_SLOTS):
+                    cursor.execute(statement, columns)
                 cursor.close()
             db.commit()
 
@@ -148,13 +183,29 @@ class Persister:
         if campaign is None or campaign_key(campaign.id, campaign.seed) != fields["k"]:
             log.warning("persister: entry for unknown campaign %s skipped", fields["k"])
             return None
+        if "w" in fields:
+            return self._place_row(campaign, fields)
         entry = Entry.parse(fields["e"])
         answer = answer_for(campaign, Stated(ClaimStatus.claimed), entry.slot, self.public_url)
         answer.pop("claim_id")
-        at = dt.datetime.fromisoformat(fields["t"]).astimezone(dt.UTC).replace(tzinfo=None)
+        at = _utc(fields["t"])
         return {"id": entry.claim_id, "campaign": campaign.id, "member": int(fields["m"]),
                 "identity": int(fields["i"]), "request": fields["r"], "nth": entry.nth,
-                "slot": entry.slot_id, "answer": json.dumps(answer), "at": at}
+                "status": ClaimStatus.claimed, "slot": entry.slot_id, "score": None,
+                "answer": json.dumps(answer), "at": at, "updated": at}
+
+    def _place_row(self, campaign: Campaign, fields: dict) -> dict:
+        """A course's or quiz's claim as it stands now; its answer as it was first given."""
+        row = Row.parse(fields["w"])
+        entry = row.entry
+        answer = answer_for(campaign, Stated(entry.status, score=entry.score), entry.slot,
+                            self.public_url, position=entry.position)
+        answer.pop("claim_id")
+        return {"id": entry.claim_id, "campaign": campaign.id, "member": row.member_id,
+                "identity": row.identity_id, "request": row.request_id, "nth": row.nth,
+                "status": row.status, "slot": row.slot.id if row.slot else None,
+                "score": entry.score, "answer": json.dumps(answer), "at": _utc(row.created_at),
+                "updated": _utc(fields["u"])}
 
     def _campaign(self, db, campaign_id: int) -> Campaign | None:
         if campaign_id not in self._campaigns:
@@ -165,14 +216,17 @@ class Persister:
         return self._campaigns[campaign_id]
 
     def _acknowledge(self, entries: list[tuple[bytes, dict]]) -> None:
-        ids = [entry_id for entry_id, _ in entries]
-        pipe = self.rush.redis.pipeline(transaction=True)
-        pipe.xack(self.rush.stream, GROUP, *ids)
-        pipe.xdel(self.rush.stream, *ids)
-        for _, fields in entries:
-            member = int(fields[b"m"])
-            pipe.hdel(self.rush.unsaved_key(member), Entry.parse(fields[b"e"].decode()).claim_id)
-        pipe.execute()
+        args = [GROUP]
+        for entry_id, fields in entries:
+            if b"w" in fields:
+                row = Row.parse(fields[b"w"])
+                value = b"|".join((fields[b"k"], fields[b"c"], fields[b"w"]))
+                args += [entry_id, self.rush.unsaved_key(row.member_id), row.entry.claim_id,
+                         value]
+            else:
+                claim_id = Entry.parse(fields[b"e"].decode()).claim_id
+                args += [entry_id, self.rush.unsaved_key(int(fields[b"m"])), claim_id, ""]
+        self._ack(keys=[self.rush.stream], args=args)
 
     def _load_open(self) -> None:
         now = time.monotonic()
@@ -183,12 +237,16 @@ class Persister:
             self.rush.load_open(db)
 
 
+def _rank(row: dict | None) -> int:
+    return 0 if row is None else RANK.get(row["status"], 2)
+
+
 def for_config(config, sessions) -> Persister | None:
     """The persister of a worker process, when Redis decides claims; else None."""
     from hub.campaigns import redis_claims
 
     try:
-        rush = redis_claims.for_url(config.redis_url, config.database_url)
+        rush = redis_claims.for_config(config)
     except REDIS_ERRORS:
         # Unreachable now: run anyway (the loop waits Redis out) if it is configured.
         rush = RedisClaims(config.redis_url) if config.redis_url and \

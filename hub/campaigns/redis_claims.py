@@ -1,5 +1,7 @@
 """Claims decided in Redis (HUB_REDIS_URL, on PostgreSQL) for the kinds whose stock is split
-before the rush: red packets, voucher and ticket codes.
+before the rush: red packets, voucher and ticket codes here; course seats and instant quiz
+prizes, which also queue, lose and give places up, in hub.campaigns.redis_places (on the same
+stream, loaded the same way).
 
 One Lua script decides a claim atomically: a repeated request id gets its first answer, a
 member at their limit is turned away, else one pre-split item is popped, recorded as the
@@ -22,14 +24,13 @@ Durability: an acknowledged claim lives only in Redis until persisted, so Redis 
 its append-only file before answering (`appendonly yes`, `appendfsync always`). The hub
 checks this when it first connects and refuses to decide claims in a Redis that does not
 (the database decides them instead, as without Redis) and says so in its log, unless
-HUB_REDIS_DURABILITY=everysec accepts losing up to one second of claims in a crash of the
-Redis machine.
+HUB_REDIS_DURABILITY=everysec (Config.redis_durability) accepts losing up to one second of
+claims in a crash of the Redis machine.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -39,6 +40,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from hub.campaigns import redis_places
 from hub.campaigns.claim_statements import SlotRow
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, Slot
@@ -119,12 +121,23 @@ class Entry(NamedTuple):
 
 
 class Unsaved(NamedTuple):
-    """A claim answered from Redis that the persister has not written yet."""
+    """A claim answered from Redis that the persister has not written yet: a packet's
+    `entry`, or a course's or quiz's `row` (its state now)."""
 
     campaign_key: str
     campaign_id: int
     created_at: str  # ISO UTC
-    entry: Entry
+    entry: Entry | None
+    row: redis_places.Row | None = None
+
+    @property
+    def claim_id(self) -> int:
+        return self.entry.claim_id if self.entry else self.row.entry.claim_id
+
+
+def decides(kind: str, quiz_mode: str | None = None) -> bool:
+    """Whether Redis decides the claims of a campaign of this kind (when it decides any)."""
+    return kind in REDIS_KINDS or redis_places.decided_in_redis(kind, quiz_mode)
 
 
 def _text(value) -> str:
@@ -134,12 +147,6 @@ def _text(value) -> str:
 def _item(claim_id: int, slot) -> str:
     amount = "" if slot.amount_fen is None else str(slot.amount_fen)
     return f"{claim_id}|{slot.id}|{slot.number}|{amount}|{slot.code or ''}"
-
-
-def accepted_durability() -> str:
-    """What the operator accepts of Redis's durability: "always" (the default: no
-    acknowledged claim is ever lost) or "everysec" (up to one second of claims)."""
-    return os.environ.get("HUB_REDIS_DURABILITY", "always").strip().lower() or "always"
 
 
 def durability_problem(config: dict, accepted: str) -> str | None:
@@ -168,6 +175,7 @@ class RedisClaims:
         self._claim = self.redis.register_script(_CLAIM)
         self._install = self.redis.register_script(_INSTALL)
         self._load_lock = threading.Lock()
+        self.places = redis_places.RedisPlaces(self)
 
     # --- keys ---------------------------------------------------------------------------
     def _campaign(self, ck: str) -> str:
@@ -180,11 +188,11 @@ class RedisClaims:
         return f"{self.prefix}:unsaved:m{member_id}"
 
     # --- durability ---------------------------------------------------------------------
-    def durability(self) -> str | None:
-        """None when this Redis may decide claims, else why not (raises if unreachable)."""
+    def durability(self, accepted: str = "always") -> str | None:
+        """None when this Redis may decide claims with the durability the operator accepts
+        (HUB_REDIS_DURABILITY), else why not (raises if unreachable)."""
         found = self.redis.config_get("append*")
-        return durability_problem({_text(k): _text(v) for k, v in found.items()},
-                                  accepted_durability())
+        return durability_problem({_text(k): _text(v) for k, v in found.items()}, accepted)
 
     # --- claiming -----------------------------------------------------------------------
     def claim(self, campaign_id: int, seed: str, member_id: int, identity_id: int,
@@ -229,20 +237,25 @@ class RedisClaims:
 
     def _load(self, db: Session, campaign_id: int) -> bool:
         campaign = db.get(Campaign, campaign_id)
-        if (campaign is None or campaign.kind not in REDIS_KINDS or campaign.opened_at is None
-                or db.bind.dialect.name != "postgresql"):
+        if (campaign is None or not decides(campaign.kind, campaign.quiz_mode)
+                or campaign.opened_at is None or db.bind.dialect.name != "postgresql"):
             db.rollback()
             return False
         if self.is_loaded(campaign.id, campaign.seed):
             db.rollback()
             return True
         ck = campaign_key(campaign.id, campaign.seed)
+        redis_places.lock_for_load(db, campaign)
         # Marked first, with its free slots locked: a database claim in flight finishes
         # before they are read, and none starts after (its slot query checks the mark).
         db.execute(update(Campaign).where(Campaign.id == campaign.id).values(decided_in="redis"))
         free = db.execute(select(Slot.id, Slot.number, Slot.amount_fen, Slot.code).where(
             Slot.campaign_id == campaign.id, Slot.claim_id.is_(None)).order_by(Slot.number.desc())
             .with_for_update()).all()
+        if campaign.kind in redis_places.PLACE_KINDS:
+            if self.places.install(db, campaign, free):
+                log.info("campaign %s: %d slots loaded into Redis", campaign.id, len(free))
+            return True
         ids = list(db.scalars(text(
             "SELECT nextval(pg_get_serial_sequence('campaign_claims', 'id')) "
             "FROM generate_series(1, :n)"), {"n": len(free)})) if free else []
@@ -271,7 +284,9 @@ class RedisClaims:
         """Load every open campaign of the Redis kinds not loaded yet (the persister's round:
         a campaign opened at publication is in Redis within seconds). How many it loaded."""
         rows = db.execute(select(Campaign.id, Campaign.seed).where(
-            Campaign.state == CampaignState.open, Campaign.kind.in_(REDIS_KINDS))).all()
+            Campaign.state == CampaignState.open,
+            Campaign.kind.in_(REDIS_KINDS) | (Campaign.kind == "course")
+            | ((Campaign.kind == "quiz") & (Campaign.quiz_mode == "instant")))).all()
         db.rollback()
         loaded = 0
         for campaign_id, seed in rows:
@@ -289,8 +304,13 @@ class RedisClaims:
     def unsaved(self, member_id: int) -> list[Unsaved]:
         found = []
         for raw in self.redis.hvals(self.unsaved_key(member_id)):
-            ck, campaign_id, created_at, entry = raw.decode().split("|", 3)
-            found.append(Unsaved(ck, int(campaign_id), created_at, Entry.parse(entry)))
+            ck, campaign_id, rest = raw.decode().split("|", 2)
+            if rest.count("|") == 6:  # created|entry: a packet's
+                created_at, entry = rest.split("|", 1)
+                found.append(Unsaved(ck, int(campaign_id), created_at, Entry.parse(entry)))
+            else:
+                row = redis_places.Row.parse(rest)
+                found.append(Unsaved(ck, int(campaign_id), row.created_at, None, row))
         return found
 
     # --- the stream, for the persister --------------------------------------------------
@@ -305,8 +325,18 @@ class RedisClaims:
 
     def lag(self) -> dict:
         """How far the persister is behind: entries not yet written and acknowledged (each
-        is deleted from the stream once acknowledged, so that is the stream's length)."""
-        return {"unpersisted": int(self.redis.xlen(self.stream))}
+        is deleted from the stream once acknowledged, so that is the stream's length), and
+        how long the oldest of them has waited, in seconds (its id is Redis's clock then)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xlen(self.stream)
+        pipe.xrange(self.stream, count=1)
+        pipe.time()
+        length, first, (seconds, micros) = pipe.execute()
+        oldest = 0.0
+        if first:
+            added_ms = int(_text(first[0][0]).split("-")[0])
+            oldest = max(0.0, (seconds * 1000 + micros / 1000 - added_ms) / 1000)
+        return {"unpersisted": int(length), "oldest_seconds": round(oldest, 1)}
 
     def forget(self) -> None:
         """Delete every key under this prefix (tests and benchmarks clean up)."""
@@ -316,32 +346,39 @@ class RedisClaims:
 
 # --- one per process and URL ------------------------------------------------------------
 
-_ready: dict[str, RedisClaims | None] = {}
-_unreachable_until: dict[str, float] = {}
+_ready: dict[tuple[str, str], RedisClaims | None] = {}
+_unreachable_until: dict[tuple[str, str], float] = {}
 _ready_lock = threading.Lock()
 RETRY_SECONDS = 5.0  # an unreachable Redis is asked again after this long, not every claim
 
 
-def for_url(url: str | None, database_url: str) -> RedisClaims | None:
+def for_config(config) -> RedisClaims | None:
+    """The Redis claims of this process for a hub Config (see for_url)."""
+    return for_url(config.redis_url, config.database_url, config.redis_durability)
+
+
+def for_url(url: str | None, database_url: str, durability: str = "always"
+            ) -> RedisClaims | None:
     """The Redis claims of this process, or None when claims stay in the database: no Redis,
-    not PostgreSQL, or a Redis not durable enough (said once in the log). While Redis cannot
-    be reached this raises one of REDIS_ERRORS (at most once per RETRY_SECONDS: in between,
-    a ConnectionError at once), and it is asked again later."""
+    not PostgreSQL, or a Redis not as durable as `durability` asks (said once in the log).
+    While Redis cannot be reached this raises one of REDIS_ERRORS (at most once per
+    RETRY_SECONDS: in between, a ConnectionError at once), and it is asked again later."""
     if not url or not database_url.startswith("postgresql"):
         return None
-    found = _ready.get(url, _ready)
+    key = (url, durability)
+    found = _ready.get(key, _ready)
     if found is not _ready:
         return found
     with _ready_lock:
-        if url in _ready:
-            return _ready[url]
-        if time.monotonic() < _unreachable_until.get(url, 0.0):
+        if key in _ready:
+            return _ready[key]
+        if time.monotonic() < _unreachable_until.get(key, 0.0):
             raise ConnectionError("Redis for claims unreachable a moment ago")
         made = RedisClaims(url)
         try:
-            problem = made.durability()
+            problem = made.durability(durability)
         except REDIS_ERRORS:
-            _unreachable_until[url] = time.monotonic() + RETRY_SECONDS
+            _unreachable_until[key] = time.monotonic() + RETRY_SECONDS
             raise
         if problem:
             log.error("Redis at %s will not decide claims: %s. Claims stay in the database.",
@@ -349,5 +386,5 @@ def for_url(url: str | None, database_url: str) -> RedisClaims | None:
             made = None
         else:
             log.info("claims of %s are decided in Redis", ", ".join(REDIS_KINDS))
-        _ready[url] = made
+        _ready[key] = made
         return made

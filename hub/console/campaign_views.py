@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from hub.accounts.models import Account
 from hub.audit.services import record
-from hub.campaigns import approval, stats
+from hub.campaigns import approval, redis_claims, stats
 from hub.campaigns import services as campaigns
 from hub.campaigns.models import (
     Approval,
@@ -220,8 +220,21 @@ def campaign_page(campaign_id: int):
                            may_approve=_may_approve(campaign, account),
                            value_fen=approval.value_fen(campaign),
                            waitlist=_waitlist(campaign),
+                           persisting=_persisting(campaign),
                            merchant=g.db.get(Merchant, campaign.merchant_id)
                            if campaign.merchant_id else None)
+
+
+def _persisting(campaign: Campaign) -> dict | None:
+    """While Redis decides this campaign's claims: how far the persister is behind writing
+    them into the database (one stream for every campaign), or {"down": True}."""
+    if campaign.decided_in != "redis":
+        return None
+    try:
+        rush = redis_claims.for_config(current_app.config["HUB"])
+        return rush.lag() if rush is not None else {"down": True}
+    except redis_claims.REDIS_ERRORS:
+        return {"down": True}
 
 
 def _may_approve(campaign: Campaign, account: Account) -> bool:

@@ -1,6 +1,7 @@
 """Fixtures for the tests of claims decided in Redis: a durable Redis of their own
-(appendfsync always, on a random port), the hub configured to use it, and its claims engine.
-Import them into a test module: `from redis_fixtures import config, durable_redis, rush`."""
+(appendfsync always, on a random port), the hub configured to use it, and its claims engine,
+and a persister on it, idle_ms=0 (writing what is pending at once). Import them into a test
+module: `from redis_fixtures import config, durable_redis, persister, rush`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from campaign_helpers import start_redis, stop_redis
 
 from hub.campaigns import redis_claims
+from hub.campaigns.persister import Persister
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +26,14 @@ def config(config, durable_redis):
 
 @pytest.fixture
 def rush(app, durable_redis):
-    made = redis_claims.for_url(durable_redis, app.config["HUB"].database_url)
+    made = redis_claims.for_config(app.config["HUB"].model_copy(
+        update={"redis_url": durable_redis}))
     assert made is not None, "a Redis with appendfsync always decides claims"
     yield made
     made.forget()
     made.redis.delete(made.stream)
+
+
+@pytest.fixture
+def persister(app, rush, config):
+    return Persister(rush, app.extensions["hub.sessions"], config.public_url, idle_ms=0)

@@ -19,7 +19,7 @@ from campaign_helpers import request_id
 from redis_fixtures import config, durable_redis, rush  # noqa: F401
 from sqlalchemy import func, select
 
-from hub.campaigns.models import Claim, Slot
+from hub.campaigns.models import Campaign, Claim, Slot
 from hub.campaigns.persister import FAULT_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,3 +91,39 @@ def test_killed_after_a_commit_and_again_mid_run_nothing_is_lost_or_doubled(
     # 3. A third writes the rest: every answered claim once, each slot taken by it alone.
     _finish(config, tmp_path)
     _check_exactly_once(db, rush, campaign_id, claims)
+
+
+def test_seats_and_their_cancels_survive_a_killed_persister(client, db, config, tmp_path,
+                                                           people, campaign, rush):
+    import datetime as dt
+
+    from hub.campaigns.gate import campaign_key
+    from hub.campaigns.redis_places import Row
+    from hub.db import utcnow
+
+    made = campaign("course", account="meizhou", seats=3, place="梅州市职工服务中心",
+                    course_starts_at=(utcnow() + dt.timedelta(days=3)).isoformat())
+    crowd = people(8, union="mz-meijiang-hospital")
+    for person in crowd:
+        assert client.post(f"/mp/v1/campaigns/{made['id']}/claim", headers=person.headers,
+                           json={"request_id": request_id()}).status_code == 200
+    for person in (crowd[0], crowd[4], crowd[1]):  # seats pass on; a waiting one leaves
+        assert client.post(f"/mp/v1/campaigns/{made['id']}/cancel",
+                           headers=person.headers).status_code == 200
+    killed = _persist(config, tmp_path, "--batch", "3", **{FAULT_ENV: "1"})
+    assert killed.wait(timeout=120) == -signal.SIGKILL, killed.stderr.read().decode()[-2000:]
+    _finish(config, tmp_path)
+    ck = campaign_key(made["id"], db.get(Campaign, made["id"]).seed)
+    expected = {}
+    for raw in rush.redis.hvals(f"{rush.prefix}:c{ck}:rows"):
+        row = Row.parse(raw)
+        expected[row.entry.claim_id] = (row.status, row.slot.id if row.slot else None)
+    db.rollback()
+    saved = dict((claim, (status, slot)) for claim, status, slot in db.execute(
+        select(Claim.id, Claim.status, Claim.slot_id).where(Claim.campaign_id == made["id"])))
+    assert saved == expected and len(saved) == 8
+    assert sorted(status for status, _ in saved.values()).count("claimed") == 3
+    taken = dict(db.execute(select(Slot.claim_id, Slot.id).where(
+        Slot.campaign_id == made["id"], Slot.claim_id.is_not(None))).all())
+    assert taken == {claim: slot for claim, (_, slot) in saved.items() if slot is not None}
+    assert rush.lag()["unpersisted"] == 0

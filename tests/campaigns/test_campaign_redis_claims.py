@@ -15,22 +15,17 @@ from campaign_helpers import hammer, request_id, start_redis, stop_redis
 
 # The shared fixtures, imported by name: tests taking them as arguments are not redefinitions.
 # ruff: noqa: F811
-from redis_fixtures import config, durable_redis, rush  # noqa: F401
+from redis_fixtures import config, durable_redis, persister, rush  # noqa: F401
 from sqlalchemy import func, select
 
 from hub.campaigns import redis_claims
 from hub.campaigns.models import Campaign, Claim, Slot
-from hub.campaigns.persister import Persister
+from hub.config import Config, ConfigError
 from hub.db import make_session_factory, utcnow
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("HUB_TEST_DATABASE_URL", "").startswith("postgres"),
     reason="claims are decided in Redis on PostgreSQL only")
-
-
-@pytest.fixture
-def persister(app, rush, config):
-    return Persister(rush, app.extensions["hub.sessions"], config.public_url, idle_ms=0)
 
 
 def _claim(client, campaign_id: int, person, rid: str | None = None):
@@ -148,17 +143,23 @@ def test_the_database_path_stays_away_from_slots_redis_holds(client, db, people,
 @pytest.mark.parametrize("fsync, accepted, refused", [
     ("everysec", "always", True), ("everysec", "everysec", False), ("always", "always", False)])
 def test_a_redis_that_could_lose_claims_is_refused_unless_accepted(
-        tmp_path, monkeypatch, caplog, fsync, accepted, refused):
+        tmp_path, caplog, fsync, accepted, refused):
     process, url = start_redis(tmp_path, fsync=fsync)
     try:
-        monkeypatch.setenv("HUB_REDIS_DURABILITY", accepted)
+        settings = Config.from_env({"HUB_REDIS_URL": url, "HUB_REDIS_DURABILITY": accepted,
+                                    "HUB_DATABASE_URL": "postgresql://unused"})
         with caplog.at_level(logging.ERROR, logger="hub.campaigns.redis_claims"):
-            found = redis_claims.for_url(url, "postgresql+psycopg://unused")
+            found = redis_claims.for_config(settings)
         assert (found is None) == refused
         if refused:
             assert "appendfsync everysec" in caplog.text
     finally:
         stop_redis(process)
+
+
+def test_an_unknown_durability_is_refused_naming_its_variable():
+    with pytest.raises(ConfigError, match="HUB_REDIS_DURABILITY"):
+        Config.from_env({"HUB_REDIS_DURABILITY": "never"})
 
 
 def test_concurrent_replays_through_redis_get_their_first_answer(app, people, campaign,
