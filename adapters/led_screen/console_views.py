@@ -6,9 +6,9 @@ pairs its controller by the code it shows, issues a new device token (shown that
 revokes it, and sets its on/off times and brightness steps: the same services, checks and
 audit records as the editors' API (`/api/v1/led/screens`).
 
-The page is the console's: the console's own guards (login, CSRF, session freshness) and
-headers run around it, found on the app by the console blueprint's name, so this adapter
-needs no import of the console.
+The page is the console's: hub.console.outlet_pages runs the console's guards (login, CSRF,
+session freshness) and headers around every outlet page, so this adapter needs no import of
+the console.
 """
 
 from __future__ import annotations
@@ -34,26 +34,9 @@ from hub.errors import BadRequest, HubError, NotFound
 from hub.ports import root_of, utcnow
 
 bp = Blueprint("led_console", __name__, url_prefix="/console", template_folder="templates")
-CONSOLE = "console"  # the console blueprint whose guards and headers wrap these pages
 PLAY_DAYS = 7
 KIND_LABELS = {"xibo": "Xibo 播放器（XMDS）", "pull": "自有协议（拉取节目单）",
                "operated": "运营方代播"}
-
-
-@bp.before_request
-def _console_guard():
-    for guard in current_app.before_request_funcs.get(CONSOLE, []):
-        answer = guard()
-        if answer is not None:
-            return answer
-    return None
-
-
-@bp.after_request
-def _console_headers(response):
-    for finish in current_app.after_request_funcs.get(CONSOLE, []):
-        response = finish(response)
-    return response
 
 
 @bp.errorhandler(HubError)

@@ -23,7 +23,8 @@ def outlet_pages() -> list[ConsolePage]:
 
 
 def _outlet_blueprints() -> set[str]:
-    return {page.endpoint.partition(".")[0] for page in outlet_pages()}
+    """The blueprints serving outlet pages, by their full (dotted, when nested) names."""
+    return {page.endpoint.rpartition(".")[0] for page in outlet_pages()}
 
 
 def _is_outlet_page() -> bool:

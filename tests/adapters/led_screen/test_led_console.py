@@ -46,6 +46,15 @@ def test_the_page_needs_a_console_login(client, led_demo):
     assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]
 
 
+def test_the_console_guards_and_headers_wrap_the_page(client, led_demo):
+    login(client, "gd-admin")
+    page = client.get(PAGE)
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-store"
+    forged = client.post(PAGE + "/register", data={"code": "dg-forged", "name": "x",
+                                                   "width": "9", "height": "9"})
+    assert forged.status_code == 400  # no CSRF token: refused before the view runs
+
+
 def test_an_admin_approves_a_waiting_player_and_sees_its_screen(app, client, db, config,
                                                                 led_demo):
     key = cms_key(config.secret())
