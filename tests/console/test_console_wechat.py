@@ -94,3 +94,25 @@ def test_a_console_page_knows_which_roles_open_it():
     assert ConsolePage("x.page", "页", min_role="reviewer").roles == ("reviewer", "admin")
     with pytest.raises(ValueError):
         ConsolePage("x.page", "页", min_role="owner")
+
+
+def test_the_columns_menu_is_previewed_and_pushed_to_the_bound_account(app, db, console_as,
+                                                                       sandbox):
+    admin = console_as("gd-admin")
+    page = admin.get("/console/wechat/a/dongguan")
+    shown = page.get_data(as_text=True)
+    assert "工会要闻" in shown and "更多" in shown and "绑定公众号后即可推送菜单" in shown
+    assert _bind(admin, page).status_code == 200
+    pushed = admin.post("/console/wechat/a/dongguan/menu",
+                        data={"csrf_token": csrf_of(admin.get("/console/wechat/a/dongguan"))})
+    said = pushed.get_data(as_text=True)
+    assert pushed.status_code == 200 and "已推送</span> 东莞工会（" + APPID in said
+    menus = requests.get(f"{sandbox.url}/sandbox/apps/{APPID}/received", timeout=10).json()
+    [menu] = menus["menus"]
+    assert [b["name"] for b in menu["button"]] == ["工会要闻", "通知公告", "更多"]
+    author = console_as("dg-editor")
+    refused = author.post("/console/wechat/a/dongguan/menu", data={
+        "csrf_token": csrf_of(author.get("/console/a/dongguan/"))})
+    assert refused.status_code == 403 and "没有账号" in refused.get_data(as_text=True)
+    assert len(requests.get(f"{sandbox.url}/sandbox/apps/{APPID}/received",
+                            timeout=10).json()["menus"]) == 1
