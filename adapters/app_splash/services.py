@@ -57,8 +57,8 @@ MIN_SIDE, MAX_SIDE, MAX_SIZES = 200, 4096, 8
 
 
 def parse_sizes(text: str) -> list[list[int]]:
-    """"1080×1920" lines (or comma-separated) -> [[1080, 1920], ...], in the given order,
-    repeats dropped; BadRequest in Chinese naming the line that is not a size."""
+    """"1080×1920" lines (or comma-separated) -> [[1080, 1920], ...] (see check_sizes);
+    BadRequest in Chinese naming the line that is not a size."""
     sizes: list[list[int]] = []
     for part in re.split(r"[\n,，;；]+", text or ""):
         if not part.strip():
@@ -67,17 +67,25 @@ def parse_sizes(text: str) -> list[list[int]]:
         if not match:
             raise BadRequest(f"「{part.strip()}」不是尺寸：请写成 宽×高，如 1080×1920",
                              field="sizes")
-        width, height = int(match.group(1)), int(match.group(2))
+        sizes.append([int(match.group(1)), int(match.group(2))])
+    return check_sizes(sizes)
+
+
+def check_sizes(sizes: list[list[int]]) -> list[list[int]]:
+    """The slot's sizes in the given order, repeats dropped; BadRequest when one is out of
+    range, none is given or too many are."""
+    kept: list[list[int]] = []
+    for width, height in sizes:
         if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
             raise BadRequest(f"尺寸 {width}×{height} 超出范围：宽和高应在 {MIN_SIDE}–{MAX_SIDE} "
                              "像素之间", field="sizes")
-        if [width, height] not in sizes:
-            sizes.append([width, height])
-    if not sizes:
+        if [width, height] not in kept:
+            kept.append([width, height])
+    if not kept:
         raise BadRequest("至少填写一个尺寸（宽×高）", field="sizes")
-    if len(sizes) > MAX_SIZES:
+    if len(kept) > MAX_SIZES:
         raise BadRequest(f"尺寸最多 {MAX_SIZES} 个", field="sizes")
-    return sizes
+    return kept
 
 
 def _slot_name(name: str) -> str:
@@ -94,7 +102,8 @@ def create_slot(db: Session, account: AccountInfo, code: str, name: str,
         raise BadRequest("开屏位代码只能用小写字母、数字和横线（2–64 位）", field="code")
     if db.scalar(select(SplashSlot.id).where(SplashSlot.code == code)) is not None:
         raise Conflict(f"开屏位代码 {code} 已被使用", field="code")
-    slot = SplashSlot(account_id=account.id, code=code, name=_slot_name(name), sizes=sizes)
+    slot = SplashSlot(account_id=account.id, code=code, name=_slot_name(name),
+                      sizes=check_sizes(sizes))
     db.add(slot)
     db.flush()
     ports.audit(db, actor=actor, action="splash.slot.create", account_id=account.id,
@@ -106,6 +115,7 @@ def update_slot(db: Session, slot: SplashSlot, name: str, sizes: list[list[int]]
                 actor=None) -> SplashSlot:
     """Rename the slot or change its sizes (audited). Splashes already live keep the sizes
     they were drawn at; those published from now on are drawn at the new ones."""
+    sizes = check_sizes(sizes)
     slot.name, changed = _slot_name(name), sizes != slot.sizes
     slot.sizes = sizes
     if changed:

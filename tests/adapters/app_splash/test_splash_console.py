@@ -76,3 +76,22 @@ def test_authors_and_other_cities_may_not_change_slots(app, db, splash_demo):
     assert db.scalar(select(SplashSlot.name).where(SplashSlot.code == "app-launch")) \
         == "粤工惠 App 启动开屏"
     assert db.scalar(select(SplashSlot).where(SplashSlot.code == "dg-x")) is None
+
+
+def test_the_api_creates_and_changes_slots_with_the_same_rules(client, db, splash_demo,
+                                                               token_for):
+    admin, author = token_for("gd-admin"), token_for("dg-editor")
+    body = {"account": "dongguan", "code": "dg-api", "name": "东莞接口开屏",
+            "sizes": [[1080, 1920], [1080, 1920]]}
+    assert client.post("/api/v1/splash/slots", headers=author, json=body).status_code == 403
+    made = client.post("/api/v1/splash/slots", headers=admin, json=body)
+    assert made.status_code == 201 and made.get_json()["sizes"] == [[1080, 1920]]
+    assert client.post("/api/v1/splash/slots", headers=admin, json=body).status_code == 409
+    tiny = client.put("/api/v1/splash/slots/dg-api", headers=admin,
+                      json={"name": "东莞接口开屏", "sizes": [[10, 10]]})
+    assert tiny.status_code == 400 and "超出范围" in tiny.get_json()["message"]
+    changed = client.put("/api/v1/splash/slots/dg-api", headers=admin,
+                         json={"name": "改名", "sizes": [[750, 1334]]})
+    assert changed.status_code == 200 and changed.get_json()["version"] == 2
+    assert client.put("/api/v1/splash/slots/app-launch", headers=author,
+                      json={"name": "x", "sizes": [[750, 1334]]}).status_code == 403
