@@ -63,6 +63,11 @@ class MediaRef:
     focal: tuple[float, float] | None = None  # what a crop keeps: (x, y) fractions
 
 
+# Editors' roles from least to most trusted; a grant of one does not imply the others in the
+# API's checks, so a page's minimum role stands for itself and every role above it.
+EDITOR_ROLES = ("author", "reviewer", "admin")
+
+
 @dataclass(frozen=True)
 class DesignedForm:
     """One picture an outlet will show of a post, at its exact size: the very bytes it sends
@@ -105,10 +110,21 @@ def forms_in(rendered: dict, label: str) -> list[DesignedForm]:
 
 @dataclass(frozen=True)
 class ConsolePage:
-    """A page an outlet adds to an account's console menu."""
+    """A page an outlet adds to an account's console menu, shown only to editors holding at
+    least `min_role` on the account (the role its view demands, so no tab leads to a 403)."""
 
     endpoint: str  # a Flask endpoint of the outlet's blueprint, taking the account's `code`
     label: str  # its Chinese menu label
+    min_role: str = "author"  # "author", "reviewer" or "admin"
+
+    def __post_init__(self) -> None:
+        if self.min_role not in EDITOR_ROLES:
+            raise ValueError(f"ConsolePage {self.endpoint}: unknown role {self.min_role!r}")
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles that open the page: `min_role` and those above it."""
+        return EDITOR_ROLES[EDITOR_ROLES.index(self.min_role):]
 
 
 @dataclass(frozen=True)

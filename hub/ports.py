@@ -341,6 +341,14 @@ def require_role(db: Session, user, account_code: str, *roles: str) -> frozenset
     return _require_role(db, user, _accounts.get_account(db, account_code), *roles)
 
 
+def roles_of(db: Session, user, account_code: str) -> frozenset[str]:
+    """The roles the user holds on the account (or above it), none refused: what a page
+    offers (an admin's forms) depends on them."""
+    from hub.users.permissions import roles_on
+
+    return roles_on(db, user, _accounts.get_account(db, account_code))
+
+
 def bearer_editor(db: Session):
     """The editor the request's `Authorization: Bearer` token names; Unauthorized otherwise
     (for the few routes outside `hub.api.route`, e.g. a preview picture)."""

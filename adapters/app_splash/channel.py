@@ -14,6 +14,7 @@ from hub import ports
 from hub.channels import (
     Channel,
     ChannelContext,
+    ConsolePage,
     DeliveryJob,
     DesignedForm,
     OutletInfo,
@@ -29,12 +30,14 @@ NOT_SHOWN = "splash-not-shown:not-a-promotion"
 def _blueprint() -> Blueprint:
     global _BLUEPRINT
     if _BLUEPRINT is None:
+        from adapters.app_splash.console_views import bp as console
         from adapters.app_splash.protocol import bp as app_side
         from adapters.app_splash.views import bp as editors
 
         parent = Blueprint("splash", __name__)
         parent.register_blueprint(app_side)
         parent.register_blueprint(editors)
+        parent.register_blueprint(console)
         _BLUEPRINT = parent
     return _BLUEPRINT
 
@@ -58,6 +61,9 @@ class AppSplashChannel(Channel):
             source = services.load_source(db, post)
             sizes = [list(s) for s in slot.sizes] if slot else []
         return slot, source, sizes
+
+    def console_pages(self) -> list[ConsolePage]:
+        return [ConsolePage("splash.splash_console.slots", "开屏位")]
 
     def check(self, post: PostSnapshot, outlet: OutletInfo) -> list[str]:
         """Why the post cannot go out as a splash (Chinese; empty when it can)."""

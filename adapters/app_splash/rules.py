@@ -102,3 +102,24 @@ def problems(settings: SplashOptions) -> list[str]:
     if settings.shake_trigger:
         found.append("不得用摇一摇、扭动等动作触发跳转")
     return found
+
+
+# Every splash in every slot follows these; publishing refuses one that breaks any.
+STANDARD = ("跳过按钮从第一帧起一直可见",
+            "点一次「跳过」即关闭",
+            f"最长展示 {MAX_SKIP_AFTER_SECONDS} 秒，到时自动关闭",
+            "只有「查看详情」按钮可以跳转，画面其他地方点击无效",
+            "不用摇一摇、扭动等动作触发跳转")
+
+
+def describe(app_rules: dict) -> list[str]:
+    """A splash's rules as the app reads them (`app_rules()`), in plain Chinese."""
+    skip = {"always": "跳过按钮从第一帧起一直可见",
+            "after_countdown": "倒计时结束后才出现跳过按钮"}
+    taps = app_rules.get("skip_taps", 1)
+    return [skip.get(app_rules.get("skip_button"), "跳过按钮从第一帧起一直可见"),
+            "点一次「跳过」即关闭" if taps == 1 else f"点 {taps} 次「跳过」才关闭",
+            f"最长展示 {app_rules.get('skip_after_seconds', MAX_SKIP_AFTER_SECONDS)} 秒",
+            "全屏点击都会跳转" if app_rules.get("tap_area") == "fullscreen"
+            else "只有「查看详情」按钮可以跳转",
+            "摇一摇会触发跳转" if app_rules.get("shake_trigger") else "不用摇一摇触发跳转"]

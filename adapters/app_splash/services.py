@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from content.layout.design import DEFAULT_THEME
 from hub import ports
 from hub.channels import PermanentError, PostSnapshot
 from hub.clock import as_utc
-from hub.errors import NotFound
+from hub.errors import BadRequest, Conflict, NotFound
 from hub.ports import AccountInfo, blobs, utcnow
 
 CHANNEL = "splash"
@@ -48,6 +49,80 @@ def get_slot(db: Session, code: str) -> SplashSlot:
     slot = db.scalar(select(SplashSlot).where(SplashSlot.code == code))
     if slot is None:
         raise NotFound(f"没有开屏位 {code}", field="slot")
+    return slot
+
+
+SLOT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+SIZE = re.compile(r"^\s*(\d{2,5})\s*[x×X*]\s*(\d{2,5})\s*$")
+MIN_SIDE, MAX_SIDE, MAX_SIZES = 200, 4096, 8
+
+
+def parse_sizes(text: str) -> list[list[int]]:
+    """"1080×1920" lines (or comma-separated) -> [[1080, 1920], ...] (see check_sizes);
+    BadRequest in Chinese naming the line that is not a size."""
+    sizes: list[list[int]] = []
+    for part in re.split(r"[\n,，;；]+", text or ""):
+        if not part.strip():
+            continue
+        match = SIZE.match(part)
+        if not match:
+            raise BadRequest(f"「{part.strip()}」不是尺寸：请写成 宽×高，如 1080×1920",
+                             field="sizes")
+        sizes.append([int(match.group(1)), int(match.group(2))])
+    return check_sizes(sizes)
+
+
+def check_sizes(sizes: list[list[int]]) -> list[list[int]]:
+    """The slot's sizes in the given order, repeats dropped; BadRequest when one is out of
+    range, none is given or too many are."""
+    kept: list[list[int]] = []
+    for width, height in sizes:
+        if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+            raise BadRequest(f"尺寸 {width}×{height} 超出范围：宽和高应在 {MIN_SIDE}–{MAX_SIDE} "
+                             "像素之间", field="sizes")
+        if [width, height] not in kept:
+            kept.append([width, height])
+    if not kept:
+        raise BadRequest("至少填写一个尺寸（宽×高）", field="sizes")
+    if len(kept) > MAX_SIZES:
+        raise BadRequest(f"尺寸最多 {MAX_SIZES} 个", field="sizes")
+    return kept
+
+
+def _slot_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise BadRequest("请填写开屏位名称（100 字以内）", field="name")
+    return name
+
+
+def create_slot(db: Session, account: AccountInfo, code: str, name: str,
+                sizes: list[list[int]], *, actor=None) -> SplashSlot:
+    """A new slot of the account (audited); its code is what the app asks the manifest for."""
+    if not SLOT_CODE.match(code or ""):
+        raise BadRequest("开屏位代码只能用小写字母、数字和横线（2–64 位）", field="code")
+    if db.scalar(select(SplashSlot.id).where(SplashSlot.code == code)) is not None:
+        raise Conflict(f"开屏位代码 {code} 已被使用", field="code")
+    slot = SplashSlot(account_id=account.id, code=code, name=_slot_name(name),
+                      sizes=check_sizes(sizes))
+    db.add(slot)
+    db.flush()
+    ports.audit(db, actor=actor, action="splash.slot.create", account_id=account.id,
+                subject_type="splash_slot", subject_id=slot.id, slot=code, sizes=sizes)
+    return slot
+
+
+def update_slot(db: Session, slot: SplashSlot, name: str, sizes: list[list[int]], *,
+                actor=None) -> SplashSlot:
+    """Rename the slot or change its sizes (audited). Splashes already live keep the sizes
+    they were drawn at; those published from now on are drawn at the new ones."""
+    sizes = check_sizes(sizes)
+    slot.name, changed = _slot_name(name), sizes != slot.sizes
+    slot.sizes = sizes
+    if changed:
+        bump(db, slot.id)
+    ports.audit(db, actor=actor, action="splash.slot.update", account_id=slot.account_id,
+                subject_type="splash_slot", subject_id=slot.id, slot=slot.code, sizes=sizes)
     return slot
 
 

@@ -4,9 +4,10 @@ breaks), a preview per slot, and impressions and clicks per item."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from flask import Blueprint, g
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from adapters.app_splash import rules, services
@@ -72,14 +73,48 @@ class StatsOut(BaseModel):
 @route(bp, "/slots", "GET", summary="The app's splash slots", tag=TAG, response=SlotList)
 def list_slots():
     slots = g.db.scalars(select(SplashSlot).order_by(SplashSlot.code))
-    listed = []
-    for slot in slots:
-        live = g.db.scalar(select(func.count(SplashItem.id)).where(
-            SplashItem.slot_id == slot.id, SplashItem.withdrawn_at.is_(None)))
-        owner = ports.account_by_id(g.db, slot.account_id)
-        listed.append(SlotOut(code=slot.code, name=slot.name, account=owner.code,
-                              sizes=slot.sizes, version=slot.version, live_items=live))
-    return SlotList(slots=listed)
+    return SlotList(slots=[_slot_out(slot) for slot in slots])
+
+
+class SlotFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    sizes: list[Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
+        min_length=1, max_length=services.MAX_SIZES, description="[[宽, 高], ...]，像素")
+
+
+class SlotCreate(SlotFields):
+    account: str
+    code: str = Field(description="小写字母、数字、横线；App 拉取 manifest 时使用")
+
+
+def _slot_out(slot: SplashSlot) -> SlotOut:
+    live = g.db.scalar(select(func.count(SplashItem.id)).where(
+        SplashItem.slot_id == slot.id, SplashItem.withdrawn_at.is_(None)))
+    return SlotOut(code=slot.code, name=slot.name,
+                   account=ports.account_by_id(g.db, slot.account_id).code,
+                   sizes=slot.sizes, version=slot.version, live_items=live)
+
+
+@route(bp, "/slots", "POST", summary="Create a splash slot (admins of its account; audited)",
+       tag=TAG, body=SlotCreate, response=SlotOut, status=201, errors=(403, 409))
+def create_slot(body: SlotCreate):
+    account = ports.account(g.db, body.account)
+    ports.require_role(g.db, g.user, account.code, "admin")
+    slot = services.create_slot(g.db, account, body.code, body.name, body.sizes, actor=g.user)
+    return _slot_out(slot)
+
+
+@route(bp, "/slots/<code>", "PUT", summary="Rename a splash slot or change its sizes (admins "
+       "of its account; audited)", tag=TAG, body=SlotFields, response=SlotOut,
+       errors=(403, 404))
+def update_slot(code: str, body: SlotFields):
+    slot = services.get_slot(g.db, code)
+    ports.require_role(g.db, g.user, ports.account_by_id(g.db, slot.account_id).code, "admin")
+    services.update_slot(g.db, slot, body.name, body.sizes, actor=g.user)
+    g.db.flush()
+    g.db.refresh(slot)
+    return _slot_out(slot)
 
 
 class AppKeyOut(BaseModel):

@@ -1,10 +1,14 @@
 """The account's screens in the console (`console_pages`): per screen its kind (the hub's own
 pull protocol, a Xibo player), when it was last seen, its last screenshot, what it plays now
 and its plays per day; Xibo players waiting for approval, approved from here by an admin.
+An admin also registers a screen of the hub's own protocol here and, on the screen's page,
+pairs its controller by the code it shows, issues a new device token (shown that once) or
+revokes it, and sets its on/off times and brightness steps: the same services, checks and
+audit records as the editors' API (`/api/v1/led/screens`).
 
-The page is the console's: the console's own guards (login, CSRF, session freshness) and
-headers run around it, found on the app by the console blueprint's name, so this adapter
-needs no import of the console.
+The page is the console's: hub.console.outlet_pages runs the console's guards (login, CSRF,
+session freshness) and headers around every outlet page, so this adapter needs no import of
+the console.
 """
 
 from __future__ import annotations
@@ -14,49 +18,37 @@ import datetime as dt
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from adapters.led_screen import operated, services
+from adapters.led_screen import controllers, operated, publishing, services
 from adapters.led_screen.models import (
     LedItem,
     LedOperatedSlot,
     LedPlayHour,
     Screen,
+    ScreenGroup,
     XiboDisplay,
 )
 from adapters.led_screen.xmds import service as xibo
 from hub import ports
 from hub.clock import SHANGHAI
-from hub.errors import BadRequest, HubError
+from hub.errors import BadRequest, HubError, NotFound
 from hub.ports import root_of, utcnow
 
 bp = Blueprint("led_console", __name__, url_prefix="/console", template_folder="templates")
-CONSOLE = "console"  # the console blueprint whose guards and headers wrap these pages
 PLAY_DAYS = 7
 KIND_LABELS = {"xibo": "Xibo 播放器（XMDS）", "pull": "自有协议（拉取节目单）",
                "operated": "运营方代播"}
 
 
-@bp.before_request
-def _console_guard():
-    for guard in current_app.before_request_funcs.get(CONSOLE, []):
-        answer = guard()
-        if answer is not None:
-            return answer
-    return None
-
-
-@bp.after_request
-def _console_headers(response):
-    for finish in current_app.after_request_funcs.get(CONSOLE, []):
-        response = finish(response)
-    return response
-
-
 @bp.errorhandler(HubError)
 def _hub_error(exc: HubError):
     if request.method == "POST":
+        g.db.rollback()  # nothing half-written: the form's changes go together or not at all
         flash(exc.message, "error")
-        code = (request.view_args or {}).get("code", "")
-        return redirect(url_for(".screens", code=code))
+        args = request.view_args or {}
+        if "screen_code" in args:
+            return redirect(url_for(".screen_page", code=args["code"],
+                                    screen_code=args["screen_code"]))
+        return redirect(url_for(".screens", code=args.get("code", "")))
     return render_template("console/error.html", message=exc.message), exc.status
 
 
@@ -120,7 +112,8 @@ def screens(code: str):
     rows = [_row(g.db, s, displays.get(s.id), slots.get(s.id), plays[s.id]) for s in found]
     return render_template("led/screens.html", account=account, page="led-screens", rows=rows,
                            days=days, waiting=xibo.waiting_displays(g.db),
-                           may_approve="admin" in roles)
+                           may_approve="admin" in roles, may_register="admin" in roles,
+                           controllers=controllers.PROFILES, groups=_joinable_groups(account))
 
 
 @bp.post("/a/<code>/screens/approve")
@@ -147,3 +140,136 @@ def _size(value: str, field: str) -> int | None:
         side = "宽" if field == "width" else "高"
         raise BadRequest(f"{side}应为 1–{services.MAX_SIDE} 的整数像素", field=field)
     return int(value)
+
+
+# -- registering and running a screen of the hub's own protocol ----------------------------
+
+BRIGHTNESS_ROWS = 4  # steps offered on the form; blank rows are left out
+
+
+def _joinable_groups(account) -> list[ScreenGroup]:
+    """Groups a screen of this account may join: those of the account or above it."""
+    return list(g.db.scalars(select(ScreenGroup).where(
+        ScreenGroup.account_id.in_(account.ancestor_ids())).order_by(ScreenGroup.code)))
+
+
+def _text(name: str, limit: int) -> str:
+    return (request.form.get(name) or "").strip()[:limit]
+
+
+def _clock(name: str) -> str | None:
+    """A time field ("HH:MM" from the browser), None when left blank."""
+    return (request.form.get(name) or "").strip() or None
+
+
+def _brightness() -> list[dict]:
+    steps = []
+    for i in range(BRIGHTNESS_ROWS):
+        at, percent = _clock(f"brightness_at_{i}"), _text(f"brightness_percent_{i}", 4)
+        if not at and not percent:
+            continue
+        if not at:
+            raise BadRequest(f"第 {i + 1} 行亮度缺少时间", field=f"brightness.{i}.at")
+        if not percent.isdigit() or not 0 <= int(percent) <= 100:
+            raise BadRequest(f"第 {i + 1} 行亮度应为 0–100 的整数",
+                             field=f"brightness.{i}.percent")
+        steps.append({"at": at, "percent": int(percent)})
+    return sorted(steps, key=lambda step: step["at"])
+
+
+@bp.post("/a/<code>/screens/register")
+def register(code: str):
+    account = ports.account(g.db, code)
+    ports.require_role(g.db, g.user, code, "admin")
+    width, height = _size(request.form.get("width", ""), "width"), _size(
+        request.form.get("height", ""), "height")
+    if width is None or height is None:
+        raise BadRequest("请填写屏幕的宽和高（像素）", field="width" if width is None else "height")
+    fields = {"name": _text("name", 100) or None, "place": _text("place", 200),
+              "width": width, "height": height,
+              "controller": request.form.get("controller") or "generic"}
+    if fields["name"] is None:
+        raise BadRequest("请填写屏幕名称", field="name")
+    screen = services.create_screen(g.db, account, _text("code", 64), fields, actor=g.user)
+    chosen = set(request.form.getlist("groups"))
+    for group in _joinable_groups(account):
+        if group.code in chosen:
+            services.set_members(g.db, group, [*group.screens, screen], actor=g.user)
+    publishing.redraw_for_screen(g.db, screen)
+    g.db.commit()
+    flash(f"已登记：{screen.name}（{screen.code}，{screen.width}×{screen.height}）。"
+          "请在控制器上获取配对码并在此填写，或签发设备令牌写入控制器。", "ok")
+    return redirect(url_for(".screen_page", code=code, screen_code=screen.code))
+
+
+def _screen_of(code: str, screen_code: str, *roles: str) -> tuple[ports.AccountInfo, Screen,
+                                                                   frozenset[str]]:
+    """The screen, if it belongs to this account or below and the editor holds one of
+    `roles` on the screen's own account (as the API asks)."""
+    account = ports.account(g.db, code)
+    screen = services.get_screen(g.db, screen_code)
+    owner = services.owner_of(g.db, screen)
+    if not owner.is_within(account):
+        raise NotFound(f"{account.name} 及其下级没有屏幕 {screen_code}", field="screen")
+    held = ports.require_role(g.db, g.user, owner.code, *roles)
+    return account, screen, held
+
+
+def _screen_view(account, screen: Screen, held, *, token: str | None = None):
+    steps = list(screen.brightness or [])
+    rows = steps + [{}] * max(0, BRIGHTNESS_ROWS - len(steps))
+    return render_template(
+        "led/screen.html", account=account, page="led-screens", screen=screen,
+        owner=services.owner_of(g.db, screen), may_manage="admin" in held, token=token,
+        online=services.is_online(screen), last_seen=services.last_seen(screen),
+        controller=controllers.profile(screen.controller).label,
+        groups=[group.name for group in screen.groups], brightness_rows=rows,
+        poll_url=root_of(request.environ) + "/led/v1/playlist")
+
+
+@bp.get("/a/<code>/screens/<screen_code>")
+def screen_page(code: str, screen_code: str):
+    account, screen, held = _screen_of(code, screen_code, "admin", "reviewer", "author")
+    return _screen_view(account, screen, held)
+
+
+@bp.post("/a/<code>/screens/<screen_code>/settings")
+def screen_settings(code: str, screen_code: str):
+    _, screen, _ = _screen_of(code, screen_code, "admin")
+    name = _text("name", 100)
+    if not name:
+        raise BadRequest("请填写屏幕名称", field="name")
+    changes = {"name": name, "place": _text("place", 200), "on_time": _clock("on_time"),
+               "off_time": _clock("off_time"), "brightness": _brightness()}
+    services.update_screen(g.db, screen, changes, actor=g.user)
+    g.db.commit()
+    flash("已保存，屏幕下次拉取节目单时生效", "ok")
+    return redirect(url_for(".screen_page", code=code, screen_code=screen_code))
+
+
+@bp.post("/a/<code>/screens/<screen_code>/pair")
+def pair(code: str, screen_code: str):
+    _, screen, _ = _screen_of(code, screen_code, "admin")
+    services.claim_pairing(g.db, screen, request.form.get("pairing_code", ""), actor=g.user)
+    g.db.commit()
+    flash("配对成功：控制器将在下一次询问时领取设备令牌并开始播放", "ok")
+    return redirect(url_for(".screen_page", code=code, screen_code=screen_code))
+
+
+@bp.post("/a/<code>/screens/<screen_code>/token")
+def new_token(code: str, screen_code: str):
+    """The new token is shown on this answer only (never flashed: the session cookie would
+    carry it), and the old token stops working at once."""
+    account, screen, held = _screen_of(code, screen_code, "admin")
+    token = services.issue_token(g.db, screen, actor=g.user)
+    g.db.commit()
+    return _screen_view(account, screen, held, token=token)
+
+
+@bp.post("/a/<code>/screens/<screen_code>/token/revoke")
+def revoke(code: str, screen_code: str):
+    _, screen, _ = _screen_of(code, screen_code, "admin")
+    services.revoke_token(g.db, screen, actor=g.user)
+    g.db.commit()
+    flash("设备令牌已作废：控制器再拉取节目单会被拒绝，直至重新配对或签发新令牌", "ok")
+    return redirect(url_for(".screen_page", code=code, screen_code=screen_code))

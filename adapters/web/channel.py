@@ -16,6 +16,7 @@ from hub import ports
 from hub.channels import (
     Channel,
     ChannelContext,
+    ConsolePage,
     DeliveryJob,
     OutletInfo,
     PostSnapshot,
@@ -92,7 +93,7 @@ class WebChannel(Channel):
 
     # -- optional hooks ------------------------------------------------------------------
     def blueprints(self) -> list:
-        from adapters.web import partners
+        from adapters.web import console_views, partners
         from adapters.web.domains import DomainMiddleware
 
         bp = sites.make_blueprint()
@@ -104,7 +105,11 @@ class WebChannel(Channel):
                                             app.config["HUB"].public_url)
 
         bp.record_once(on_register)
-        return [bp]
+        # Beside the sites, not inside: the sites' own headers and 404 page are not the console's.
+        return [bp, console_views.bp]
+
+    def console_pages(self) -> list[ConsolePage]:
+        return [ConsolePage("web_console.site", "网站设置", min_role="admin")]
 
     def load_demo(self, db, config) -> None:
         """A site for every demo account; binding twice changes nothing."""

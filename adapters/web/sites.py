@@ -47,7 +47,8 @@ def build_site(db, outlet, account: AccountInfo, *, base: str, origin: str,
         return pages.Link(other.name, url)
 
     return pages.Site(
-        code=account.code, name=account.name, short_name=account.short_name or "",
+        code=account.code, name=config.get("title") or account.name,
+        short_name=account.short_name or "",
         intro=config.get("tagline") or account.intro or "", theme=theme_of(config, account),
         logo_url=config.get("logo_url") or account.logo_url, base=base, origin=origin,
         columns=[(c.slug, c.name) for c in account.columns],

@@ -12,13 +12,35 @@ import json
 import time
 from dataclasses import asdict
 
-from hub.channels import Channel, DeliveryJob, OutletInfo, PermanentError, PostSnapshot, Receipt
+from hub.channels import (
+    Channel,
+    ConsolePage,
+    DeliveryJob,
+    OutletInfo,
+    PermanentError,
+    PostSnapshot,
+    Receipt,
+)
 from hub.ports import send
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
+
+
+def post_event(outlet: OutletInfo, event: dict, delivery_id: str):
+    """POST the event to the outlet's URL, signed with its secret: the integrator's answer,
+    or the pipeline's errors (hub.ports.send) when it does not answer 2xx."""
+    if not outlet.secret:
+        raise PermanentError("回调未配置签名密钥")
+    body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json; charset=utf-8",
+               "X-Hub-Event": event["type"], "X-Hub-Delivery": delivery_id,
+               "X-Hub-Timestamp": timestamp,
+               "X-Hub-Signature-256": sign(outlet.secret, timestamp, body)}
+    return send("POST", outlet.config["url"], data=body, headers=headers)
 
 
 class WebhookChannel(Channel):
@@ -33,15 +55,7 @@ class WebhookChannel(Channel):
         return {"type": "post.published", "post": asdict(post)}
 
     def _post(self, job: DeliveryJob, event: dict) -> None:
-        if not job.outlet.secret:
-            raise PermanentError("回调未配置签名密钥")
-        body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
-        timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   "X-Hub-Event": event["type"], "X-Hub-Delivery": job.idempotency_key,
-                   "X-Hub-Timestamp": timestamp,
-                   "X-Hub-Signature-256": sign(job.outlet.secret, timestamp, body)}
-        send("POST", job.outlet.config["url"], data=body, headers=headers)
+        post_event(job.outlet, event, job.idempotency_key)
 
     def _event(self, job: DeliveryJob, kind: str, **extra) -> dict:
         return {"type": kind, "id": job.idempotency_key, "account": job.post.account_code,
@@ -56,6 +70,14 @@ class WebhookChannel(Channel):
 
     def withdraw(self, job: DeliveryJob) -> None:
         self._post(job, self._event(job, "post.withdrawn"))
+
+    def console_pages(self) -> list[ConsolePage]:
+        return [ConsolePage("webhook_console.hooks", "合作方回调", min_role="admin")]
+
+    def blueprints(self) -> list:
+        from adapters.webhook.console_views import bp
+
+        return [bp]
 
     def notify(self, job: DeliveryJob) -> Receipt:
         event = dict(job.event or {})

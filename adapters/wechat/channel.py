@@ -230,7 +230,7 @@ class WeChatChannel(Channel):
         return [callbacks, miniprogram_login, console_page]
 
     def console_pages(self) -> list[ConsolePage]:
-        return [ConsolePage("wechat_console.accounts", "公众号")]
+        return [ConsolePage("wechat_console.accounts", "公众号", min_role="admin")]
 
     def load_demo(self, db, config) -> None:
         demo.load_demo(db, config)

@@ -2,7 +2,9 @@
 binds an official account with its appid, secret, token and EncodingAESKey. The hub asks
 WeChat (the sandbox in the demo) for a token with them before saving and says plainly which
 part is wrong; once saved, the callback URL and the token to paste into WeChat's back office
-are shown that one time, and the credentials never again."""
+are shown that one time, and the credentials never again. The page also previews the menu the
+account's columns make and pushes it to every bound official account (`menu/create`, as the
+API's POST /api/v1/accounts/<code>/wechat/menu), showing each account's answer."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 from adapters.wechat import credentials
 from adapters.wechat.client import HubWeChatClient
 from adapters.wechat.credentials import APPID, Credentials, CredentialsInvalid
+from adapters.wechat.menu import menu_for, push_menu
 from hub import channels, ports
 from hub.channels import DeliveryError
 from hub.errors import HubError
@@ -43,15 +46,25 @@ def _channel():
     return channels.get_channel("wechat")
 
 
-def _page(code: str, *, values=None, errors=None, saved=None, status=200):
+def _menu_preview(account) -> tuple[dict | None, str | None]:
+    """The menu the account's columns make, or why they cannot make one (plain words)."""
+    try:
+        return menu_for(account), None
+    except HubError as exc:
+        return None, exc.message
+
+
+def _page(code: str, *, values=None, errors=None, saved=None, pushed=None, status=200):
     account = ports.account(g.db, code)
     bound = ports.outlets(g.db, "wechat", account_ids=[account.id])
     suggested = {"token": "tok" + secrets.token_hex(8),
                  "encoding_aes_key": base64.b64encode(secrets.token_bytes(32)).decode()[:43]}
+    menu, menu_problem = _menu_preview(account)
     return render_template(
         "wechat/console_accounts.html", account=account, page="wechat", bound=bound,
         values={**suggested, **(values or {})}, errors=errors or {}, saved=saved,
-        labels=LABELS, callback_base=f"{g.hub_public_url}/wechat/callback/"), status
+        labels=LABELS, callback_base=f"{g.hub_public_url}/wechat/callback/", menu=menu,
+        menu_problem=menu_problem, pushed=pushed), status
 
 
 def _admin(code: str) -> None:
@@ -128,6 +141,23 @@ def bind(code: str):
     g.db.commit()
     return _page(code, saved={"name": form["name"], "appid": creds.appid, "token": creds.token,
                               "encoding_aes_key": creds.encoding_aes_key})
+
+
+@bp.post("/a/<code>/menu")
+def menu(code: str):
+    """Push the columns' menu to every official account bound to the account; each one's
+    answer is shown (one refusing does not stop the others)."""
+    _admin(code)
+    try:
+        result = push_menu(_channel(), g.db, ports.account(g.db, code))
+    except HubError as exc:
+        g.db.rollback()
+        return _page(code, pushed={"problem": exc.message}, status=exc.status)
+    ports.audit(g.db, actor=g.user, action="wechat.menu.push",
+                account_id=ports.account(g.db, code).id, subject_type="account",
+                subject_id=None, outlets=[o.appid for o in result.outlets if o.ok])
+    g.db.commit()
+    return _page(code, pushed={"outlets": result.outlets})
 
 
 @bp.errorhandler(HubError)

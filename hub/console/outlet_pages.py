@@ -1,5 +1,6 @@
 """The account menu's outlet pages: each enabled channel's `console_pages`, offered to
-base.html so an outlet (WeChat binding, LED screens) appears beside the hub's own tabs.
+base.html so an outlet (WeChat binding, LED screens) appears beside the hub's own tabs, each
+only to editors whose roles on the account open it (the page's `min_role`).
 
 An outlet's page is served by the outlet's own blueprint under /console/ (where the console's
 cookie goes) and is guarded exactly as the console's pages are: a logged-in editor whose
@@ -8,11 +9,12 @@ outlet's view then checks roles through hub.ports."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from hub.channels import ConsolePage, all_channels
 from hub.console import security
 from hub.console.blueprint import _guard, bp
+from hub.users.permissions import roles_on
 
 
 def outlet_pages() -> list[ConsolePage]:
@@ -21,16 +23,25 @@ def outlet_pages() -> list[ConsolePage]:
 
 
 def _outlet_blueprints() -> set[str]:
-    return {page.endpoint.partition(".")[0] for page in outlet_pages()}
+    """The blueprints serving outlet pages, by their full (dotted, when nested) names."""
+    return {page.endpoint.rpartition(".")[0] for page in outlet_pages()}
 
 
 def _is_outlet_page() -> bool:
     return request.blueprint is not None and request.blueprint in _outlet_blueprints()
 
 
+def outlet_tabs(account) -> list[ConsolePage]:
+    """The outlet pages this editor may open on `account` (a hub Account row)."""
+    if g.get("user") is None:
+        return []
+    held = roles_on(g.db, g.user, account)
+    return [page for page in outlet_pages() if held & set(page.roles)]
+
+
 @bp.app_context_processor
 def _outlet_pages():
-    return {"outlet_pages": outlet_pages}
+    return {"outlet_pages": outlet_pages, "outlet_tabs": outlet_tabs}
 
 
 @bp.before_app_request

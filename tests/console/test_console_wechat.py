@@ -75,3 +75,44 @@ def test_only_admins_of_the_account_reach_the_page(app, console_as, sandbox):
     assert console_as("dg-editor").get("/console/wechat/a/dongguan").status_code == 403
     outsider = app.test_client().get("/console/wechat/a/dongguan")
     assert outsider.status_code == 302 and "/console/login" in outsider.headers["Location"]
+
+
+def test_the_tab_shows_only_to_editors_who_may_open_it(console_as):
+    """The 公众号 page is for admins: an author gets no tab leading to a 403, while the LED
+    page (open to authors) keeps its tab for both."""
+    tab = 'href="/console/wechat/a/dongguan"'
+    author = console_as("dg-editor").get("/console/a/dongguan/").get_data(as_text=True)
+    assert tab not in author and 'href="/console/a/dongguan/screens"' in author
+    admin = console_as("gd-admin").get("/console/a/dongguan/").get_data(as_text=True)
+    assert tab in admin and 'href="/console/a/dongguan/screens"' in admin
+
+
+def test_a_console_page_knows_which_roles_open_it():
+    from hub.channels import ConsolePage
+
+    assert ConsolePage("x.page", "页").roles == ("author", "reviewer", "admin")
+    assert ConsolePage("x.page", "页", min_role="reviewer").roles == ("reviewer", "admin")
+    with pytest.raises(ValueError):
+        ConsolePage("x.page", "页", min_role="owner")
+
+
+def test_the_columns_menu_is_previewed_and_pushed_to_the_bound_account(app, db, console_as,
+                                                                       sandbox):
+    admin = console_as("gd-admin")
+    page = admin.get("/console/wechat/a/dongguan")
+    shown = page.get_data(as_text=True)
+    assert "工会要闻" in shown and "更多" in shown and "绑定公众号后即可推送菜单" in shown
+    assert _bind(admin, page).status_code == 200
+    pushed = admin.post("/console/wechat/a/dongguan/menu",
+                        data={"csrf_token": csrf_of(admin.get("/console/wechat/a/dongguan"))})
+    said = pushed.get_data(as_text=True)
+    assert pushed.status_code == 200 and "已推送</span> 东莞工会（" + APPID in said
+    menus = requests.get(f"{sandbox.url}/sandbox/apps/{APPID}/received", timeout=10).json()
+    [menu] = menus["menus"]
+    assert [b["name"] for b in menu["button"]] == ["工会要闻", "通知公告", "更多"]
+    author = console_as("dg-editor")
+    refused = author.post("/console/wechat/a/dongguan/menu", data={
+        "csrf_token": csrf_of(author.get("/console/a/dongguan/"))})
+    assert refused.status_code == 403 and "没有账号" in refused.get_data(as_text=True)
+    assert len(requests.get(f"{sandbox.url}/sandbox/apps/{APPID}/received",
+                            timeout=10).json()["menus"]) == 1

@@ -46,6 +46,15 @@ def test_the_page_needs_a_console_login(client, led_demo):
     assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]
 
 
+def test_the_console_guards_and_headers_wrap_the_page(client, led_demo):
+    login(client, "gd-admin")
+    page = client.get(PAGE)
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Cache-Control"] == "no-store"
+    forged = client.post(PAGE + "/register", data={"code": "dg-forged", "name": "x",
+                                                   "width": "9", "height": "9"})
+    assert forged.status_code == 400  # no CSRF token: refused before the view runs
+
+
 def test_an_admin_approves_a_waiting_player_and_sees_its_screen(app, client, db, config,
                                                                 led_demo):
     key = cms_key(config.secret())
@@ -95,3 +104,114 @@ def test_an_admin_approves_a_waiting_player_and_sees_its_screen(app, client, db,
         XiboDisplay.hardware_key == "hall-player-0001")) == "approved"
     guomao = page[page.index("<code>dg-guomao</code>"):].split("</tr>")[0]
     assert "自有协议" in guomao and "从未连接" in guomao
+
+
+# -- an admin registers and runs a screen of the hub's own protocol from the console ---------
+
+def _audited(db, action: str) -> int:
+    """How many times gd-admin did this (the demo's own records are the hub's)."""
+    from hub.audit.models import AuditEvent
+
+    db.rollback()
+    return len(db.scalars(select(AuditEvent).where(AuditEvent.action == action,
+                                                   AuditEvent.actor_name == "gd-admin")).all())
+
+
+def test_an_admin_registers_pairs_and_runs_a_screen(app, client, db, led_demo):
+    login(client, "gd-admin")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "登记自有协议屏幕" in page and 'value="dg-city-screens"' in page  # groups offered
+    refused = post_form(client, PAGE, {"code": "Bad Code", "name": "广场屏", "width": "960",
+                                       "height": "480"}, to=PAGE + "/register",
+                        follow_redirects=True)
+    assert "代码只能用小写字母" in refused.get_data(as_text=True)
+    assert db.scalar(select(Screen).where(Screen.name == "广场屏")) is None
+    done = post_form(client, PAGE, {"code": "dg-square", "name": "广场屏", "place": "虎门广场",
+                                    "width": "960", "height": "480", "controller": "novastar",
+                                    "groups": "dg-city-screens"},
+                     to=PAGE + "/register", follow_redirects=True)
+    said = done.get_data(as_text=True)
+    assert "已登记：广场屏（dg-square，960×480）" in said and "NovaStar" in said
+    screen_page = PAGE + "/dg-square"
+    assert _audited(db, "led.screen.create") == 1
+    assert [g.code for g in db.scalar(select(Screen).where(Screen.code == "dg-square")).groups] \
+        == ["dg-city-screens"]
+
+    # Pairing: the controller asks for a code, the admin types it, the controller gets a token.
+    started = app.test_client().post("/led/v1/pairings").get_json()
+    wrong = post_form(client, screen_page, {"pairing_code": "ZZZZZZ"}, to=screen_page + "/pair",
+                      follow_redirects=True)
+    assert "配对码不存在或已过期" in wrong.get_data(as_text=True)
+    paired = post_form(client, screen_page, {"pairing_code": started["pairing_code"].lower()},
+                       to=screen_page + "/pair", follow_redirects=True)
+    assert "配对成功" in paired.get_data(as_text=True)
+    claim = app.test_client().post("/led/v1/pairings/claim",
+                                   json={"claim_secret": started["claim_secret"]}).get_json()
+    assert claim["status"] == "paired" and claim["screen"]["code"] == "dg-square"
+
+    # A new token is shown once; the paired one stops working.
+    issued = post_form(client, screen_page, {}, to=screen_page + "/token")
+    token = re.search(r'<code class="secret">(led_[^<]+)</code>', issued.get_data(as_text=True))
+    assert issued.status_code == 200 and token
+    poll = app.test_client()
+    assert poll.get("/led/v1/playlist", headers={
+        "Authorization": f"Bearer {claim['token']}"}).status_code == 401
+    assert poll.get("/led/v1/playlist", headers={
+        "Authorization": f"Bearer {token.group(1)}"}).status_code == 200
+    assert token.group(1) not in client.get(screen_page).get_data(as_text=True)
+    revoked = post_form(client, screen_page, {}, to=screen_page + "/token/revoke",
+                        follow_redirects=True)
+    assert "设备令牌已作废" in revoked.get_data(as_text=True)
+    assert poll.get("/led/v1/playlist", headers={
+        "Authorization": f"Bearer {token.group(1)}"}).status_code == 401
+    assert _audited(db, "led.token.issue") == 1 and _audited(db, "led.token.revoke") == 1
+    assert _audited(db, "led.pairing.claim") == 1
+
+
+def test_on_off_times_and_brightness_reach_the_screen(app, client, db, led_demo, device_token):
+    token = device_token("dg-hongfu")
+    login(client, "gd-admin")
+    screen_page = PAGE + "/dg-hongfu"
+    bad = post_form(client, screen_page, {"name": "鸿福路屏", "on_time": "07:00",
+                                          "off_time": "23:00", "brightness_at_0": "07:00",
+                                          "brightness_percent_0": "150"},
+                    to=screen_page + "/settings", follow_redirects=True)
+    assert "第 1 行亮度应为 0–100 的整数" in bad.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(Screen).where(Screen.code == "dg-hongfu")).on_time == "06:30"
+    saved = post_form(client, screen_page, {"name": "鸿福路屏", "place": "鸿福路口",
+                                            "on_time": "07:00", "off_time": "23:30",
+                                            "brightness_at_0": "19:00",
+                                            "brightness_percent_0": "60",
+                                            "brightness_at_1": "07:00",
+                                            "brightness_percent_1": "90"},
+                      to=screen_page + "/settings", follow_redirects=True)
+    said = saved.get_data(as_text=True)
+    assert "已保存" in said and "每天 07:00 开屏，23:30 关屏" in said
+    assert "07:00 起 90%；19:00 起 60%" in said
+    playlist = app.test_client().get("/led/v1/playlist", headers={
+        "Authorization": f"Bearer {token}"}).get_json()
+    assert playlist["power"] == {"on": "07:00", "off": "23:30"}
+    assert playlist["brightness"] == [{"at": "07:00", "percent": 90},
+                                                {"at": "19:00", "percent": 60}]
+    assert _audited(db, "led.screen.update") == 1
+
+
+def test_authors_see_a_screen_but_may_not_run_it(client, db, led_demo):
+    login(client, "dg-editor")
+    assert "登记自有协议屏幕" not in client.get(PAGE).get_data(as_text=True)
+    screen_page = PAGE + "/dg-guomao"
+    shown = client.get(screen_page)
+    assert shown.status_code == 200 and "签发新令牌" not in shown.get_data(as_text=True)
+    for action, data in (("/register", {"code": "dg-x", "name": "x", "width": "9",
+                                        "height": "9"}),):
+        refused = post_form(client, PAGE, data, to=PAGE + action, follow_redirects=True)
+        assert "没有账号" in refused.get_data(as_text=True)
+    for action in ("/token", "/token/revoke", "/pair", "/settings"):
+        refused = post_form(client, screen_page, {"pairing_code": "ABCDEF", "name": "x"},
+                            to=screen_page + action, follow_redirects=True)
+        assert "没有账号" in refused.get_data(as_text=True), action
+    db.rollback()
+    guomao = db.scalar(select(Screen).where(Screen.code == "dg-guomao"))
+    assert guomao.name != "x" and db.scalar(select(Screen).where(Screen.code == "dg-x")) is None
+    assert client.get("/console/a/meizhou/screens/dg-guomao").status_code in (403, 404)
