@@ -151,6 +151,45 @@ def load_posts(db: Session) -> None:
         posts.publish_as(db, post, writer, _user(db, reviewer) if reviewer else None)
 
 
+# Each city's own page beyond its columns: a topic holding its demo post, and three links to
+# local services (example.com addresses: the demo points at nothing real).
+TOPICS = [
+    ("dongguan", "暖企行动·关爱新就业形态劳动者",
+     "快递员、外卖骑手、环卫工人的夏日服务站点与关爱活动，一处看全。",
+     "东莞市总工会启动“暖企行动”，为新就业形态劳动者送清凉"),
+    ("meizhou", "技能强市·职工技能大赛",
+     "梅州市职工职业技能大赛的报名、赛程与获奖名单。", "梅州市职工技能大赛报名通知"),
+]
+SERVICE_LINKS = [
+    ("dongguan", "法律援助", "legal", "web", "https://legal.dongguan.example.com/apply", None),
+    ("dongguan", "职工书屋预约", "books", "miniprogram", None, "pages/service/books"),
+    ("dongguan", "困难帮扶申请", "help", "web", "https://help.dongguan.example.com/", None),
+    ("meizhou", "法律援助", "legal", "web", "https://legal.meizhou.example.com/", None),
+    ("meizhou", "技能培训报名", "training", "miniprogram", None, "pages/courses/index"),
+    ("meizhou", "职工之家", "home", "web", "https://home.meizhou.example.com/", None),
+]
+
+
+def load_account_pages(db: Session) -> None:
+    """The demo topics and service links (once: a second load finds them and adds none)."""
+    from hub.accounts import services as accounts
+
+    for code, title, summary, post_title in TOPICS:
+        account = _account(db, code)
+        if any(t.title == title for t in accounts.topics_of(db, account)):
+            continue
+        topic = accounts.create_topic(db, account, {"title": title, "summary": summary},
+                                      actor=None)
+        post_id = db.scalar(select(Post.id).where(Post.title == post_title))
+        accounts.set_topic_posts(db, topic, [post_id] if post_id else [], actor=None)
+    for code, name, icon, kind, url, path in SERVICE_LINKS:
+        account = _account(db, code)
+        if any(link.name == name for link in accounts.own_links(db, account)):
+            continue
+        accounts.create_link(db, account, {"name": name, "icon": icon, "kind": kind,
+                                           "url": url, "mp_path": path}, actor=None)
+
+
 def load_outlets(db: Session, config) -> None:
     """Each enabled adapter binds its own demo outlets (the hub names none of them)."""
     from hub import channels
@@ -172,6 +211,7 @@ def load(db: Session, config=None, *, history: bool = True) -> None:
         # their own (e.g. the splash slot an outlet stands for), which see committed rows.
         db.commit()
     load_posts(db)
+    load_account_pages(db)
     campaigns_demo.load(db, config)
     if history:
         kpis_demo.load(db)  # 30 days of KPI history, after every account exists

@@ -126,6 +126,60 @@ def subtree_ids(db: Session, code: str) -> list[int]:
     return list(db.scalars(select(_Account.id).where(_Account.path.startswith(root.path))))
 
 
+@dataclass(frozen=True)
+class TopicInfo:
+    """A topic (专题) an account shows now: its posts in the editors' order (whatever their
+    state: an outlet shows those it has live)."""
+
+    id: int
+    title: str
+    summary: str
+    cover_url: str | None  # the hub's own media address, or None
+    ends_at: dt.datetime | None
+    post_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ServiceLinkInfo:
+    """A link to a local service (本地服务) an account shows: its own or one from above.
+    `kind` "web" opens `url` (https); "miniprogram" opens `mp_path` in the mini-program
+    `mp_appid` (None: 粤工惠's own)."""
+
+    id: int
+    name: str
+    icon: str
+    glyph: str  # one character that stands for the icon where no picture is drawn
+    kind: str
+    url: str | None
+    mp_appid: str | None
+    mp_path: str | None
+    from_above: bool
+
+
+def account_topics(db: Session, code: str) -> list[TopicInfo]:
+    """The account's topics open now (not closed, inside their window), in its order."""
+    from hub.members.feed import media_url
+
+    account = _accounts.get_account(db, code)
+    topics = []
+    for topic in _accounts.showing_topics(db, account):
+        cover = db.get(_Media, topic.cover_media_id) if topic.cover_media_id else None
+        topics.append(TopicInfo(
+            id=topic.id, title=topic.title, summary=topic.summary,
+            cover_url=media_url(cover.id, cover.sha256) if cover else None,
+            ends_at=topic.ends_at, post_ids=tuple(e.post_id for e in topic.entries)))
+    return topics
+
+
+def service_links(db: Session, code: str) -> list[ServiceLinkInfo]:
+    """The links the account shows: from the accounts above first, then its own."""
+    return [ServiceLinkInfo(
+        id=s.link.id, name=s.link.name, icon=s.link.icon,
+        glyph=_accounts.LINK_ICONS.get(s.link.icon, ("", "服"))[1], kind=s.link.kind,
+        url=s.link.url, mp_appid=s.link.mp_appid, mp_path=s.link.mp_path,
+        from_above=s.inherited) for s in _accounts.links_for(db, _accounts.get_account(db, code))]
+
+
 # -- outlets ---------------------------------------------------------------------------------
 
 

@@ -30,9 +30,9 @@ from tests.conftest import empty_tables
 EXAMPLES = 12
 
 # Every tag of the document: a new tag fails test_every_group_is_fuzzed until added here.
-GROUPS = ["accounts", "audit", "deliveries", "kpis", "led", "led-controller", "me", "media",
-          "members", "mini-program", "outlets", "partner sites", "posts", "splash", "splash-app",
-          "wechat",
+GROUPS = ["accounts", "account pages", "audit", "deliveries", "kpis", "led", "led-controller",
+          "me", "media", "members", "mini-program", "outlets", "partner sites", "posts",
+          "splash", "splash-app", "wechat",
           "活动", "商户核销", "小程序 · 活动",
           "users"]  # last: its routes may end the fuzzing editor's own session
 

@@ -100,6 +100,8 @@ class Site:
     columns: list[tuple[str, str]] = field(default_factory=list)
     parent: Link | None = None
     children: list[Link] = field(default_factory=list)
+    topics: list = field(default_factory=list)  # hub.ports.TopicInfo, open now, in order
+    services: list = field(default_factory=list)  # hub.ports.ServiceLinkInfo
 
     def url(self, path: str = "/") -> str:
         return f"{self.base}{path}"

@@ -1,4 +1,5 @@
-"""The public sites: `/sites/<account>/` home, column, promotion and post pages, Atom and RSS
+"""The public sites: `/sites/<account>/` home (with its topics and local services), column,
+topic, promotion and post pages, Atom and RSS
 feeds, sitemap and stylesheet. Every answer carries an ETag worked out before rendering, so
 an unchanged page costs a few small queries and a 304."""
 
@@ -53,7 +54,9 @@ def build_site(db, outlet, account: AccountInfo, *, base: str, origin: str,
         logo_url=config.get("logo_url") or account.logo_url, base=base, origin=origin,
         columns=[(c.slug, c.name) for c in account.columns],
         parent=link(parent) if parent else None,
-        children=[link(child) for child in store.children(db, account)])
+        children=[link(child) for child in store.children(db, account)],
+        topics=ports.account_topics(db, account.code),
+        services=ports.service_links(db, account.code))
 
 
 class _Request:
@@ -164,6 +167,20 @@ def column_page(code: str, slug: str):
                                                    if c.slug == slug))
 
 
+def topic_page(code: str, topic_id: int):
+    ref = _site(code)
+    topic = next((t for t in ref.site.topics if t.id == topic_id), None)
+    if topic is None:
+        abort(404)
+
+    def body():
+        entries = _shape(store.live_entries_of(g.db, ref.outlet.id, topic.post_ids))
+        return pages.render("topic.html", site=ref.site, topic=topic, entries=entries,
+                            current=None)
+
+    return _answer(ref, body, "text/html")
+
+
 def promotions_page(code: str):
     return _listing(_site(code), kind="promotion", heading="活动与福利")
 
@@ -260,6 +277,7 @@ def make_blueprint() -> Blueprint:
         ("/sites/<code>/", home),
         ("/sites/<code>/c/<slug>/", column_page),
         ("/sites/<code>/promotions/", promotions_page),
+        ("/sites/<code>/topics/<int:topic_id>/", topic_page),
         ("/sites/<code>/posts/<int:post_id>", post_page),
         ("/sites/<code>/feed.atom", atom_feed),
         ("/sites/<code>/feed.rss", rss_feed),

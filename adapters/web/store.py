@@ -3,6 +3,7 @@ the pages, feeds and partner API read them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +18,7 @@ from hub.ports import AccountInfo, utcnow
 
 CHANNEL = "web"
 # Bump when templates change in a way that should invalidate every cached page.
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
@@ -106,6 +107,16 @@ def live_entry(db: Session, outlet_id: int, post_id: int) -> WebEntry | None:
                                             WebEntry.live.is_(True)))
 
 
+def live_entries_of(db: Session, outlet_id: int, post_ids: tuple[int, ...]) -> list[WebEntry]:
+    """The site's live entries of these posts, in the order given (a topic's order)."""
+    if not post_ids:
+        return []
+    found = {e.post_id: e for e in db.scalars(select(WebEntry).where(
+        WebEntry.outlet_id == outlet_id, WebEntry.post_id.in_(post_ids),
+        WebEntry.live.is_(True)))}
+    return [found[post_id] for post_id in post_ids if post_id in found]
+
+
 def children(db: Session, account: AccountInfo) -> list[AccountInfo]:
     return ports.children(db, account.id)
 
@@ -132,6 +143,9 @@ def fingerprint(db: Session, outlet: OutletInfo, account: AccountInfo) -> str:
               account.theme_color, account.intro],
              [(c.slug, c.name) for c in account.columns],
              [parent.code, parent.name] if parent else None,
-             [(c.code, c.name) for c in children(db, account)]]
+             [(c.code, c.name) for c in children(db, account)],
+             # The account's page beyond its columns (a topic opening or ending counts).
+             [dataclasses.astuple(t) for t in ports.account_topics(db, account.code)],
+             [dataclasses.astuple(s) for s in ports.service_links(db, account.code)]]
     data = json.dumps(state, ensure_ascii=False, default=str, sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()

@@ -76,3 +76,80 @@ class Column(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     account: Mapped[Account] = relationship(back_populates="columns")
+
+
+class Topic(Base):
+    """A topic (专题): a named, ordered collection of posts with its own page on the account's
+    site and in the mini-program, shown while its window is open and it is not closed."""
+
+    __tablename__ = "account_topics"
+    __table_args__ = (Index("ix_account_topics_account_id_position", "account_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(60))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    cover_media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Closed by an editor: off every page at once, kept (with its posts) to reopen.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    entries: Mapped[list[TopicPost]] = relationship(
+        order_by="TopicPost.position", cascade="all, delete-orphan")
+
+
+class TopicPost(Base):
+    """A post in a topic, at its place in the topic's order."""
+
+    __tablename__ = "account_topic_posts"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("account_topics.id", ondelete="CASCADE"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServiceLink(Base):
+    """A link to a local service (链接本地服务资源: 法律援助, 职工书屋 booking, a partner's H5
+    or mini-program), configured by the account's admin and shown on its pages and on those
+    of every account beneath it that does not hide it."""
+
+    __tablename__ = "account_service_links"
+    __table_args__ = (Index("ix_account_service_links_account_id_position",
+                            "account_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(20))
+    icon: Mapped[str] = mapped_column(String(20))
+    # "web": `url` (https) opens; "miniprogram": `mp_path` in the mini-program `mp_appid`
+    # (None: the 粤工惠 mini-program itself).
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(String(500))
+    mp_appid: Mapped[str | None] = mapped_column(String(32))
+    mp_path: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+
+class HiddenServiceLink(Base):
+    """An account beneath a link's owner that does not show it (nor do accounts beneath it)."""
+
+    __tablename__ = "account_service_link_hides"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("account_service_links.id", ondelete="CASCADE"), primary_key=True,
+        index=True)

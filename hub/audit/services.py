@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from hub.accounts.models import Account
 from hub.audit.models import AuditEvent
 
-# Labels for the console, by action prefix; an unknown action is shown as it is.
+# Labels for the console, by action prefix (the first that fits); an unknown action is shown
+# as it is.
 ACTION_LABELS = {
-    "account.": "账号设置", "grant.": "授权", "user.": "编辑账户", "token.": "API 令牌",
+    "account.topic.": "专题", "account.link.": "本地服务", "account.": "账号设置",
+    "grant.": "授权", "user.": "编辑账户", "token.": "API 令牌",
     "post.": "稿件", "media.": "素材", "outlet.": "终端与凭据", "delivery.": "投递",
     "campaign.": "活动", "merchant.": "合作商户", "member.": "会员个人信息",
     "roll.": "会员名册导入", "led.": "LED 屏", "splash.": "开屏", "partner.": "合作网站密钥",

@@ -1,5 +1,6 @@
-"""`/mp/v1/`: the member's profile and verification, the merged feed, posts, account pages,
-following, my union, account search and subscribe-message allowances.
+"""`/mp/v1/`: the member's profile and verification, the merged feed, posts, account pages
+(with their topics and local services), following, my union, account search and
+subscribe-message allowances.
 
 Signing in (`POST /mp/v1/session`, jscode2session) and the phone number exchange live with
 the WeChat adapter, which talks to WeChat; every route here takes the member session it
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hub.accounts import services as accounts
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import error_response, route
@@ -111,6 +113,40 @@ class AccountsOut(BaseModel):
 
 class AccountPageOut(AccountOut):
     children: list[AccountRef] = Field(description="下级工会号，按名称排序")
+
+
+class TopicOut(BaseModel):
+    id: int
+    title: str
+    summary: str
+    cover_url: str | None
+    ends_at: str | None = Field(description="专题截止时间（北京时间），无则长期")
+
+
+class TopicsOut(BaseModel):
+    topics: list[TopicOut] = Field(description="正在展示的专题，按工会号排定的顺序")
+
+
+class TopicPageOut(TopicOut):
+    account: AccountRef
+    items: list[FeedItemOut] = Field(description="专题里已发布的内容，按编辑排定的顺序")
+
+
+class ServiceOut(BaseModel):
+    id: int
+    name: str
+    icon: str = Field(description="图标：legal、books、help、jobs、health、training、tickets、"
+                      "childcare、home、service")
+    kind: str = Field(description="web：打开 url（https 网页）；miniprogram：打开 path"
+                      "（appid 为空即本小程序）")
+    url: str | None
+    appid: str | None
+    path: str | None
+    from_above: bool = Field(description="true：上级工会提供的服务")
+
+
+class ServicesOut(BaseModel):
+    services: list[ServiceOut]
 
 
 class FollowOut(BaseModel):
@@ -245,6 +281,47 @@ def _with_children(account: Account, body: dict) -> dict:
 def account_page_posts(code: str, query: CursorQuery):
     account = get_account(g.db, code)
     return _page(feed.account_posts(g.db, account, cursor=query.cursor, limit=query.limit))
+
+
+def _topic_json(topic) -> dict:
+    cover = feed.cover_url(g.db, topic) if topic.cover_media_id else None
+    return {"id": topic.id, "title": topic.title, "summary": topic.summary,
+            "cover_url": cover, "ends_at": local_iso(topic.ends_at)}
+
+
+@route(bp, "/accounts/<code>/topics", "GET", summary="工会号正在展示的专题", tag=TAG,
+       auth=MEMBER, response=TopicsOut)
+def account_topics(code: str):
+    account = get_account(g.db, code)
+    return {"topics": [_topic_json(t) for t in accounts.showing_topics(g.db, account)]}
+
+
+@route(bp, "/accounts/<code>/topics/<int:topic_id>", "GET", summary="一个专题及其内容",
+       tag=TAG, auth=MEMBER, response=TopicPageOut)
+def topic_page(code: str, topic_id: int):
+    account = get_account(g.db, code)
+    topic = accounts.get_topic(g.db, account, topic_id)
+    if not accounts.topic_is_showing(topic):
+        raise NotFound("专题不存在或已结束")
+    posts = accounts.topic_posts(g.db, topic, published_only=True)
+    campaigns = links.campaigns_of(g.db, [p.id for p in posts if p.kind == "promotion"])
+    items = [feed_item_json(feed.FeedItem(
+        post_id=p.id, title=p.title, summary=p.summary or p.body_summary, kind=p.kind,
+        published_at=p.published_at, account_code=p.account.code,
+        account_name=p.account.name, cover_url=feed.cover_url(g.db, p),
+        from_followed=p.account_id == account.id), campaigns) for p in posts]
+    return _topic_json(topic) | {"account": {"code": account.code, "name": account.name},
+                                 "items": items}
+
+
+@route(bp, "/accounts/<code>/services", "GET", summary="工会号的本地服务（含上级工会提供的）",
+       tag=TAG, auth=MEMBER, response=ServicesOut)
+def account_services(code: str):
+    shown = accounts.links_for(g.db, get_account(g.db, code))
+    return {"services": [{"id": s.link.id, "name": s.link.name, "icon": s.link.icon,
+                          "kind": s.link.kind, "url": s.link.url, "appid": s.link.mp_appid,
+                          "path": s.link.mp_path, "from_above": s.inherited}
+                         for s in shown]}
 
 
 @route(bp, "/accounts/<code>/follow", "POST", summary="关注工会号（跨区域订阅）", tag=TAG,

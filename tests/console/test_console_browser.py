@@ -318,7 +318,9 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
                  "/sites/dongguan/no-such-page"):
         check(path)
     page.goto(f"{url}/sites/dongguan/")
+    site_topic = page.locator("main a[href*='/topics/']").first.get_attribute("href")
     check(page.locator("main a[href*='/posts/']").first.get_attribute("href"))
+    check(site_topic)
 
     page.goto(f"{url}/console/login")
     page.get_by_label("用户名").fill("gd-admin")  # sees every tab of every account
@@ -328,8 +330,15 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
     base = "/console/a/dongguan"
     for path in (f"{base}/", f"{base}/posts", f"{base}/compose", f"{base}/review",
                  f"{base}/calendar", f"{base}/campaigns",
-                 f"{base}/members", f"{base}/users", f"{base}/audit"):
+                 f"{base}/members", f"{base}/users", f"{base}/audit", f"{base}/topics",
+                 f"{base}/services"):
         check(path)
+    page.goto(f"{url}{base}/topics")
+    topic_path = page.locator("main a[href^='/console/a/dongguan/topics/']").first \
+        .get_attribute("href")
+    check(topic_path)
+    for path in (topic_path, f"{base}/services"):  # a phone's layouts
+        check(path, width=390)
     page.goto(f"{url}{base}/posts")
     post_path = page.locator("main a[href^='/console/posts/']").first.get_attribute("href")
     for path in (post_path, f"{post_path}/deliveries", f"{post_path}/revisions"):
@@ -346,5 +355,5 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
         if problems := _serious_violations(page):
             found["confirm withdraw"] = problems
     context.close()
-    assert len(checked) == 28  # every page above was loaded and checked
+    assert len(checked) == 34  # every page above was loaded and checked
     assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())
