@@ -1,6 +1,7 @@
 """Imports every domain's models so SQLAlchemy and Alembic see the whole schema."""
 
 from hub.accounts.models import Account, Column  # noqa: F401
+from hub.attribution import models as _attribution_models  # noqa: F401
 from hub.audit.models import AuditEvent  # noqa: F401
 from hub.campaigns import models as _campaigns_models  # noqa: F401
 from hub.deliveries.models import Delivery, DeliveryAttempt, PostReach  # noqa: F401

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import error_response, route
+from hub.attribution import sources
 from hub.campaigns import links
 from hub.clock import local_iso
 from hub.db import utcnow
@@ -176,6 +177,7 @@ def verify(body: VerificationIn):
     person = _me()
     verification.verify_and_commit(g.db, person, body.name, body.id_number, person.phone,
                                    limits=rate_limits(), keys=_keys())
+    sources.record_verification(g.db, person.id)
     return {"profile": profile(g.db, person, _keys())}
 
 
@@ -189,10 +191,12 @@ def member_feed(query: CursorQuery):
 
 
 def _note_sharer(source: str | None) -> None:
-    """Who brought this member here (a share link's `source`), kept on the request for the
-    funnels; a member opening their own share brought nobody."""
+    """Who brought this member here (a share link's `source`), kept on the request and in
+    the member's sources; a member opening their own share brought nobody."""
     sharer = sharing.sharer_of(current_app.config["HUB"].secret(), source)
     g.shared_by = sharer if sharer != g.member.identity_id else None
+    if g.shared_by is not None:
+        sources.record_member_visit(g.db, g.member.identity_id, None, None, g.shared_by)
 
 
 @route(bp, "/posts/<int:post_id>", "GET", summary="一篇已发布的内容（source：分享者）", tag=TAG,
