@@ -142,6 +142,9 @@ def test_a_share_is_kept_as_the_members_source(client, db, config, token_for, ca
     kept = db.get(MemberSource, friend.identity_id)
     assert (kept.first_source, kept.shared_by_id) == ("share", sharer.identity_id)
     assert db.get(MemberSource, sharer.identity_id) is None  # sharing brought them nothing
+    client.get(f"/mp/v1/posts/{made['post_id']}?src=mp_subscribe", headers=sharer.headers)
+    db.expire_all()
+    assert db.get(MemberSource, sharer.identity_id).first_source == "mp_subscribe"
     funnel = _funnel(client, token_for("dg-editor"), made["id"])
     assert _row(funnel["by_outlet"], "share")["members"] == 1
 
