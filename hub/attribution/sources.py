@@ -11,15 +11,17 @@ source moves the member's last source; verification keeps the last source if it 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub.attribution.models import CampaignVisit, MemberSource
 from hub.db import utcnow
 
+log = logging.getLogger("hub.attribution")
 CODE_PREFIX = "dt-"
 SHARE, DIRECT = "share", "direct"
 ATTRIBUTION_WINDOW = dt.timedelta(days=7)
@@ -45,9 +47,16 @@ def code_id_of(source: str) -> int | None:
 
 
 def record_landing_view(db: Session, campaign_id: int, src: str | None) -> None:
-    """A view of the public landing page: counted under its source (or `direct`)."""
+    """A view of the public landing page: counted under its source (or `direct`). A count
+    that cannot be written (the database busy under a rush of scans) is left out, said in
+    the log: the member still gets the page."""
     db.add(CampaignVisit(campaign_id=campaign_id, identity_id=None, source=src or DIRECT))
-    db.commit()
+    try:
+        db.commit()
+    except SQLAlchemyError as exc:
+        db.rollback()
+        log.warning("landing view of campaign %s not counted: %s", campaign_id,
+                    type(exc).__name__)
 
 
 def record_member_visit(db: Session, identity_id: int, campaign_id: int | None,

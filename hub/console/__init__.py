@@ -3,6 +3,7 @@ once and preview on every outlet, review, publish now or later, watch every deli
 withdraw, and see an account's overview. No front-end build step."""
 
 from hub.console import (  # noqa: F401
+    attribution_views,
     audit_views,
     calendar_views,
     campaign_views,
