@@ -108,7 +108,9 @@ def poster_bytes(db: Session, code: PromoCode, public_url: str, size: str, fmt: 
         campaign_title=campaign.title, event=code.name, place=code.place,
         date_text=date_text(code.held_on), account_name=account.name,
         theme=account.theme_color or "#C8102E", landing_url=landing_url(public_url, code),
-        wxacode_png=code.wxacode_image)
+        # A code made while WeChat was away (or by the demo) gets its image now, not kept:
+        # a download writes nothing.
+        wxacode_png=code.wxacode_image or fetch_wxacode(code))
     return poster.render(spec, size, fmt)
 
 

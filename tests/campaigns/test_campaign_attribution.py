@@ -172,3 +172,23 @@ def test_bad_codes_are_refused_in_plain_chinese(client, token_for, campaign):
     listed = client.get(f"/api/v1/promo-codes?campaign_id={dongguan['id']}",
                         headers=token_for("dg-editor")).get_json()["items"]
     assert [c["id"] for c in listed] == [made["id"]]
+
+
+def test_the_demo_rain_shows_its_ground_codes_and_outlets(client, writer, config, demo,
+                                                         token_for):
+    from hub.attribution import demo as attribution_demo
+    from hub.campaigns import demo as campaigns_demo
+    from hub.campaigns.models import Campaign
+
+    for _ in range(2):  # loading twice changes nothing
+        with writer() as session:
+            campaigns_demo.load(session, config)
+            attribution_demo.load(session)
+            session.commit()
+    with writer() as session:
+        rain = session.query(Campaign).filter_by(title=campaigns_demo.RAIN).one().id
+    funnel = _funnel(client, token_for("dg-editor"), rain)
+    assert [row["name"] for row in funnel["by_code"]] == ["长安镇工业园地推", "虎门周末地推"]
+    assert {row["account"]["code"] for row in funnel["by_account"]} == {"dg-humen",
+                                                                       "dg-changan"}
+    assert _row(funnel["by_outlet"], "led")["visits"] == 31

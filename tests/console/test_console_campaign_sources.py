@@ -43,7 +43,7 @@ def test_an_editor_sees_sources_and_makes_a_ground_code_with_its_poster(
         "name": "东莞红包雨 地推", "place": "虎门镇人民广场"})
     assert made.status_code == 302
     html = editor.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
-    code = db.query(PromoCode).one()
+    code = db.query(PromoCode).filter_by(campaign_id=campaign_id).one()
     assert "虎门镇人民广场" in html and "已生成地推码" in html
     assert f"/console/promo-codes/{code.id}/poster.pdf" in html
 
@@ -57,6 +57,6 @@ def test_an_editor_sees_sources_and_makes_a_ground_code_with_its_poster(
         "csrf_token": csrf_of(page), "account": "dg-humen", "held_on": "2026-12-12",
         "name": "x", "place": ""}, follow_redirects=True)
     assert "请填写地推活动名称和地点" in missing.get_data(as_text=True)
-    assert db.query(PromoCode).count() == 1
+    assert db.query(PromoCode).filter_by(campaign_id=campaign_id).count() == 1
     stranger = console_as("mz-editor")
     assert stranger.get(f"/console/promo-codes/{code.id}/poster.png").status_code == 403
