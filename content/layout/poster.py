@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from content.layout.colour import WHITE, darkened, rgb
 from content.layout.fonts import BOLD, REGULAR, font
 from content.layout.paint import _paste_qr
-from content.layout.typeset import line_height, wrap
+from content.layout.typeset import balanced, line_height
 
 # Pixels at print resolution: A4 at 150 dpi; a roll-up banner 80 × 200 cm at ~64 dpi.
 SIZES = {"a4": (1240, 1754), "banner": (2000, 5000)}
@@ -40,7 +40,7 @@ def draw(spec: PosterSpec, size: str = "a4") -> Image.Image:
     canvas = Image.new("RGB", (width, height), WHITE)
     pen = ImageDraw.Draw(canvas)
     theme = darkened(rgb(spec.theme), against=WHITE, ratio=4.5)
-    band = int(height * 0.3)
+    band = int(min(height * 0.3, width * 0.42))  # a banner's top is not its whole third
     pen.rectangle((0, 0, width, band), fill=theme)
     y = _text_block(pen, spec.account_name, int(48 * unit), int(80 * unit), width, REGULAR,
                     WHITE)
@@ -58,7 +58,7 @@ def _text_block(pen, text: str, px: int, top: int, width: int, weight: str, fill
                 max_lines: int = 1) -> int:
     """Centred lines of `text`; returns the y below them."""
     margin = width // 12
-    lines = wrap(text, px, width - 2 * margin, weight)[:max_lines]
+    lines = balanced(text, px, width - 2 * margin, weight)[:max_lines]
     for line in lines:
         pen.text((width // 2, top), line, font=font(px, weight), fill=fill, anchor="mt")
         top += line_height(px)
@@ -69,13 +69,19 @@ def _codes(canvas: Image.Image, pen, spec: PosterSpec, top: int, unit: float, th
     """The mini-program code (large, the way most members come) and the landing page's QR
     code beside it, each with what to do in a line beneath."""
     width = canvas.width
-    side = int(460 * unit)
+    tall = canvas.height > 2 * width  # a roll-up banner: the codes one above the other
+    side = int((620 if tall else 460) * unit)
     gap = int(80 * unit)
-    boxes = [(width // 2 - side - gap // 2, "微信扫码 进入小程序"),
-             (width // 2 + gap // 2, "手机扫码 打开活动页")]
     if spec.wxacode_png is None:
-        boxes = [(width // 2 - side // 2, "微信或手机扫码 参加活动")]
-    for index, (left, caption) in enumerate(boxes):
+        boxes = [(width // 2 - side // 2, top, "微信或手机扫码 参加活动")]
+    elif tall:
+        step = side + int(180 * unit)
+        boxes = [(width // 2 - side // 2, top, "微信扫码 进入小程序"),
+                 (width // 2 - side // 2, top + step, "手机扫码 打开活动页")]
+    else:
+        boxes = [(width // 2 - side - gap // 2, top, "微信扫码 进入小程序"),
+                 (width // 2 + gap // 2, top, "手机扫码 打开活动页")]
+    for index, (left, top, caption) in enumerate(boxes):
         if spec.wxacode_png is not None and index == 0:
             code = Image.open(io.BytesIO(spec.wxacode_png)).convert("RGB")
             canvas.paste(code.resize((side, side), Image.Resampling.LANCZOS), (left, top))
