@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, Field
 
 from hub import api
@@ -180,8 +180,6 @@ def code_image(code_id: int):
 
 @bp.get("/promo-codes/<int:code_id>/poster.<fmt>")
 def code_poster(code_id: int, fmt: str):
-    from flask import request
-
     if fmt not in POSTER_TYPES:
         raise NotFound("海报格式只能是 png 或 pdf", field="format")
     code = _code_for_download(code_id)

@@ -43,13 +43,16 @@ def create(db: Session, user, account: Account, campaign_id: int, name: str, pla
     """A new code of `account` for the campaign, with its mini-program code when an outlet
     gives one (without, the poster carries the landing page's QR code alone)."""
     require_role(db, user, account, *MAKERS)
+    name, place = name.strip(), place.strip()
+    if not name or not place:
+        raise BadRequest("请填写地推活动名称和地点", field="name" if not name else "place")
     campaign = get_campaign(db, campaign_id)
     owner = db.get(Account, campaign.account_id)
     if not account.is_within(owner):
         raise BadRequest(f"活动「{campaign.title}」不属于「{account.name}」或其上级，"
                          "不能为它制作地推码", field="campaign_id")
-    code = PromoCode(account_id=account.id, campaign_id=campaign.id, name=name.strip(),
-                     place=place.strip(), held_on=held_on, created_by_id=user.id)
+    code = PromoCode(account_id=account.id, campaign_id=campaign.id, name=name, place=place,
+                     held_on=held_on, created_by_id=user.id)
     db.add(code)
     db.flush()
     record(db, actor=user, action="promo_code.create", account_id=account.id,

@@ -158,6 +158,9 @@ def test_bad_codes_are_refused_in_plain_chinese(client, token_for, campaign):
             "place": "虎门", "held_on": "2026-12-12"}
     missing = client.post("/api/v1/promo-codes", headers=humen, json={**body, "name": ""})
     assert missing.status_code == 400 and "name" in missing.get_json()["fields"]
+    blank = client.post("/api/v1/promo-codes", headers=humen, json={**body, "place": "  "})
+    assert blank.status_code == 400 and blank.get_json()["fields"] == {
+        "place": "请填写地推活动名称和地点"}
     elsewhere = client.post("/api/v1/promo-codes", headers=humen,
                             json={**body, "campaign_id": meizhou["id"]})
     assert elsewhere.status_code == 400 and "不能为它制作地推码" in elsewhere.get_json()["message"]
