@@ -1,5 +1,6 @@
 """Attribution in the editor API: a campaign's funnel by outlet and by 地推 code
-(`GET /api/v1/campaigns/<id>/funnel`), and 地推 codes with their mini-program code and
+(`GET /api/v1/campaigns/<id>/funnel`), an account's newly verified members by source
+(`GET /api/v1/attribution/verified`), and 地推 codes with their mini-program code and
 printable posters (`/api/v1/promo-codes`)."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from hub.api import route
 from hub.attribution import codes, funnel
 from hub.campaigns import services as campaigns
 from hub.campaigns.services import get_campaign
+from hub.clock import SHANGHAI, to_local
+from hub.db import utcnow
 from hub.errors import BadRequest, NotFound
 from hub.users.permissions import require_role
 
@@ -70,6 +73,25 @@ class FunnelOut(BaseModel):
 class FunnelQuery(BaseModel):
     account: str | None = Field(default=None, max_length=64,
                                 description="只看此账号（活动所属账号或其下级）及其下级的地推码")
+
+
+class VerifiedQuery(BaseModel):
+    account: str = Field(max_length=64, description="账号代码（含其下级）")
+    month: str | None = Field(default=None, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+                              description="YYYY-MM（北京时间），默认本月")
+
+
+class VerifiedRow(BaseModel):
+    source: str
+    label: str
+    verified: int
+
+
+class VerifiedOut(BaseModel):
+    account: str
+    month: str
+    total: int
+    by_source: list[VerifiedRow]
 
 
 class PromoCodeIn(BaseModel):
@@ -132,6 +154,22 @@ def _within(campaign_id: int, account_code: str | None):
 def campaign_funnel(campaign_id: int, query: FunnelQuery):
     campaign, account = _within(campaign_id, query.account)
     return funnel.funnel(g.db, campaign, account)
+
+
+@route(bp, "/attribution/verified", "GET",
+       summary="本月（或指定月份）新实名会员的来源（终端、地推码、分享），按账号及其下级汇总",
+       tag=TAG, query=VerifiedQuery, response=VerifiedOut)
+def verified_sources(query: VerifiedQuery):
+    account = get_account(g.db, query.account)
+    require_role(g.db, g.user, account, *campaigns.EDITOR_ROLES)
+    month = query.month or to_local(utcnow()).strftime("%Y-%m")
+    year, number = (int(part) for part in month.split("-"))
+    start = dt.datetime(year, number, 1, tzinfo=SHANGHAI)
+    end = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=SHANGHAI)
+    rows = funnel.verified_by_source(g.db, account, start.astimezone(dt.UTC),
+                                     end.astimezone(dt.UTC))
+    return {"account": account.code, "month": month,
+            "total": sum(row["verified"] for row in rows), "by_source": rows}
 
 
 @route(bp, "/promo-codes", "POST", summary="新建地推码（取得小程序码，可打印海报）", tag=TAG,

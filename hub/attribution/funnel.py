@@ -6,10 +6,14 @@ claimed, a voucher's or ticket's face value once redeemed, a quiz prize once won
 Rows are by outlet (and members' shares, and `direct`) and by 地推 code; the codes are rolled
 up to the accounts under the one asked about, so a city sees which town's 地推 brought
 whom. A claim counts under the source of the member's first visit; a claim without a
-recorded visit (made before attribution existed) counts as `direct`."""
+recorded visit (made before attribution existed) counts as `direct`.
+
+`verified_by_source`: for an account, which sources brought its newly verified members in a
+month (each member's source when they verified)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -18,7 +22,7 @@ from sqlalchemy.orm import Session
 from hub import channels
 from hub.accounts.models import Account
 from hub.attribution import sources
-from hub.attribution.models import CampaignVisit, PromoCode
+from hub.attribution.models import CampaignVisit, MemberSource, PromoCode
 from hub.campaigns.models import Campaign, Claim, ClaimStatus, Kind, Slot
 from hub.members.models import Member, MemberIdentity
 
@@ -143,3 +147,29 @@ def _codes(db: Session, campaign: Campaign, within: Account, by: dict
                  "codes": counted[key], **figures}
                 for key, figures in rolled.items() if counted[key]]
     return rows, accounts
+
+
+def verified_by_source(db: Session, within: Account, start: dt.datetime,
+                       end: dt.datetime) -> list[dict]:
+    """Members of `within`'s subtree who verified between `start` and `end`, by the source
+    that brought them there (`direct`: none within the window before verifying)."""
+    source = func.coalesce(MemberSource.verified_source, sources.DIRECT)
+    rows = db.execute(
+        select(source, func.count()).select_from(MemberSource)
+        .join(MemberIdentity, MemberIdentity.id == MemberSource.identity_id)
+        .join(Member, Member.id == MemberIdentity.member_id)
+        .join(Account, Account.id == Member.account_id)
+        .where(MemberSource.verified_at >= start, MemberSource.verified_at < end,
+               Account.path.startswith(within.path))
+        .group_by(source))
+    found = [{"source": name, "label": _label(db, name), "verified": count}
+             for name, count in rows]
+    return sorted(found, key=lambda row: (-row["verified"], row["source"]))
+
+
+def _label(db: Session, source: str) -> str:
+    code_id = sources.code_id_of(source)
+    if code_id is None:
+        return label_of(source)
+    code = db.get(PromoCode, code_id)
+    return f"地推：{code.name}" if code else source

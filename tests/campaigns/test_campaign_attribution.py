@@ -124,6 +124,18 @@ def test_a_member_from_a_humen_ground_code_who_verifies_shows_in_its_funnel(
     assert client.get(f"/api/v1/campaigns/{made['id']}/funnel",
                       headers=token_for("mz-editor")).status_code == 403
 
+    # The month's newly verified members of 东莞 (and of 虎门), by the source that brought them.
+    month = client.get("/api/v1/attribution/verified?account=dg-humen", headers=humen)
+    assert month.status_code == 200, month.get_json()
+    assert month.get_json()["by_source"] == [
+        {"source": source, "label": "地推：虎门周末地推", "verified": 1}]
+    elsewhere = client.get("/api/v1/attribution/verified?account=meizhou",
+                           headers=token_for("mz-editor")).get_json()
+    assert elsewhere["total"] == 0
+    bad = client.get("/api/v1/attribution/verified?account=dongguan&month=2026-13",
+                     headers=token_for("dg-editor"))
+    assert bad.status_code == 400 and "month" in bad.get_json()["fields"]
+
     identity = db.query(MemberSource).one()
     assert (identity.first_source, identity.last_source, identity.verified_source) == (
         source, source, source)
