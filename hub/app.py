@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from hub import api, bootstrap, campaigns, channels, inputs, kpis, webbasics
+from hub import api, attribution, bootstrap, campaigns, channels, inputs, kpis, webbasics
 from hub.config import Config
 from hub.errors import HubError
 from hub.ratelimits import init_rate_limits
@@ -153,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mp_bp)
     campaigns.register(app)
     kpis.register(app)
+    attribution.register(app)
 
     # Adapters that serve HTTP (callbacks, playlists, sites) bring their own blueprint; the hub
     # only asks the registry, so it never names an adapter.

@@ -12,6 +12,8 @@ import importlib
 import re
 from dataclasses import dataclass, field
 
+from content.links import with_source
+
 
 class DeliveryError(Exception):
     """An outlet refused or failed; `message` is shown to editors in plain words."""
@@ -155,6 +157,19 @@ class PostSnapshot:
     # stand in this version: they change only with the post's words, through its review.
     options: dict = field(default_factory=dict)
     cover_override: bool = False  # the cover is the editor's own picture for this channel
+    campaign_url: str | None = None  # a promotion's campaign landing page (hub.campaigns.links)
+
+    def link_from(self, outlet: str) -> str | None:
+        """The post's link as `outlet` shows it: the campaign's landing page carries the
+        outlet's own name as `src` (the campaign funnel counts it); an editor's own link
+        stays as they wrote it."""
+        if self.link_url and self.link_url == self.campaign_url:
+            return with_source(self.link_url, outlet)
+        return self.link_url
+
+    def campaign_path_from(self, outlet: str) -> str | None:
+        """The mini-program's campaign page, with `outlet` as its `src`."""
+        return with_source(self.campaign_path, outlet) if self.campaign_path else None
 
 
 @dataclass(frozen=True)
@@ -293,6 +308,12 @@ class Channel:
         sends them; by default the pictures its `render` carries. A DeliveryError says why
         there are none."""
         return forms_in(self.render(post, outlet), outlet.name)
+
+    def miniprogram_code(self, scene: str, page: str) -> bytes | None:
+        """A mini-program code (PNG) that opens `page` with `scene`, for a 地推 poster, from an
+        outlet that has a mini-program; None: this one has none. A failure to get one is a
+        HubError saying why."""
+        return None
 
 
 _REGISTRY: dict[str, Channel] = {}

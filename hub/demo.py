@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
 from hub.accounts.services import create_account
+from hub.attribution import demo as attribution_demo
 from hub.campaigns import demo as campaigns_demo
 from hub.kpis import demo as kpis_demo
 from hub.members import demo as members_demo
@@ -213,5 +214,6 @@ def load(db: Session, config=None, *, history: bool = True) -> None:
     load_posts(db)
     load_account_pages(db)
     campaigns_demo.load(db, config)
+    attribution_demo.load(db)
     if history:
         kpis_demo.load(db)  # 30 days of KPI history, after every account exists

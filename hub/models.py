@@ -8,6 +8,7 @@ from hub.accounts.models import (  # noqa: F401
     Topic,
     TopicPost,
 )
+from hub.attribution import models as _attribution_models  # noqa: F401
 from hub.audit.models import AuditEvent  # noqa: F401
 from hub.campaigns import models as _campaigns_models  # noqa: F401
 from hub.deliveries.models import Delivery, DeliveryAttempt, PostReach  # noqa: F401

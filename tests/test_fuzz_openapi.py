@@ -33,7 +33,7 @@ EXAMPLES = 12
 GROUPS = ["accounts", "account pages", "audit", "deliveries", "kpis", "led", "led-controller",
           "me", "media", "members", "mini-program", "outlets", "partner sites", "posts",
           "splash", "splash-app", "wechat",
-          "活动", "商户核销", "小程序 · 活动",
+          "活动", "商户核销", "小程序 · 活动", "来源归因",
           "users"]  # last: its routes may end the fuzzing editor's own session
 
 # Answers that are not a fault of the hub: WeChat (the sandbox here) unavailable or refusing.

@@ -322,8 +322,9 @@ def region_prefix(code: str | None) -> str:
 
 
 def _link(settings: rules.SplashOptions, post: PostSnapshot) -> dict:
-    if settings.link.type == "none" and post.link_url and post.link_url.startswith("https://"):
-        return {"type": "h5", "url": post.link_url}
+    link = post.link_from(OUTLET)
+    if settings.link.type == "none" and link and link.startswith("https://"):
+        return {"type": "h5", "url": link}
     return settings.link.model_dump(mode="json", exclude_none=True)
 
 

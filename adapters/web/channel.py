@@ -138,7 +138,8 @@ class WebChannel(Channel):
             entry = pages.PageEntry(
                 post_id=post.id, kind=post.kind, title=post.title, summary=post.summary,
                 body_html=post.body_html, column_slug=column, cover_url=post.cover_url,
-                link_url=post.link_url, valid_from=store.parse_time(post.valid_from),
+                link_url=post.link_from(store.CHANNEL),
+                valid_from=store.parse_time(post.valid_from),
                 valid_until=store.parse_time(post.valid_until), published_at=now,
                 updated_at=now,
                 origin_name=_origin_name(db, post))

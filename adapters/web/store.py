@@ -54,7 +54,7 @@ def record_entry(db: Session, job: DeliveryJob) -> WebEntry:
     entry.version, entry.delivery_key = snapshot.version, job.idempotency_key
     entry.kind, entry.title, entry.summary = snapshot.kind, snapshot.title, snapshot.summary
     entry.body_html, entry.cover_url, entry.link_url = (snapshot.body_html, snapshot.cover_url,
-                                                        snapshot.link_url)
+                                                        snapshot.link_from(CHANNEL))
     entry.column_slug = snapshot.column_slug
     entry.valid_from = parse_time(snapshot.valid_from)
     entry.valid_until = parse_time(snapshot.valid_until)

@@ -188,6 +188,12 @@ class WeChatChannel(Channel):
         except HubError:  # no mini-program configured: the article links the landing page
             return None
 
+    def miniprogram_code(self, scene: str, page: str) -> bytes | None:
+        """The union mini-program's code for a 地推 poster (wxacode.getUnlimited)."""
+        if self.miniprogram is None:
+            return None
+        return self.miniprogram.code(scene, page)
+
     def render(self, post: PostSnapshot, outlet: OutletInfo) -> dict:
         article = self.article(post, outlet)
         return {

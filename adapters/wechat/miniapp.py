@@ -1,5 +1,6 @@
 """The union mini-program's own WeChat app: signs members in (jscode2session), exchanges the
-phone-number code, and sends subscribe messages, through the same client and shared token
+phone-number code, makes mini-program codes for 地推 posters (wxacode.getUnlimited), and sends
+subscribe messages, through the same client and shared token
 store as the official accounts.
 
 Production sets HUB_MINIPROGRAM_APPID/SECRET. With the sandbox (the demo, or
@@ -27,6 +28,8 @@ from hub.errors import BadRequest, HubError
 log = logging.getLogger("adapters.wechat")
 BAD_CODE = 40029
 TOO_FAST = 45011
+OUT_OF_QUOTA = 45009
+CODE_WIDTH = 860  # pixels: sharp on an A4 poster at 150 dpi
 
 
 class WeChatUnavailable(HubError):
@@ -95,6 +98,12 @@ class MiniProgram:
         info = self._call(lambda c: c.mini.phone_number(code), "手机号授权码")
         return info.get("purePhoneNumber") or info["phoneNumber"]
 
+    def code(self, scene: str, page: str) -> bytes:
+        """A mini-program code image opening `page` with `scene` (wxacode.getUnlimited)."""
+        answer = self._call(lambda c: c.wxa.get_wxa_code_unlimited(
+            scene, width=CODE_WIDTH, page=page), "小程序码参数")
+        return answer.content
+
     def _call(self, call, what: str):
         try:
             return call(self.client())
@@ -104,6 +113,8 @@ class MiniProgram:
                 raise BadRequest(f"{what}无效或已使用，请重试", field="code") from None
             if code == TOO_FAST:
                 raise TooManyLogins("请求过于频繁，请稍后再试") from None
+            if code == OUT_OF_QUOTA:
+                raise WeChatUnavailable("微信今日的调用次数已用完，请明天再试") from None
             log.warning("mini-program call failed: errcode %s", code)
             raise WeChatUnavailable("微信暂时无法响应，请稍后再试") from None
         except requests.RequestException as exc:

@@ -37,6 +37,8 @@ WECHAT_HOSTS = ("mp.weixin.qq.com",)
 
 _BASE = "font-size:16px;line-height:1.8;color:#333;letter-spacing:0.5px;word-break:break-all;"
 
+OUTLET_SOURCE = "wechat"  # the `src` its links carry to a campaign
+
 
 def _styles(theme: str) -> dict[str, str]:
     heading = f"font-weight:bold;color:{theme};margin:1.2em 0 0.6em;"
@@ -208,11 +210,12 @@ def article_for(post: PostSnapshot, outlet: OutletInfo, theme: str | None = None
     styler.feed(post.body_html)
     styler.close()
     external = [link for link in styler.links if urlsplit(link.href).scheme in ("http", "https")]
-    source_url = post.link_url or (external[0].href if external else "")
+    source_url = post.link_from(OUTLET_SOURCE) or (external[0].href if external else "")
     listed = [link for link in styler.links if link.href != source_url]
     content = "".join(styler.out)
     if post.campaign_path and miniprogram_appid:
-        content += _campaign_button(miniprogram_appid, post.campaign_path, theme)
+        content += _campaign_button(miniprogram_appid, post.campaign_path_from(OUTLET_SOURCE),
+                                    theme)
     if listed:
         content += _links_section(listed, theme)
     author = str(outlet.config.get("author") or post.account_name)

@@ -96,7 +96,7 @@ class SubscribeChannel(Channel):
 
     def message(self, post: PostSnapshot, outlet: OutletInfo) -> Message:
         return Message(NEWS, NEWS, self._settings().template_news,
-                       f"pages/post/index?id={post.id}",
+                       f"pages/post/index?id={post.id}&src={self.name}",
                        {"thing1": {"value": _thing(outlet.name.removesuffix("订阅消息"))},
                         "thing2": {"value": _thing(post.title)},
                         "thing3": {"value": _thing(post.summary or post.title)}})
@@ -158,7 +158,7 @@ class SubscribeChannel(Channel):
         starts = dt.datetime.fromisoformat(entry["course_starts_at"])
         return Message(COURSE, f"{COURSE}:{entry['campaign_id']}",
                        self._settings().template_course,
-                       f"pages/campaign/index?id={entry['campaign_id']}",
+                       f"pages/campaign/index?id={entry['campaign_id']}&src={self.name}",
                        {"thing1": {"value": _thing(entry["title"])},
                         "time2": {"value": starts.strftime("%Y-%m-%d %H:%M")},
                         "thing3": {"value": _thing(entry["place"] or "见活动详情")}})

@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from PIL import Image, ImageOps
 
 from content.layout import colour
 from content.layout.focal import Focal
 from content.layout.typeset import Setting
+from content.links import with_source  # noqa: F401 (content.layout's name for it)
 
 DEFAULT_THEME = "#C8102E"
 OUTLETS = ("led", "splash", "wechat")
@@ -118,14 +118,6 @@ class Form:
 
     def __repr__(self) -> str:
         return f"Form({self.width}x{self.height}, {self.mime_type}, {len(self.data)} bytes)"
-
-
-def with_source(url: str, source: str) -> str:
-    """The link with the outlet that showed it as its `src`, so the campaign's funnel can
-    tell a scan of the Guomao screen from a tap on the splash."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "src"] + [("src", source)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def min_text_px(outlet: str, width: int, height: int) -> tuple[int, int]:

@@ -8,10 +8,12 @@ import io
 import re
 
 from flask import Blueprint, Response, current_app, g
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hub import api
 from hub.api import route
+from hub.attribution import sources
 from hub.campaigns import claim_rules, claims, errors, limits, redis_claims, services, waitlist
 from hub.campaigns.gate import Gate, campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, ClaimStatus, Slot
@@ -25,6 +27,7 @@ from hub.campaigns.schemas import (
 from hub.clock import local_iso
 from hub.db import utcnow
 from hub.errors import NotFound
+from hub.mp import sharing
 
 bp = Blueprint("campaigns_mp", __name__, url_prefix="/mp/v1")
 TAG = "小程序 · 活动"
@@ -82,12 +85,21 @@ def _reader():
     return current_app.extensions["hub.read_sessions"]()
 
 
+class CampaignQuery(BaseModel):
+    source: str | None = Field(default=None, max_length=sharing.MAX_LENGTH,
+                               description="分享者：分享链接里的 source（资料的 share_source）")
+    src: str | None = Field(default=None, max_length=sources.MAX_LENGTH,
+                            description="带来会员的终端或地推码（链接、小程序码里的 src）；"
+                                        "不认识的来源不计")
+
+
 @route(bp, "/campaigns/<int:campaign_id>", "GET", summary="活动详情（含我的参与情况与资格）",
-       tag=TAG, response=CampaignForMemberOut, auth="member")
-def campaign_for_member(campaign_id: int):
+       tag=TAG, response=CampaignForMemberOut, auth="member", query=CampaignQuery)
+def campaign_for_member(campaign_id: int, query: CampaignQuery):
     campaign = services.get_campaign(g.db, campaign_id)
     if campaign.state == CampaignState.draft:
         raise NotFound(f"没有编号为 {campaign_id} 的活动", field="campaign")
+    _record_visit(campaign.id, query)
     claimant = claims.load_claimant(g.db, g.member.identity_id, g.member.openid)
     body = services.describe(g.db, campaign, for_editor=False)
     if campaign.decided_in == "redis":
@@ -104,6 +116,15 @@ def campaign_for_member(campaign_id: int):
     body.update(eligible=refusal is None, reason=refusal.message if refusal else None,
                 reason_code=refusal.code if refusal else None, my_claims=mine)
     return body
+
+
+def _record_visit(campaign_id: int, query: CampaignQuery) -> None:
+    """The member's first visit counts in the funnel under the source that brought them; a
+    share by another member counts as `share` (a member opening their own share, not)."""
+    sharer = sharing.sharer_of(current_app.config["HUB"].secret(), query.source)
+    shared_by = sharer if sharer != g.member.identity_id else None
+    sources.record_member_visit(g.db, g.member.identity_id, campaign_id,
+                                sources.clean(query.src), shared_by)
 
 
 def _stock_in_redis(campaign: Campaign, in_database: int) -> int:

@@ -33,7 +33,7 @@ from hub.campaigns.models import (
     Kind,
     Merchant,
 )
-from hub.console import campaign_exports, charts
+from hub.console import attribution_views, campaign_exports, charts
 from hub.console.blueprint import back_to, bp
 from hub.console.campaign_forms import (
     QUESTION_SLOTS,
@@ -222,7 +222,8 @@ def campaign_page(campaign_id: int):
                            waitlist=_waitlist(campaign),
                            persisting=_persisting(campaign),
                            merchant=g.db.get(Merchant, campaign.merchant_id)
-                           if campaign.merchant_id else None)
+                           if campaign.merchant_id else None,
+                           **attribution_views.source_section(campaign, account))
 
 
 def _persisting(campaign: Campaign) -> dict | None:

@@ -18,6 +18,7 @@ from hub.accounts import services as accounts
 from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.api import error_response, route
+from hub.attribution import sources
 from hub.campaigns import links
 from hub.clock import local_iso
 from hub.db import utcnow
@@ -73,6 +74,8 @@ class SearchQuery(BaseModel):
 class PostQuery(BaseModel):
     source: str | None = Field(default=None, max_length=sharing.MAX_LENGTH,
                                description="分享者：分享链接里的 source（资料的 share_source）")
+    src: str | None = Field(default=None, max_length=sources.MAX_LENGTH,
+                            description="带来会员的终端（如订阅消息 mp_subscribe）；不认识的不计")
 
 
 class VerificationIn(BaseModel):
@@ -212,6 +215,7 @@ def verify(body: VerificationIn):
     person = _me()
     verification.verify_and_commit(g.db, person, body.name, body.id_number, person.phone,
                                    limits=rate_limits(), keys=_keys())
+    sources.record_verification(g.db, person.id)
     return {"profile": profile(g.db, person, _keys())}
 
 
@@ -224,11 +228,15 @@ def member_feed(query: CursorQuery):
                            limit=query.limit))
 
 
-def _note_sharer(source: str | None) -> None:
-    """Who brought this member here (a share link's `source`), kept on the request for the
-    funnels; a member opening their own share brought nobody."""
-    sharer = sharing.sharer_of(current_app.config["HUB"].secret(), source)
+def _note_source(query: PostQuery) -> None:
+    """Who or what brought this member here (a share link's `source`, an outlet's `src`),
+    kept on the request and in the member's sources; a member opening their own share
+    brought nobody."""
+    sharer = sharing.sharer_of(current_app.config["HUB"].secret(), query.source)
     g.shared_by = sharer if sharer != g.member.identity_id else None
+    src = sources.clean(query.src)
+    if g.shared_by is not None or src is not None:
+        sources.record_member_visit(g.db, g.member.identity_id, None, src, g.shared_by)
 
 
 @route(bp, "/posts/<int:post_id>", "GET", summary="一篇已发布的内容（source：分享者）", tag=TAG,
@@ -237,7 +245,7 @@ def post_detail(post_id: int, query: PostQuery):
     post = g.db.get(Post, post_id)
     if post is None or post.state != "published":
         raise NotFound("内容不存在或已撤回")
-    _note_sharer(query.source)
+    _note_source(query)
     campaigns = links.campaigns_of(g.db, [post.id])
     followed = g.db.scalar(select(MemberFollow.account_id).where(
         MemberFollow.identity_id == g.member.identity_id,

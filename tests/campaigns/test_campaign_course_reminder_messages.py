@@ -58,7 +58,7 @@ def test_a_member_with_a_seat_is_reminded_once(app, client, people, campaign, sa
     assert sent[0]["template_id"] == "hub-course-reminder"
     assert sent[0]["data"]["thing1"]["value"] == "电工技能培训"
     assert sent[0]["data"]["thing3"]["value"] == "梅州市职工服务中心"
-    assert sent[0]["page"] == f"pages/campaign/index?id={course['id']}"
+    assert sent[0]["page"] == f"pages/campaign/index?id={course['id']}&src=mp_subscribe"
 
 
 def test_a_reminder_wechat_was_too_busy_for_goes_at_the_next_tick(app, client, people, campaign,

@@ -36,6 +36,7 @@ def test_outlets_get_the_landing_page_and_the_mini_program_page(
             for body in held.values()]
     assert len(sent) == 1
     assert sent[0]["link_url"] == f"{config.public_url}/c/{made['id']}"
+    assert sent[0]["campaign_url"] == sent[0]["link_url"]  # outlets add their own name as src
     assert sent[0]["campaign_path"] == f"pages/campaign/index?id={made['id']}"
 
     landing = client.get(f"/c/{made['id']}")
@@ -57,13 +58,17 @@ def test_a_draft_campaign_has_no_landing_page(client, promotion, campaign):
     assert client.get(f"/c/{made['id']}").status_code == 404
 
 
-def test_a_wechat_article_opens_the_campaign_in_the_mini_program():
+def test_a_wechat_article_opens_the_campaign_in_the_mini_program_with_wechat_as_its_source():
     outlet = OutletInfo(id=1, channel="wechat", key="wx0123456789abcdef", name="公众号",
                         account_code="meizhou")
-    post = _snapshot(campaign_path="pages/campaign/index?id=7", link_url="https://x.cn/c/7")
+    post = _snapshot(campaign_path="pages/campaign/index?id=7", link_url="https://x.cn/c/7",
+                     campaign_url="https://x.cn/c/7")
     article = article_for(post, outlet, miniprogram_appid="wxfedcba9876543210")
     assert ('data-miniprogram-appid="wxfedcba9876543210" '
-            'data-miniprogram-path="pages/campaign/index?id=7"') in article.content
-    assert article.content_source_url == "https://x.cn/c/7"
+            'data-miniprogram-path="pages/campaign/index?id=7&amp;src=wechat"') in article.content
+    assert article.content_source_url == "https://x.cn/c/7?src=wechat"
+    # An editor's own link is theirs: no source added to someone else's page.
+    own = article_for(replace(post, link_url="https://union.example.cn/x"), outlet)
+    assert own.content_source_url == "https://union.example.cn/x"
     plain = article_for(_snapshot(), outlet, miniprogram_appid="wxfedcba9876543210")
     assert "data-miniprogram-path" not in plain.content

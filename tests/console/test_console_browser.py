@@ -348,6 +348,11 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
     for path in (f"{base}/site", f"{base}/webhooks"):  # outlets' own pages, desk and phone
         check(path)
         check(path, width=390)
+    page.goto(f"{url}{base}/campaigns")  # a campaign with its sources and 地推 codes
+    campaign_path = page.locator("main a[href^='/console/campaigns/']").first.get_attribute(
+        "href")
+    check(campaign_path)
+    check(campaign_path, width=390)
     page.goto(url + f"{post_path}/deliveries")
     if page.get_by_role("button", name="全部撤回").count():
         page.get_by_role("button", name="全部撤回").click()
@@ -355,5 +360,5 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
         if problems := _serious_violations(page):
             found["confirm withdraw"] = problems
     context.close()
-    assert len(checked) == 34  # every page above was loaded and checked
+    assert len(checked) == 36  # every page above was loaded and checked
     assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())

@@ -74,10 +74,10 @@ def test_followers_who_allowed_get_one_message_each(client, db, config, demo, si
     sent = _received(sandbox, mini_app)
     assert sorted(m["touser"] for m in sent) == ["o-allowed", "o-both"]
     first = next(m for m in sent if m["touser"] == "o-allowed")
-    assert first["page"] == f"pages/post/index?id={post}"
+    assert first["page"] == f"pages/post/index?id={post}&src=mp_subscribe"
     assert first["data"]["thing2"]["value"] == "梅州职工健康讲座开始报名啦，名额有限先…"
     assert first["data"]["thing1"]["value"] == "梅州市总工会"
-    assert next(m for m in sent if m["touser"] == "o-both")["page"].endswith(f"={pushed}")
+    assert f"?id={pushed}&" in next(m for m in sent if m["touser"] == "o-both")["page"]
 
     db.rollback()
     notices = {(n.post_id, n.state) for n in db.scalars(select(WeChatSubscribeNotice))}

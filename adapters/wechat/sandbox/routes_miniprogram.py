@@ -1,8 +1,11 @@
-"""Mini-program calls: `sns/jscode2session` and `wxa/business/getuserphonenumber`."""
+"""Mini-program calls: `sns/jscode2session`, `wxa/business/getuserphonenumber` and
+`wxa/getwxacodeunlimit` (wxacode.getUnlimited, a mini-program code for a scene)."""
 
 from __future__ import annotations
 
 import base64
+import io
+import re
 import secrets
 
 from flask import Blueprint, Response, request
@@ -13,6 +16,13 @@ from .routes_token import authenticate
 from .runtime import SandboxRuntime
 from .state import AppRecord, OneTimeCode
 from .wire import json_body, ok, wechat_json
+
+# wxacode.getUnlimited's rules: a scene of at most 32 visible characters from this set; a
+# page without a leading slash or parameters; a width from 280 to 1280 pixels.
+SCENE_CHARS = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]+$")
+SCENE_MAX = 32
+PAGE = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
+WIDTH_MIN, WIDTH_MAX = 280, 1280
 
 bp = Blueprint("wechat_miniprogram", __name__)
 
@@ -67,3 +77,56 @@ def get_user_phone_number(rt: SandboxRuntime, app: AppRecord) -> Response:
         now = rt.state.now()
         entry = take_code(app.phone_codes, code, now)
         return ok(phone_info=phone_info(app, entry, now))
+
+
+@bp.post("/wxa/getwxacodeunlimit")
+@with_access_token
+def get_unlimited_code(rt: SandboxRuntime, app: AppRecord) -> Response:
+    """The code's image (JPEG; PNG when `is_hyaline`), or an error as JSON as WeChat answers.
+    The sandbox's code is an ordinary QR code of `page?scene`, so tests can read it back."""
+    data = json_body()
+    if app.account_type != "miniprogram":
+        raise WeChatError(48001)
+    scene, page = data.get("scene"), data.get("page")
+    if not isinstance(scene, str) or not scene or len(scene) > SCENE_MAX:
+        raise WeChatError(40169)
+    if not SCENE_CHARS.match(scene):
+        raise WeChatError(40129)
+    if page is not None and (not isinstance(page, str) or not PAGE.match(page)
+                             or "scancode_time" in page):
+        raise WeChatError(41030)
+    width = data.get("width", 430)
+    if not isinstance(width, int) or isinstance(width, bool):
+        raise WeChatError(47001)
+    with rt.state.lock:
+        app.take_quota(rt.settings, "getwxacodeunlimit", rt.state.now())
+    hyaline = bool(data.get("is_hyaline"))
+    image = code_image(f"{page or 'pages/index/index'}?{scene}",
+                       min(max(width, WIDTH_MIN), WIDTH_MAX), _line_colour(data), hyaline)
+    return Response(image, status=200, mimetype="image/png" if hyaline else "image/jpeg")
+
+
+def _line_colour(data: dict) -> tuple[int, int, int]:
+    colour = data.get("line_color") if not data.get("auto_color") else None
+    if not isinstance(colour, dict):
+        return (0, 0, 0)
+    try:
+        return tuple(max(0, min(255, int(colour.get(k, 0)))) for k in "rgb")  # type: ignore[return-value]
+    except (TypeError, ValueError):
+        raise WeChatError(47001) from None
+
+
+def code_image(text: str, width: int, colour: tuple[int, int, int], hyaline: bool) -> bytes:
+    import qrcode
+    from PIL import Image
+
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text)
+    picture = code.make_image(fill_color=colour, back_color="white").get_image().convert("RGB")
+    picture = picture.resize((width, width), Image.Resampling.NEAREST)
+    out = io.BytesIO()
+    if hyaline:
+        picture.convert("RGBA").save(out, "PNG")
+    else:
+        picture.save(out, "JPEG", quality=92)
+    return out.getvalue()

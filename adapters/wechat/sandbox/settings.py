@@ -21,6 +21,9 @@ DEFAULT_DAILY_QUOTAS: Mapping[str, int] = {
     # sends a month per follower; the sandbox counts them per day, which is close enough.
     "mass_sendall_subscription": 1,
     "mass_sendall_service": 4,
+    # wxacode.getUnlimited has no daily cap, only 5,000 calls a minute across the app; the
+    # sandbox counts a day's calls against a generous limit that tests lower per app.
+    "getwxacodeunlimit": 500_000,
 }
 
 

@@ -127,8 +127,9 @@ module.exports = {
   bindPhone: (code) => post('/mp/v1/phone', { code }),
   verify: (name, idNumber) => post('/mp/v1/verification', { name, id_number: idNumber }),
   feed: (cursor) => get('/mp/v1/feed', { cursor }),
-  // source: who shared the link the member opened (see lib/share.js)
-  post: (id, source) => get(`/mp/v1/posts/${encodeURIComponent(id)}`, { source }),
+  // source: who shared the link the member opened (see lib/share.js); src: the outlet or
+  // 地推 code that brought them (see lib/source.js)
+  post: (id, source, src) => get(`/mp/v1/posts/${encodeURIComponent(id)}`, { source, src }),
   account: (code) => get(`/mp/v1/accounts/${encodeURIComponent(code)}`),
   accountPosts: (code, cursor) => get(`/mp/v1/accounts/${encodeURIComponent(code)}/posts`, { cursor }),
   follow: (code) => post(`/mp/v1/accounts/${encodeURIComponent(code)}/follow`),
@@ -137,7 +138,7 @@ module.exports = {
   myUnion: () => get('/mp/v1/my-union'),
   searchAccounts: (q) => get('/mp/v1/accounts', { q }),
   allowMessages: (template, accepted) => post('/mp/v1/subscriptions', { template, accepted }),
-  campaign: (id, source) => get(`/mp/v1/campaigns/${encodeURIComponent(id)}`, { source }),
+  campaign: (id, source, src) => get(`/mp/v1/campaigns/${encodeURIComponent(id)}`, { source, src }),
   claim: (id, body) => post(`/mp/v1/campaigns/${encodeURIComponent(id)}/claim`, body, { retries: 1 }),
   cancelClaim: (id) => post(`/mp/v1/campaigns/${encodeURIComponent(id)}/cancel`),
   welfare: () => get('/mp/v1/me/welfare'),

@@ -8,6 +8,7 @@ const share = require('../../lib/share');
 const { requestId } = require('../../lib/ids');
 const { campaignView, outcomeText, quizAnswers, cancelText } = require('../../lib/campaign');
 const { withCare } = require('../../lib/care');
+const { landingQuery } = require('../../lib/source');
 
 Page(withCare({
   data: {
@@ -21,9 +22,11 @@ Page(withCare({
     error: '',
   },
 
-  onLoad(query) {
+  onLoad(options) {
+    const query = landingQuery(options); // a 地推 code's scan carries its query as a scene
     this.id = query.id;
     this.source = query.source; // who shared the link that opened this page
+    this.src = query.src; // the outlet or 地推 code that brought the member: told once
     this.pendingRequestId = null;
     share.enable();
     return this.load();
@@ -31,7 +34,8 @@ Page(withCare({
 
   async load() {
     try {
-      const campaign = await api.campaign(this.id, this.source);
+      const campaign = await api.campaign(this.id, this.source, this.src);
+      this.src = undefined;
       this.setData({ campaign: campaignView(campaign), error: '' });
     } catch (err) {
       this.setData({ error: err.message });

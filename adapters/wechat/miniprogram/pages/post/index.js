@@ -13,8 +13,9 @@ Page(withCare({
     this.id = query.id;
     share.enable();
     try {
-      // query.source: the member who shared the link that opened this page
-      const post = await api.post(query.id, query.source);
+      // query.source: the member who shared the link that opened this page; query.src:
+      // the outlet that brought them (a subscribe message's page says mp_subscribe)
+      const post = await api.post(query.id, query.source, query.src);
       this.setData({ post: postView(post, new Date(), config.baseUrl()), html: post.html || '', error: '' });
     } catch (err) {
       this.setData({ error: err.message });

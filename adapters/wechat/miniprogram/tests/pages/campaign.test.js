@@ -202,3 +202,27 @@ test('a campaign that cannot be loaded shows the hub message', async () => {
   const page = await openPage('pages/campaign/index', { id: '404' });
   expect(text(page)).toContain('活动不存在或已下线');
 });
+
+test('a 地推 code opens the campaign from its scene and tells the hub its source once', async () => {
+  const seen = [];
+  hub.on('GET', '/mp/v1/campaigns/7', (req) => {
+    seen.push(req.query);
+    return { body: campaign() };
+  }).on('POST', '/mp/v1/campaigns/7/claim', { body: claimAnswer(7, 'red_packet', { amount_fen: 100 }) });
+
+  // As WeChat hands a mini-program code's scene to the page: URI-encoded.
+  const page = await openPage('pages/campaign/index', { scene: encodeURIComponent('id=7&src=dt-3') });
+  expect(text(page)).toContain('东莞职工红包雨');
+  await tap(page, '.claim');
+
+  expect(seen[0]).toEqual({ src: 'dt-3' });
+  expect(seen[1]).toEqual({}); // reloaded after the claim: the source was told already
+});
+
+test('an outlet link names its source to the hub', async () => {
+  hub.on('GET', '/mp/v1/campaigns/7', (req) => {
+    expect(req.query).toEqual({ src: 'wechat' });
+    return { body: campaign() };
+  });
+  await openPage('pages/campaign/index', { id: '7', src: 'wechat' });
+});

@@ -69,6 +69,15 @@ test('a post is shared to a chat and to Moments with the sharer as source', asyn
   });
 });
 
+test('a post opened from a subscribe message tells the hub so', async () => {
+  hub.on('GET', '/mp/v1/posts/8', (req) => {
+    expect(req.query).toEqual({ src: 'mp_subscribe' });
+    return { body: postDetail() };
+  });
+  const page = await openPage('pages/post/index', { id: '8', src: 'mp_subscribe' });
+  expect(text(page)).toContain('梅州春风行动');
+});
+
 test('a campaign is shared with its kind in the title and the campaign share image', async () => {
   hub.on('GET', '/mp/v1/campaigns/7', { body: campaignFor() });
   const page = await openPage('pages/campaign/index', { id: '7' });
