@@ -40,6 +40,11 @@ class Figures(BaseModel):
     claims: int = Field(description="领取 / 报名 / 参与答题（不含已取消）")
     redeemed: int = Field(description="已在商户核销的券码")
     welfare_value_fen: int = Field(description="送达的福利价值（分）")
+    # The contract's steps (DESIGN.md), beside the figures they are made of.
+    seen: int = Field(description="看到：终端报告的展示次数（大屏播放、开屏曝光），不少于打开数")
+    opened: int = Field(description="打开：同 visits")
+    signed_in: int = Field(description="登录：同 members")
+    claimed: int = Field(description="领取：同 claims")
 
 
 class OutletRow(Figures):

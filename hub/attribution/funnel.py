@@ -8,6 +8,11 @@ up to the accounts under the one asked about, so a city sees which town's 地推
 whom. A claim counts under the source of the member's first visit; a claim without a
 recorded visit (made before attribution existed) counts as `direct`.
 
+Each row also carries the contract's steps (DESIGN.md): seen (what the outlet reports it
+showed of the campaign's post — screen plays, splash impressions — and never fewer than
+were opened), opened (= visits), signed_in (= members), verified, claimed (= claims),
+redeemed.
+
 `verified_by_source`: for an account, which sources brought its newly verified members in a
 month (each member's source when they verified)."""
 
@@ -105,17 +110,39 @@ def funnel(db: Session, campaign: Campaign, within: Account) -> dict:
     """The funnel of `campaign` as `within` sees it: every outlet, and the 地推 codes made
     in `within`'s subtree, rolled up to `within` and its children."""
     by = by_source(db, campaign)
-    outlets = [{"source": name, "label": label_of(name), **figures}
+    shown = _shown(campaign)
+    for name in shown:
+        by.setdefault(name, _zero())
+    outlets = [_steps({"source": name, "label": label_of(name), **figures}, shown.get(name, 0))
                for name, figures in sorted(by.items())
                if sources.code_id_of(name) is None]
-    outlets.sort(key=lambda row: (-row["visits"], row["source"]))
+    outlets.sort(key=lambda row: (-row["visits"], -row["seen"], row["source"]))
     codes, accounts = _codes(db, campaign, within, by)
+    codes = [_steps(row) for row in codes]
+    accounts = [_steps(row) for row in accounts]
     totals = _zero()
     for row in outlets + codes:
         for figure in FIGURES:
             totals[figure] += row[figure]
+    totals = _steps(totals, sum(row["seen"] for row in outlets + codes))
     return {"campaign_id": campaign.id, "account": within.code, "totals": totals,
             "by_outlet": outlets, "by_code": codes, "by_account": accounts}
+
+
+def _shown(campaign: Campaign) -> dict[str, int]:
+    """{outlet: how often it showed the campaign's post} as the outlets report it."""
+    shown = {}
+    for channel in channels.all_channels():
+        counts = channel.post_figures([campaign.post_id]).get(campaign.post_id, {})
+        if counts:
+            shown[channel.name] = sum(counts.values())
+    return shown
+
+
+def _steps(row: dict, shown: int = 0) -> dict:
+    """The contract's funnel steps beside the figures they are made of."""
+    return row | {"seen": max(shown, row["visits"]), "opened": row["visits"],
+                  "signed_in": row["members"], "claimed": row["claims"]}
 
 
 def _codes(db: Session, campaign: Campaign, within: Account, by: dict

@@ -114,6 +114,11 @@ def test_a_member_from_a_humen_ground_code_who_verifies_shows_in_its_funnel(
     assert (row["visits"], row["members"], row["verified"], row["newly_verified"],
             row["claims"]) == (1, 1, 1, 1, 1)
     assert row["welfare_value_fen"] == claimed.get_json()["amount_fen"] > 0
+    # The same row in the contract's steps (DESIGN.md): seen, opened, signed in, verified,
+    # claimed, redeemed.
+    assert (row["seen"], row["opened"], row["signed_in"], row["verified"], row["claimed"],
+            row["redeemed"]) == (1, 1, 1, 1, 1, 0)
+    assert funnel["totals"]["seen"] >= funnel["totals"]["opened"] >= 1
     assert row["account"]["code"] == "dg-humen" and row["name"] == "虎门周末地推"
     humen_row = next(r for r in funnel["by_account"] if r["account"]["code"] == "dg-humen")
     assert humen_row["codes"] == 1 and humen_row["verified"] == 1
