@@ -1,15 +1,17 @@
 // 工会号主页: one union account with its introduction, the unions above and below it, the
-// follow button (跨区域订阅), and its posts including those pushed down to it.
+// follow button (跨区域订阅), its local services (本地服务, its own and those of the unions
+// above), its topics (专题), and its posts including those pushed down to it.
 const api = require('../../lib/api');
 const { accountView } = require('../../lib/format');
 const { toggleFollow } = require('../../lib/follow');
 const { postListData, postListMethods } = require('../../lib/post-list');
 const { withCare } = require('../../lib/care');
+const { serviceView, openService } = require('../../lib/services');
 
 Page(withCare({
   ...postListMethods,
 
-  data: { ...postListData, account: null, error: '', followBusy: false },
+  data: { ...postListData, account: null, error: '', followBusy: false, services: [], topics: [] },
 
   async onLoad(query) {
     this.code = query.code;
@@ -21,7 +23,29 @@ Page(withCare({
       this.setData({ error: err.message });
       return;
     }
-    await this.startPostList((cursor) => api.accountPosts(this.code, cursor));
+    await Promise.all([
+      this.loadExtras(),
+      this.startPostList((cursor) => api.accountPosts(this.code, cursor)),
+    ]);
+  },
+
+  // Services and topics are extras: if either fails to load, the page shows the rest.
+  async loadExtras() {
+    const [services, topics] = await Promise.allSettled([
+      api.accountServices(this.code), api.accountTopics(this.code)]);
+    this.setData({
+      services: services.status === 'fulfilled' ? services.value.services.map(serviceView) : [],
+      topics: topics.status === 'fulfilled' ? topics.value.topics : [],
+    });
+  },
+
+  onOpenService(e) {
+    const link = this.data.services.find((s) => s.id === e.currentTarget.dataset.id);
+    if (link) openService(link);
+  },
+
+  onOpenTopic(e) {
+    wx.navigateTo({ url: `/pages/topic/index?code=${this.code}&id=${e.currentTarget.dataset.id}` });
   },
 
   async onToggleFollow(e) {

@@ -37,8 +37,11 @@ function createFakeHub() {
 
   hub.callsTo = (method, path) => hub.requests.filter((r) => r.method === method && r.path === path);
 
+  // A path given as a RegExp answers every path it matches, unless a route names the path
+  // itself (a test's defaults, overridden where a test cares).
   function answerFor(req) {
-    const route = routes.find((r) => r.method === req.method && r.path === req.path);
+    const route = routes.find((r) => r.method === req.method && r.path === req.path)
+      || routes.find((r) => r.method === req.method && r.path instanceof RegExp && r.path.test(req.path));
     if (!route) return null;
     route.calls += 1;
     const { answer } = route;
@@ -86,6 +89,7 @@ function createFakeHub() {
     getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop', appId: 'touristappid' } }),
     showToast: (opts) => hub.toasts.push(opts.title),
     navigateTo: ({ url }) => hub.navigations.push(['navigateTo', url]),
+    navigateToMiniProgram: ({ appId, path }) => hub.navigations.push(['navigateToMiniProgram', appId, path]),
     redirectTo: ({ url }) => hub.navigations.push(['redirectTo', url]),
     switchTab: ({ url }) => hub.navigations.push(['switchTab', url]),
     navigateBack: () => hub.navigations.push(['navigateBack']),
