@@ -362,3 +362,32 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
     context.close()
     assert len(checked) == 36  # every page above was loaded and checked
     assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())
+
+
+@pytest.mark.default_channels
+def test_the_outlets_own_console_pages_have_no_serious_accessibility_violation(
+        browser, live_hub):
+    """The pages the LED, splash and WeChat adapters add to the console, with the hub's
+    default channels and their demo outlets, found through the menu as an admin finds them."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    page.goto(f"{live_hub.url}/console/login")
+    page.get_by_label("用户名").fill("gd-admin")
+    page.get_by_label("密码").fill("gonghui-demo-2026")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/console/a/**")
+    page.goto(f"{live_hub.url}/console/a/dongguan/")
+    paths = [page.get_by_role("link", name=tab, exact=True).first.get_attribute("href")
+             for tab in ("LED 屏幕", "开屏位", "公众号")]
+    page.goto(live_hub.url + paths[0])
+    paths.append(page.locator("main a[href*='/screens/']").first.get_attribute("href"))
+    found = {}
+    for path in paths:
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            assert page.goto(live_hub.url + path).status == 200, path
+            if problems := _serious_violations(page):
+                found[f"{path} @{width}"] = problems
+    context.close()
+    assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())
