@@ -11,6 +11,7 @@ from hub.console import (  # noqa: F401
     form_views,
     kpi_views,
     live_previews,
+    me_views,
     media_views,
     member_views,
     merchant_views,

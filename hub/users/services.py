@@ -69,8 +69,15 @@ def set_password(db: Session, user: User, password: str, *, actor=None) -> None:
            subject_type="user", subject_id=user.id, username=user.username)
 
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def set_email(db: Session, user: User, email: str | None) -> None:
-    """Where the editor's review alerts go (None: none); audited without the address."""
+    """Where the editor's review alerts go (empty or None: none); audited without the
+    address. BadRequest naming `email` if it is not an address."""
+    email = (email or "").strip()
+    if len(email) > 254 or (email and not EMAIL.fullmatch(email)):
+        raise BadRequest("不是有效的电子邮件地址", field="email")
     user.email = email or None
     record(db, actor=user, action="user.email_change", account_id=None, subject_type="user",
            subject_id=user.id, has_email=bool(user.email))

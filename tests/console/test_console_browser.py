@@ -328,7 +328,7 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/console/a/**")
     base = "/console/a/dongguan"
-    for path in (f"{base}/", f"{base}/posts", f"{base}/compose", f"{base}/review",
+    for path in ("/console/me", f"{base}/", f"{base}/posts", f"{base}/compose", f"{base}/review",
                  f"{base}/calendar", f"{base}/campaigns",
                  f"{base}/members", f"{base}/users", f"{base}/audit", f"{base}/topics",
                  f"{base}/services"):
@@ -360,7 +360,7 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
         if problems := _serious_violations(page):
             found["confirm withdraw"] = problems
     context.close()
-    assert len(checked) == 36  # every page above was loaded and checked
+    assert len(checked) == 37  # every page above was loaded and checked
     assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())
 
 
