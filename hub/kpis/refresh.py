@@ -66,17 +66,8 @@ def refresh(db: Session, now: dt.datetime | None = None) -> int:
 
 
 def member_figures(db: Session) -> dict[int, stats.Figures]:
-    """Every account's member figures over its subtree (as `hub.members.stats.rolled_up`, in
-    one grouped statement: no list of a province's 100,000 account ids sent back to it)."""
-    rows = db.execute(select(Account.path, func.count(), func.count(Member.registered_at),
-                             func.count(Member.verified_at)).join(
-        Member, Member.account_id == Account.id).group_by(Account.path))
-    totals: dict[int, stats.Figures] = {}
-    for path, imported, registered, verified in rows:
-        own = stats.Figures(imported, registered, verified)
-        for ancestor in (int(part) for part in path.strip("/").split("/") if part):
-            totals.setdefault(ancestor, stats.Figures()).add(own)
-    return totals
+    """Every account's member figures over its subtree, in one grouped statement."""
+    return stats.rolled_up(db)
 
 
 def _levels(db: Session, members: dict[int, stats.Figures]) -> Levels:
