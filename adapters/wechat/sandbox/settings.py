@@ -21,6 +21,10 @@ DEFAULT_DAILY_QUOTAS: Mapping[str, int] = {
     # sends a month per follower; the sandbox counts them per day, which is close enough.
     "mass_sendall_subscription": 1,
     "mass_sendall_service": 4,
+    # The datacube's article figures: the sandbox's own ration per API (WeChat rations these
+    # calls per account and day too; a daily pull uses one of each).
+    "datacube_getarticlesummary": 1000,
+    "datacube_getarticletotal": 1000,
 }
 
 
