@@ -130,7 +130,7 @@ def _summary_sheet(sheet, account: Account, month: Month, row) -> None:
                       change(now[name], before[name])])
     sheet.append([])
     sheet.append(["说明：含本账号及全部下级工会，按北京时间统计。流量指标为当月合计（活跃会员按"
-                  "人次计），存量指标与实名率为月末值（本月为今天的值）。环比空白表示上月为零。"])
+                  "人次计），存量指标与实名率为月末值；当月未完时统计到今天为止。环比空白表示上月为零。"])
     sheet.column_dimensions["A"].width = 20
     for column in "BCDE":
         sheet.column_dimensions[column].width = 16
