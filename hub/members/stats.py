@@ -105,17 +105,19 @@ def take_snapshot(db: Session, day: dt.date | None = None) -> int:
 
 
 def write_day(db: Session, day: dt.date, totals: dict[int, Figures]) -> None:
-    """Write (or overwrite) `day`'s row of each account in `totals`: a multi-row upsert per
-    thousand accounts, not an object per account (a province has 100,000)."""
+    """Write (or overwrite) `day`'s row of each account in `totals`: one upsert sent with a
+    thousand accounts' rows at a time, not an object per account (a province has 100,000)."""
     db.flush()  # rows of that day added as objects go in first, then these overwrite them
     table = MemberStatsDay.__table__
     rows = [{"account_id": account_id, "day": day, "imported": f.imported,
              "registered": f.registered, "verified": f.verified}
             for account_id, f in sorted(totals.items())]
-    insert = upsert_insert(db)
-    for start in range(0, len(rows), WRITE_CHUNK):
-        statement = insert(table).values(rows[start:start + WRITE_CHUNK])
-        db.execute(statement.on_conflict_do_update(
-            index_elements=["account_id", "day"],
-            set_={name: statement.excluded[name] for name in ("imported", "registered",
-                                                               "verified")}))
+    if not rows:
+        return
+    statement = upsert_insert(db)(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "day"],
+        set_={name: statement.excluded[name] for name in ("imported", "registered",
+                                                           "verified")})
+    for start in range(0, len(rows), WRITE_CHUNK):  # compiled once, sent a batch at a time
+        db.execute(statement, rows[start:start + WRITE_CHUNK])
