@@ -12,6 +12,7 @@ import click
 import requests
 
 from adapters.wechat import credentials, demo, render
+from adapters.wechat.article_reads import ArticleReads
 from adapters.wechat.client import HubWeChatClient
 from adapters.wechat.embedded import EmbeddedSandbox, sandbox_state_file
 from adapters.wechat.errors import WeChatNotConfigured
@@ -66,6 +67,7 @@ class WeChatChannel(Channel):
         self.publisher: Publisher | None = None  # built once attached (see _wire)
         self.inbox: Inbox | None = None
         self.miniprogram: MiniProgram | None = None
+        self.article_reads = ArticleReads(self)
         self.settings = settings or WeChatSettings.from_env()
 
     @property
@@ -172,6 +174,12 @@ class WeChatChannel(Channel):
         return HubWeChatClient(base, creds, self.tokens, timeout=self.settings.timeout)
 
     # -- the Channel port ----------------------------------------------------------------
+    def tick(self, context: ChannelContext) -> None:
+        """Once a day: yesterday's article reads of every official account (datacube)."""
+        if self.config is None or not (self.settings.api_url or self.uses_sandbox()):
+            return  # WeChat not configured: nothing to ask
+        self.article_reads.tick()
+
     def lane(self, outlet: OutletInfo) -> str:
         return outlet.key  # the appid: one app's quota, token and faults are its own
 

@@ -1,7 +1,7 @@
 """wechatpy's WeChatClient, pointed at HUB_WECHAT_API_BASE, sharing its token, retrying once.
 
 - Every base follows the configured API: cgi-bin calls, `stable_token` (the only way this
-  client gets a token) and the `wxa` API, which wechatpy keeps separately.
+  client gets a token), and the `wxa` and `datacube` APIs, which wechatpy keeps separately.
 - wechatpy's own retry on a refused token recurses without a cap; it is off
   (`auto_retry=False`). A call refused with 40001/40014/42001 asks the shared store for
   another token (one refresh, by one holder) and is sent once more, never again.
@@ -41,6 +41,7 @@ class HubWeChatClient(WeChatClient):
                          auto_retry=False)
         self.wxa.API_BASE_URL = f"{api_base}/"
         self.mini.API_BASE_URL = f"{api_base}/"
+        self.datacube.API_BASE_URL = f"{api_base}/datacube/"
         self.tokens = tokens
 
     def __repr__(self) -> str:

@@ -9,7 +9,7 @@ from flask import Response, g, render_template, request
 from hub.console import charts
 from hub.console.blueprint import bp
 from hub.console.views import account_for
-from hub.kpis import counting, export, services
+from hub.kpis import counting, export, report, services
 
 PERIODS = (7, 30, 90)
 ORDERS = {"rate": "实名率", "growth": "本月新增实名", "active": "本月活跃（人次）",
@@ -35,7 +35,14 @@ def account_kpis(code: str):
         "console/kpis.html", account=account, page="kpis", days=days, periods=PERIODS,
         order=order, orders=ORDERS, tiles=[_tile(name, figures[name], days)
                                            for name in services.KPIS],
-        standings=services.leaderboard(g.db, account, order))
+        standings=services.leaderboard(g.db, account, order),
+        this_month=f"{counting.local_day():%Y-%m}", first_month=_first_report_month())
+
+
+def _first_report_month() -> str:
+    today = counting.local_day()
+    back = today.year * 12 + today.month - 1 - report.MONTHS_BACK
+    return f"{back // 12:04d}-{back % 12 + 1:02d}"
 
 
 def _tile(name: str, series: services.Series, days: int) -> dict:
@@ -58,4 +65,15 @@ def account_kpis_workbook(code: str):
     days = _days()
     return Response(export.workbook(g.db, account, days), mimetype=export.MEDIA_TYPE, headers={
         "Content-Disposition": f'attachment; filename="kpis-{account.code}-{days}d.xlsx"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/a/<code>/kpis/report.xlsx")
+def account_kpis_report(code: str):
+    """The monthly report (月报) of the month picked on the dashboard (this month by default)."""
+    account = account_for(code)
+    month = report.parse_month(request.args.get("month") or f"{counting.local_day():%Y-%m}")
+    return Response(report.workbook(g.db, account, month), mimetype=export.MEDIA_TYPE, headers={
+        "Content-Disposition":
+            f'attachment; filename="kpis-{account.code}-{month.first:%Y-%m}.xlsx"',
         "Cache-Control": "private, no-store"})

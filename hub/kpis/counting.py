@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from hub.accounts.models import Account
 from hub.clock import SHANGHAI
 from hub.db import utcnow
-from hub.kpis.models import EVENT_METRICS, KpiActiveMember, KpiDay
+from hub.kpis.models import EVENT_METRICS, KpiActiveMember, KpiDay, KpiOutletReads
 from hub.members.models import Member, MemberIdentity
 from hub.outlets.models import Outlet
 from hub.posts.models import Post
@@ -108,6 +108,28 @@ def count_outlet_events(db: Session, events: Iterable[tuple[int | None, str, dt.
         if outlet_id in accounts:
             counts.setdefault((accounts[outlet_id], local_day(when)), Counter())[metric] += 1
     add(db, counts)
+
+
+def record_outlet_reads(db: Session, outlet_id: int, day: dt.date, reads: int) -> int:
+    """An outlet's own figure of a day's reads (WeChat's datacube): the difference from what
+    it gave before for that day is added to the reads of its account and those above, so a
+    pull repeated or corrected never counts twice. Returns what was added."""
+    outlet = db.get(Outlet, outlet_id)
+    if outlet is None:
+        return 0
+    row = db.get(KpiOutletReads, (outlet_id, day))
+    if row is None:
+        row = KpiOutletReads(outlet_id=outlet_id, day=day, reads=0)
+        db.add(row)
+    added = reads - (row.reads or 0)
+    row.reads, row.pulled_at = reads, utcnow()
+    db.flush()
+    add(db, {(outlet.account_id, day): Counter(reads=added)})
+    return added
+
+
+def outlet_reads_recorded(db: Session, outlet_id: int, day: dt.date) -> bool:
+    return db.get(KpiOutletReads, (outlet_id, day)) is not None
 
 
 # -- the mini-program and the sites: reads and active members ----------------------------------

@@ -69,6 +69,20 @@ class KpiActiveMember(Base):
     identity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class KpiOutletReads(Base):
+    """Reads an outlet's own figures gave for a day (WeChat's datacube, pulled the next day
+    by the adapter): kept so a pull repeated or corrected replaces its figure in `kpi_daily`
+    instead of adding it twice."""
+
+    __tablename__ = "kpi_outlet_reads"
+
+    outlet_id: Mapped[int] = mapped_column(
+        ForeignKey("outlets.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reads: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    pulled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class KpiAccountOpening(Base):
     """When an account was opened: its first outlet bound, or its first editor at work."""
 

@@ -10,7 +10,7 @@ from hub import api
 from hub.accounts.services import get_account
 from hub.api import route
 from hub.errors import BadRequest
-from hub.kpis import counting, export, services
+from hub.kpis import counting, export, report, services
 from hub.users.permissions import require_role
 from hub.users.services import current_user_from_request
 
@@ -62,7 +62,7 @@ class KpisOut(BaseModel):
     welfare_value_fen: KpiSeries
 
 
-def _account(query: KpiQuery):
+def _account(query: KpiQuery | ReportQuery):
     account = get_account(g.db, query.account)
     require_role(g.db, g.user, account, *EDITOR_ROLES)
     return account
@@ -75,22 +75,48 @@ def kpis(query: KpiQuery):
     return services.answer_json(account, query.days, services.kpis(g.db, account, query.days))
 
 
-@bp.get("/kpis/export.xlsx")
-def kpis_workbook():
+class ReportQuery(BaseModel):
+    account: str = Field(min_length=1, max_length=64, description="账号代码，指标汇总其全辖")
+    month: str = Field(min_length=1, max_length=7,
+                       description="月份 YYYY-MM（北京时间），近 11 个月内")
+
+
+def _query(model):
     g.user = current_user_from_request(g.db)
     try:
-        query = KpiQuery.model_validate(request.args.to_dict())
+        return model.model_validate(request.args.to_dict())
     except ValidationError as exc:
         fields = {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()}
         raise BadRequest(f"查询参数 中有字段不合要求：{', '.join(fields)}", fields=fields) from None
-    account = _account(query)
-    data = export.workbook(g.db, account, query.days)
-    filename = f"kpis-{account.code}-{query.days}d.xlsx"
+
+
+def _attachment(data: bytes, filename: str) -> Response:
     return Response(data, mimetype=export.MEDIA_TYPE, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "private, no-store"})
 
 
+@bp.get("/kpis/report.xlsx")
+def kpis_monthly_report():
+    query = _query(ReportQuery)
+    account = _account(query)
+    month = report.parse_month(query.month)
+    return _attachment(report.workbook(g.db, account, month),
+                       f"kpis-{account.code}-{month.first:%Y-%m}.xlsx")
+
+
+@bp.get("/kpis/export.xlsx")
+def kpis_workbook():
+    query = _query(KpiQuery)
+    account = _account(query)
+    return _attachment(export.workbook(g.db, account, query.days),
+                       f"kpis-{account.code}-{query.days}d.xlsx")
+
+
 api.OPERATIONS.append(api.Operation(
     "get", "/api/v1/kpis/export.xlsx", "运营指标工作簿：每项指标一张表，下级账号逐行，每日一列",
     TAG, query=KpiQuery, media_type=export.MEDIA_TYPE))
+api.OPERATIONS.append(api.Operation(
+    "get", "/api/v1/kpis/report.xlsx",
+    "运营指标月报工作簿：账号全辖及各下级账号的当月指标与上月环比", TAG, query=ReportQuery,
+    media_type=export.MEDIA_TYPE))

@@ -18,6 +18,11 @@ from hub.accounts.models import Account
 from hub.clock import SHANGHAI
 from hub.db import utcnow
 from hub.members.models import Member, MemberStatsDay
+from hub.pull.batches import upsert_insert
+
+# Rows per statement when writing a day (5 values each: far below SQLite's and PostgreSQL's
+# limits on a statement's parameters).
+WRITE_CHUNK = 1000
 
 
 @dataclass
@@ -53,14 +58,21 @@ def own_figures(db: Session, within: Account | None = None) -> dict[int, Figures
 
 
 def rolled_up(db: Session, within: Account | None = None) -> dict[int, Figures]:
-    """Every account's figures over its own subtree (only accounts inside `within`)."""
-    own = own_figures(db, within)
-    paths = dict(db.execute(select(Account.id, Account.path)
-                            .where(Account.id.in_(own))).all())
+    """Every account's figures over its own subtree (only the rolls inside `within`).
+
+    One grouped statement joining the rolls to their accounts' paths: never a list of account
+    ids sent back to the database (a province's 100,000 unions are past PostgreSQL's 65,535
+    parameters per statement)."""
+    query = select(Account.path, func.count(), func.count(Member.registered_at),
+                   func.count(Member.verified_at)).join(
+        Member, Member.account_id == Account.id).group_by(Account.path)
+    if within is not None:
+        query = query.where(Account.path.startswith(within.path))
     totals: dict[int, Figures] = {}
-    for account_id, figures in own.items():
-        for ancestor in (int(part) for part in paths[account_id].strip("/").split("/")):
-            totals.setdefault(ancestor, Figures()).add(figures)
+    for path, imported, registered, verified in db.execute(query):
+        own = Figures(imported, registered, verified)
+        for ancestor in (int(part) for part in path.strip("/").split("/") if part):
+            totals.setdefault(ancestor, Figures()).add(own)
     return totals
 
 
@@ -93,11 +105,19 @@ def take_snapshot(db: Session, day: dt.date | None = None) -> int:
 
 
 def write_day(db: Session, day: dt.date, totals: dict[int, Figures]) -> None:
-    existing = {row.account_id: row for row in db.scalars(
-        select(MemberStatsDay).where(MemberStatsDay.day == day))}
-    for account_id, figures in totals.items():
-        row = existing.get(account_id) or MemberStatsDay(account_id=account_id, day=day)
-        row.imported, row.registered, row.verified = (figures.imported, figures.registered,
-                                                       figures.verified)
-        db.add(row)
-    db.flush()
+    """Write (or overwrite) `day`'s row of each account in `totals`: one upsert sent with a
+    thousand accounts' rows at a time, not an object per account (a province has 100,000)."""
+    db.flush()  # rows of that day added as objects go in first, then these overwrite them
+    table = MemberStatsDay.__table__
+    rows = [{"account_id": account_id, "day": day, "imported": f.imported,
+             "registered": f.registered, "verified": f.verified}
+            for account_id, f in sorted(totals.items())]
+    if not rows:
+        return
+    statement = upsert_insert(db)(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "day"],
+        set_={name: statement.excluded[name] for name in ("imported", "registered",
+                                                           "verified")})
+    for start in range(0, len(rows), WRITE_CHUNK):  # compiled once, sent a batch at a time
+        db.execute(statement, rows[start:start + WRITE_CHUNK])

@@ -26,7 +26,16 @@ def test_the_dashboard_shows_every_kpi_and_ranks_the_towns(console_as, sites):
     workbook = editor.get("/console/a/dongguan/kpis.xlsx?days=7")
     assert workbook.status_code == 200
     assert len(load_workbook(io.BytesIO(workbook.data), read_only=True).sheetnames) == len(KPIS)
+    assert 'action="/console/a/dongguan/kpis/report.xlsx"' in html  # the monthly report
+    month = re.search(r'name="month" value="(\d{4}-\d{2})"', html).group(1)
+    report = editor.get(f"/console/a/dongguan/kpis/report.xlsx?month={month}")
+    assert report.status_code == 200
+    assert load_workbook(io.BytesIO(report.data), read_only=True).sheetnames == [
+        "本级汇总", "下级账号"]
+    assert editor.get("/console/a/dongguan/kpis/report.xlsx?month=2026-13").status_code == 400
     assert console_as("mz-editor").get("/console/a/dongguan/kpis").status_code == 403
+    assert console_as("mz-editor").get(
+        f"/console/a/dongguan/kpis/report.xlsx?month={month}").status_code == 403
 
 
 def _texts(svg: str) -> list[str]:

@@ -132,7 +132,7 @@ def test_a_database_of_the_old_head_with_the_demo_upgrades_keeping_every_row(old
         heads = set(conn.scalars(text("SELECT version_num FROM alembic_version")))
     # The hub's revisions are applied too: the LED and splash branches' latest revisions
     # depend on 0013_versions_pending_changes; the hub's own head follows it.
-    assert heads == {"0018_attr_member_sources", "wechat_0001", "web_0001", "led_screen_0005",
+    assert heads == {"0018_kpi_outlet_reads", "wechat_0001", "web_0001", "led_screen_0005",
                      "app_splash_0004"}
     assert schema_differences(engine) == []
     # Upgrading again finds nothing to do.

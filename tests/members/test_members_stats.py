@@ -7,6 +7,7 @@ import datetime as dt
 from members_helpers import HEADER, numbers
 from sqlalchemy import select
 
+from hub.accounts.models import Account
 from hub.accounts.services import get_account
 from hub.members import rolls, stats, verification
 from hub.members.models import MemberStatsDay
@@ -86,3 +87,48 @@ def test_stats_need_a_role_on_the_account(client, token_for, demo):
                       headers=token_for("gd-admin")).status_code == 404
     assert client.get("/api/v1/members/stats/meizhou?days=0",
                       headers=token_for("gd-admin")).status_code == 400
+
+
+def test_a_snapshot_sends_no_list_of_accounts_to_the_database(app, db, demo, monkeypatch):
+    """A province's 100,000 unions are past PostgreSQL's 65,535 parameters per statement: the
+    snapshot finds the accounts by a join, and writes its rows a bounded batch at a time (the
+    batch made small here, so the demo's unions outnumber any statement's parameters)."""
+    from sqlalchemy import event, func
+
+    from hub.db import utcnow
+    from hub.members.models import Member
+
+    monkeypatch.setattr(stats, "WRITE_CHUNK", 3)
+    accounts = db.scalars(select(Account.id).order_by(Account.id)).all()
+    db.execute(Member.__table__.insert(), [
+        {"account_id": account_id, "name": f"会员{n}", "id_hash": f"h{n}", "id_encrypted": "x",
+         "state": "verified" if n % 2 else "imported", "imported_at": utcnow(),
+         "verified_at": utcnow() if n % 2 else None, "updated_at": utcnow()}
+        for n, account_id in enumerate(accounts)])
+    unions = db.scalar(select(func.count(func.distinct(Member.account_id))))
+    assert unions > 20
+    sizes: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sizes.append(len(parameters or ()))
+
+    engine = app.extensions["hub.engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        written = stats.take_snapshot(db)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert max(sizes) < unions  # each account's id bound one by one would make `unions`
+    own = stats.own_figures(db)
+    paths = dict(db.execute(select(Account.id, Account.path)).all())
+    expected: dict[int, int] = {}
+    for account_id, figures in own.items():
+        for ancestor in paths[account_id].strip("/").split("/"):
+            totals = expected.setdefault(int(ancestor), [0, 0])
+            totals[0] += figures.imported
+            totals[1] += figures.verified
+    rows = db.scalars(select(MemberStatsDay).where(MemberStatsDay.day == stats.today()))
+    assert {row.account_id: [row.imported, row.verified] for row in rows} == expected
+    assert written == len(expected)
+    province = get_account(db, "guangdong")
+    assert expected[province.id] == [len(accounts), len(accounts) // 2]

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from . import (
     routes_admin,
+    routes_datacube,
     routes_media,
     routes_messages,
     routes_miniprogram,
@@ -27,12 +28,13 @@ BLUEPRINTS = (
     routes_token.bp,
     routes_media.bp,
     routes_publish.bp,
+    routes_datacube.bp,
     routes_messages.bp,
     routes_miniprogram.bp,
     routes_admin.bp,
     routes_pages.bp,
 )
-WECHAT_PATH_PREFIXES = ("/cgi-bin/", "/sns/", "/wxa/")
+WECHAT_PATH_PREFIXES = ("/cgi-bin/", "/sns/", "/wxa/", "/datacube/")
 
 
 def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:

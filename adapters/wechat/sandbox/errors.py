@@ -72,6 +72,8 @@ ERRMSG: dict[int, str] = {
     53504: "需前往公众平台官网使用草稿",
     53505: "请手动保存成功后再发表",
     53600: "Article ID 无效",
+    61500: "date format error",
+    61501: "date range error",
 }
 
 

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, request
 from wechatpy.crypto import WeChatCrypto
 
+from .routes_datacube import FIGURES
 from .routes_publish import FAILED_STATUSES, SUBMIT_ERRCODES
 from .runtime import SandboxRuntime, runtime
 from .settings import DEFAULT_DAILY_QUOTAS
-from .state import ACCOUNT_TYPES, AppRecord, OneTimeCode, default_ghid
+from .state import ACCOUNT_TYPES, AppRecord, ArticleStats, OneTimeCode, default_ghid
 from .wire import admin_error, wechat_json
 
 bp = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox")
@@ -158,6 +159,29 @@ def set_quotas(appid: str) -> Response:
     with rt.state.lock:
         app.quota_limits.update(limits)
         return wechat_json({"quota_limits": dict(app.quota_limits)})
+
+
+@bp.post("/apps/<appid>/article-stats")
+def set_article_stats(appid: str) -> Response:
+    """An article's datacube figures: {"msgid", "title", "sent": "YYYY-MM-DD",
+    "target_user", "days": {"YYYY-MM-DD": {"int_page_read_count": n, ...}}} (replaces)."""
+    rt = runtime()
+    app = _registered(rt, appid)
+    data = _body()
+    msgid, title, sent = (_text_field(data, name) for name in ("msgid", "title", "sent"))
+    days = data.get("days") or {}
+    if not isinstance(days, dict) or not all(isinstance(v, dict) for v in days.values()):
+        raise AdminError(400, "days must map YYYY-MM-DD to figures")
+    unknown = {name for figures in days.values() for name in figures} - set(FIGURES)
+    if unknown:
+        raise AdminError(400, f"unknown figure: {', '.join(sorted(unknown))}")
+    stats = ArticleStats(msgid, title, sent, _fault_count("target_user",
+                                                          data.get("target_user", 0)),
+                         {day: {name: _fault_count(name, value) for name, value in f.items()}
+                          for day, f in days.items()})
+    with rt.state.lock:
+        app.article_stats[stats.msgid] = stats
+    return wechat_json({"msgid": stats.msgid, "days": sorted(stats.days)})
 
 
 @bp.get("/apps/<appid>/received")

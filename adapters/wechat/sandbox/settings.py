@@ -24,6 +24,10 @@ DEFAULT_DAILY_QUOTAS: Mapping[str, int] = {
     # wxacode.getUnlimited has no daily cap, only 5,000 calls a minute across the app; the
     # sandbox counts a day's calls against a generous limit that tests lower per app.
     "getwxacodeunlimit": 500_000,
+    # The datacube's article figures: the sandbox's own ration per API (WeChat rations these
+    # calls per account and day too; a daily pull uses one of each).
+    "datacube_getarticlesummary": 1000,
+    "datacube_getarticletotal": 1000,
 }
 
 

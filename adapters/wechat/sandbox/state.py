@@ -172,6 +172,18 @@ class CallbackRecord:
 
 
 @dataclass
+class ArticleStats:
+    """One sent article's figures as WeChat's datacube reports them: sent on `sent`, to
+    `target_user` followers, and each day's own reads, shares and favourites."""
+
+    msgid: str  # "{msg_data_id}_{index}", as the datacube names an article
+    title: str
+    sent: str  # YYYY-MM-DD, Beijing time
+    target_user: int
+    days: dict[str, dict[str, int]] = field(default_factory=dict)  # ref_date -> figures
+
+
+@dataclass
 class AppRecord:
     """One registered official account or mini-program and all it has done."""
 
@@ -204,6 +216,8 @@ class AppRecord:
     phone_codes: dict[str, OneTimeCode] = field(default_factory=dict)
     logins: list[dict[str, Any]] = field(default_factory=list)
     callbacks: list[CallbackRecord] = field(default_factory=list)
+    # The datacube's article figures, set through the admin route: msgid -> ArticleStats.
+    article_stats: dict[str, ArticleStats] = field(default_factory=dict)
 
     def take_quota(self, settings: SandboxSettings, name: str, now: float,
                    errcode: int = 45009) -> None:

@@ -30,15 +30,16 @@ HTTP_TIMEOUT = 10
 class SandboxWeChatClient(WeChatClient):
     """wechatpy's real client, pointed at the sandbox.
 
-    wechatpy 1.8.18 has three separate bases: API_BASE_URL (cgi-bin calls), a hard-coded
-    token URL in fetch_access_token, and WeChatWxa.API_BASE_URL (jscode2session,
-    subscribe/send). All three must follow the sandbox.
+    wechatpy 1.8.18 has four separate bases: API_BASE_URL (cgi-bin calls), a hard-coded
+    token URL in fetch_access_token, WeChatWxa.API_BASE_URL (jscode2session,
+    subscribe/send) and WeChatDataCube.API_BASE_URL. All must follow the sandbox.
     """
 
     def __init__(self, base_url: str, appid: str, secret: str, **kwargs: Any) -> None:
         self.API_BASE_URL = f"{base_url}/cgi-bin/"
         super().__init__(appid, secret, **kwargs)
         self.wxa.API_BASE_URL = f"{base_url}/"
+        self.datacube.API_BASE_URL = f"{base_url}/datacube/"
         self._token_url = f"{base_url}/cgi-bin/token"
 
     def fetch_access_token(self) -> dict[str, Any]:
