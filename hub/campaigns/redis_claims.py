@@ -41,6 +41,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from hub.campaigns import redis_places
+from hub.campaigns.claim_script import CLAIM_PRELUDE
 from hub.campaigns.claim_statements import SlotRow
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, Slot
@@ -60,18 +61,7 @@ CLAIMED, SOLD_OUT, LIMIT_USED, REPEAT, RATE_LIMITED, NOT_LOADED = 0, 1, 2, 3, 4,
 # ARGV: 1 request id, 2 limit, 3 campaign id, 4 member id, 5 identity id, 6 time, 7 ck,
 # 8 rate window ms, 9 claims per window (0: counted already, by the gate).
 # An entry: nth|claim id|slot id|slot number|amount|code.
-_CLAIM = """
-local rate = tonumber(ARGV[9])
-if rate > 0 then
-  for i = 6, 7 do
-    local n = redis.call('incr', KEYS[i])
-    if n == 1 then redis.call('pexpire', KEYS[i], ARGV[8]) end
-    if n > rate then return {4, redis.call('pttl', KEYS[i])} end
-  end
-end
-if redis.call('exists', KEYS[1]) == 0 then return {9} end
-local entry = redis.call('hget', KEYS[3], ARGV[1])
-if entry then return {3, entry} end
+_CLAIM = CLAIM_PRELUDE + """
 local n = redis.call('hlen', KEYS[3])
 if n >= tonumber(ARGV[2]) then return {2} end
 local item = redis.call('rpop', KEYS[2])

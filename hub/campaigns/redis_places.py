@@ -30,6 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hub.campaigns import rules
+from hub.campaigns.claim_script import CLAIM_PRELUDE
 from hub.campaigns.claim_statements import SlotRow, advisory_lock
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, Claim, ClaimStatus, Kind, Slot
@@ -52,18 +53,7 @@ end
 # ARGV: 1 request id, 2 limit, 3 campaign id, 4 member, 5 identity, 6 time, 7 ck,
 # 8 rate window ms, 9 claims per window, 10 kind, 11 luck per place number ("1": an
 # instant prize if any is left), 12 score, 13 "failed" when the quiz was failed.
-_CLAIM = """
-local rate = tonumber(ARGV[9])
-if rate > 0 then
-  for i = 6, 7 do
-    local n = redis.call('incr', KEYS[i])
-    if n == 1 then redis.call('pexpire', KEYS[i], ARGV[8]) end
-    if n > rate then return {4, redis.call('pttl', KEYS[i])} end
-  end
-end
-if redis.call('exists', KEYS[1]) == 0 then return {9} end
-local entry = redis.call('hget', KEYS[3], ARGV[1])
-if entry then return {3, entry} end
+_CLAIM = CLAIM_PRELUDE + """
 local nth
 for n = 1, tonumber(ARGV[2]) do
   if redis.call('hexists', KEYS[9], n) == 0 then nth = n break end

@@ -29,9 +29,18 @@ def rush(app, durable_redis):
     made = redis_claims.for_config(app.config["HUB"].model_copy(
         update={"redis_url": durable_redis}))
     assert made is not None, "a Redis with appendfsync always decides claims"
+    _forget_rates(made)
     yield made
     made.forget()
     made.redis.delete(made.stream)
+    _forget_rates(made)
+
+
+def _forget_rates(made) -> None:
+    """The Redis lives for the module, the members for one test: the next test's members get
+    the same ids, and must not inherit this one's rate-limit counts."""
+    for key in made.redis.scan_iter(f"{redis_claims.RATE_PREFIX}:*"):
+        made.redis.delete(key)
 
 
 @pytest.fixture
