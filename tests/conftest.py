@@ -49,13 +49,15 @@ def engine(database_url, tmp_path_factory):
 
 
 def empty_tables(engine) -> None:
+    """Every table emptied, children first. DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of
+    the 66 tables took 0.5 s after every test, DELETE and resetting the sequences 0.02 s."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608  (names from metadata)
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608  (names from metadata)
+        if engine.dialect.name == "postgresql":  # ids start at 1 again, as on a new database
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                              "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"))
 
 
 @pytest.fixture
