@@ -104,7 +104,8 @@ def validation_fields(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
-def _parse(model: type[BaseModel] | None, data: Any, where: str):
+def parse_model(model: type[BaseModel] | None, data: Any, where: str):
+    """`data` checked by `model`; a BadRequest naming each field that is wrong, in Chinese."""
     if model is None:
         return None
     try:
@@ -160,9 +161,9 @@ def route(
 
                 sessions.from_request()  # sets g.member
             if body is not None:
-                url_args["body"] = _parse(body, _json_body(), "请求体")
+                url_args["body"] = parse_model(body, _json_body(), "请求体")
             if query is not None:
-                url_args["query"] = _parse(query, request.args.to_dict(), "查询参数")
+                url_args["query"] = parse_model(query, request.args.to_dict(), "查询参数")
             result = view(**url_args)
             g.db.commit()
             return _answer(result, status)

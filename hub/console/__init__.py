@@ -4,6 +4,7 @@ withdraw, and see an account's overview. No front-end build step."""
 
 from hub.console import (  # noqa: F401
     account_page_views,
+    account_settings_views,
     attribution_views,
     audit_views,
     calendar_views,

@@ -1,0 +1,81 @@
+"""账号设置 in the console: an account's admin changes its profile, renames, reorders, adds and
+takes away columns, and creates a child account; what the API refuses the page refuses in the
+same words, and nothing is half-saved; authors and reviewers do not reach it."""
+
+from __future__ import annotations
+
+from console_support import csrf_of
+
+from hub.accounts.services import get_account
+
+
+def _post(client, account: str, what: str, **form):
+    page = client.get(f"/console/a/{account}/settings")
+    assert page.status_code == 200
+    return client.post(f"/console/a/{account}/settings/{what}",
+                       data={"csrf_token": csrf_of(page), **form}, follow_redirects=True)
+
+
+def _columns(db, code: str) -> list[tuple[str, str]]:
+    db.rollback()
+    return [(c.slug, c.name) for c in get_account(db, code).columns]
+
+
+def test_an_admin_changes_the_profile_and_a_bad_colour_changes_nothing(console_as, db):
+    admin = console_as("gd-admin")
+    done = _post(admin, "meizhou", "profile", name="梅州市总工会", short_name="梅州工会",
+                 theme_color="#1d4e89", logo_url="", intro="服务梅州职工", requires_review="on")
+    assert "已保存账号资料" in done.get_data(as_text=True)
+    db.rollback()
+    meizhou = get_account(db, "meizhou")
+    assert (meizhou.short_name, meizhou.intro, meizhou.requires_review) == (
+        "梅州工会", "服务梅州职工", True)
+
+    refused = _post(admin, "meizhou", "profile", name="梅州市总工会", short_name="别的",
+                    theme_color="红色", intro="改了")
+    assert "theme_color" in refused.get_data(as_text=True)
+    db.rollback()
+    assert get_account(db, "meizhou").short_name == "梅州工会"
+
+
+def test_columns_are_renamed_reordered_added_and_taken_away(console_as, db):
+    admin = console_as("gd-admin")
+    before = _columns(db, "meizhou")
+    first, second = before[0][0], before[1][0]
+    form = {f"name_{slug}": name for slug, name in before}
+    form |= {f"order_{slug}": str(n + 1) for n, (slug, _) in enumerate(before)}
+    form |= {f"name_{first}": "工会要闻", f"order_{first}": "2", f"order_{second}": "1",
+             f"remove_{before[-1][0]}": "on", "new_name": "职工书屋", "new_slug": "books"}
+    done = _post(admin, "meizhou", "columns", **form)
+    assert "已保存栏目" in done.get_data(as_text=True)
+    after = _columns(db, "meizhou")
+    assert after[0][0] == second and after[1] == (first, "工会要闻")
+    assert before[-1][0] not in [slug for slug, _ in after]
+    assert after[-1] == ("books", "职工书屋")
+
+    refused = _post(admin, "meizhou", "columns", **{f"name_{slug}": name for slug, name in after},
+                    new_name="重复", new_slug=first)
+    assert "栏目标识不能重复" in refused.get_data(as_text=True)
+    assert _columns(db, "meizhou") == after
+
+
+def test_a_child_account_is_created_below_and_levels_are_kept(console_as, db):
+    admin = console_as("gd-admin")
+    done = _post(admin, "meizhou", "children", name="梅州测试区总工会", code="mz-test",
+                 level="district")
+    assert "已建立下级账号「梅州测试区总工会」" in done.get_data(as_text=True)
+    db.rollback()
+    child = get_account(db, "mz-test")
+    assert child.parent.code == "meizhou" and child.level == "district"
+
+    taken = _post(admin, "meizhou", "children", name="又一个", code="mz-test", level="district")
+    assert "账号代码 mz-test 已被使用" in taken.get_data(as_text=True)
+    upward = _post(admin, "meizhou", "children", name="不行", code="mz-up", level="city")
+    assert "不能建在" in upward.get_data(as_text=True)
+
+
+def test_only_admins_reach_the_settings(console_as):
+    assert console_as("mz-editor").get("/console/a/meizhou/settings").status_code == 403
+    assert "账号设置" not in console_as("mz-editor").get(
+        "/console/a/meizhou/").get_data(as_text=True)
+    assert "账号设置" in console_as("gd-admin").get("/console/a/meizhou/").get_data(as_text=True)
