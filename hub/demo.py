@@ -163,10 +163,11 @@ TOPICS = [
 ]
 SERVICE_LINKS = [
     ("dongguan", "法律援助", "legal", "web", "https://legal.dongguan.example.com/apply", None),
-    ("dongguan", "职工书屋预约", "books", "miniprogram", None, "pages/service/books"),
+    ("dongguan", "职工书屋预约", "books", "web", "https://books.dongguan.example.com/", None),
     ("dongguan", "困难帮扶申请", "help", "web", "https://help.dongguan.example.com/", None),
     ("meizhou", "法律援助", "legal", "web", "https://legal.meizhou.example.com/", None),
-    ("meizhou", "技能培训报名", "training", "miniprogram", None, "pages/courses/index"),
+    # In the union mini-program itself: its welfare page lists the course seats to take.
+    ("meizhou", "技能培训报名", "training", "miniprogram", None, "pages/welfare/index"),
     ("meizhou", "职工之家", "home", "web", "https://home.meizhou.example.com/", None),
 ]
 

@@ -19,7 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 from adapters.wechat import credentials
 from adapters.wechat.client import HubWeChatClient
 from adapters.wechat.credentials import APPID, Credentials, CredentialsInvalid
-from adapters.wechat.menu import menu_for, push_menu
+from adapters.wechat.menu import menu_of, push_menu
 from hub import channels, ports
 from hub.channels import DeliveryError
 from hub.errors import HubError
@@ -47,9 +47,9 @@ def _channel():
 
 
 def _menu_preview(account) -> tuple[dict | None, str | None]:
-    """The menu the account's columns make, or why they cannot make one (plain words)."""
+    """The menu the account's columns and services make, or why they cannot (plain words)."""
     try:
-        return menu_for(account), None
+        return menu_of(_channel(), g.db, account), None
     except HubError as exc:
         return None, exc.message
 

@@ -1,8 +1,11 @@
-"""An account's columns as its official accounts' menu (`menu/create`).
+"""An account's columns and local services as its official accounts' menu (`menu/create`).
 
 WeChat allows 1-3 buttons of 1-5 entries. Up to three columns get a button each; more get
-two buttons and a "更多" button holding the rest (at most five). A button answers CLICK
-`column:<slug>` with that column's latest articles (see inbox.py).
+two buttons and a "更多" button holding the rest (at most five). A column's button answers
+CLICK `column:<slug>` with that column's latest articles (see inbox.py). An account with
+local services (本地服务, its own and those from above) gives the last button to them: the
+first five, a web page opened as it is, a mini-program page in its mini-program (with the
+account's site as the page older WeChat versions open instead); the columns then have two.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from adapters.wechat.errors import classify
 from hub import ports
 from hub.channels import DeliveryError
 from hub.errors import BadRequest, Conflict
-from hub.ports import AccountInfo
+from hub.ports import AccountInfo, ServiceLinkInfo
 
 log = logging.getLogger("adapters.wechat")
 TOP_NAME_MAX_BYTES = 16
@@ -45,19 +48,50 @@ def _button(column, max_bytes: int) -> dict:
     return {"type": "click", "name": column.name, "key": f"column:{column.slug}"}
 
 
-def menu_for(account: AccountInfo) -> dict:
+def _service_button(link: ServiceLinkInfo, own_appid: str | None, fallback_url: str
+                    ) -> dict | None:
+    """A local service as a menu entry; None for a mini-program page with no appid known."""
+    if len(link.name.encode("utf-8")) > SUB_NAME_MAX_BYTES:
+        return None
+    if link.kind == "web" and link.url:
+        return {"type": "view", "name": link.name, "url": link.url}
+    appid = link.mp_appid or own_appid
+    if link.kind == "miniprogram" and link.mp_path and appid:
+        return {"type": "miniprogram", "name": link.name, "url": fallback_url,
+                "appid": appid, "pagepath": link.mp_path.lstrip("/")}
+    return None
+
+
+def menu_for(account: AccountInfo, links: list[ServiceLinkInfo] = (), *,
+             own_appid: str | None = None, fallback_url: str = "") -> dict:
+    services = [button for link in links
+                if (button := _service_button(link, own_appid, fallback_url))]
+    services = services[:MAX_SUB_BUTTONS]
+    slots = MAX_BUTTONS - (1 if services else 0)
     columns = list(account.columns)
     if not columns:
         raise BadRequest(f"账号 {account.code} 没有栏目，无法生成菜单", field="columns")
-    if len(columns) <= MAX_BUTTONS:
-        return {"button": [_button(c, TOP_NAME_MAX_BYTES) for c in columns]}
-    shown, rest = columns[:MAX_BUTTONS - 1], columns[MAX_BUTTONS - 1:]
-    if len(rest) > MAX_SUB_BUTTONS:
-        raise BadRequest(f"栏目共 {len(columns)} 个，微信菜单最多放 "
-                         f"{MAX_BUTTONS - 1 + MAX_SUB_BUTTONS} 个（2 个一级菜单，"
-                         f"“更多”里 {MAX_SUB_BUTTONS} 个）", field="columns")
-    more = {"name": "更多", "sub_button": [_button(c, SUB_NAME_MAX_BYTES) for c in rest]}
-    return {"button": [_button(c, TOP_NAME_MAX_BYTES) for c in shown] + [more]}
+    if len(columns) <= slots:
+        buttons = [_button(c, TOP_NAME_MAX_BYTES) for c in columns]
+    else:
+        shown, rest = columns[:slots - 1], columns[slots - 1:]
+        if len(rest) > MAX_SUB_BUTTONS:
+            raise BadRequest(f"栏目共 {len(columns)} 个，微信菜单最多放 "
+                             f"{slots - 1 + MAX_SUB_BUTTONS} 个（{slots - 1} 个一级菜单，"
+                             f"“更多”里 {MAX_SUB_BUTTONS} 个）", field="columns")
+        more = {"name": "更多", "sub_button": [_button(c, SUB_NAME_MAX_BYTES) for c in rest]}
+        buttons = [_button(c, TOP_NAME_MAX_BYTES) for c in shown] + [more]
+    if services:
+        buttons.append({"name": "本地服务", "sub_button": services})
+    return {"button": buttons}
+
+
+def menu_of(channel, db, account: AccountInfo) -> dict:
+    """The menu of `account` as it stands: its columns and the local services it shows."""
+    public = channel.config.public_url.rstrip("/")
+    return menu_for(account, ports.service_links(db, account.code),
+                    own_appid=channel.settings.miniprogram_appid,
+                    fallback_url=f"{public}/sites/{account.code}/")
 
 
 def push_menu(channel, db, account: AccountInfo) -> MenuOut:
@@ -66,7 +100,7 @@ def push_menu(channel, db, account: AccountInfo) -> MenuOut:
                             hub_secret=channel.config.secret())
     if not targets:
         raise Conflict(f"账号 {account.code} 没有绑定公众号", field="account")
-    menu = menu_for(account)
+    menu = menu_of(channel, db, account)
     db.commit()  # no transaction held open while WeChat answers
     results = []
     for outlet in targets:

@@ -109,7 +109,7 @@ def test_the_columns_menu_is_previewed_and_pushed_to_the_bound_account(app, db, 
     assert pushed.status_code == 200 and "已推送</span> 东莞工会（" + APPID in said
     menus = requests.get(f"{sandbox.url}/sandbox/apps/{APPID}/received", timeout=10).json()
     [menu] = menus["menus"]
-    assert [b["name"] for b in menu["button"]] == ["工会要闻", "通知公告", "更多"]
+    assert [b["name"] for b in menu["button"]] == ["工会要闻", "更多", "本地服务"]
     author = console_as("dg-editor")
     refused = author.post("/console/wechat/a/dongguan/menu", data={
         "csrf_token": csrf_of(author.get("/console/a/dongguan/"))})

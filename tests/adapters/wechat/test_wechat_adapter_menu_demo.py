@@ -1,8 +1,10 @@
-"""Columns become the official account's menu; the demo binds the matrix and, with no
-HUB_WECHAT_API_BASE, runs its own sandbox that calls the hub back (the `make run` path)."""
+"""Columns and local services become the official account's menu; the demo binds the
+matrix and, with no HUB_WECHAT_API_BASE, runs its own sandbox that calls the hub back (the
+`make run` path)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 
 import pytest
@@ -21,9 +23,12 @@ def test_columns_become_the_menu(client, token_for, matrix, wechat_sandbox, edit
     body = answer.get_json()
     assert [o["ok"] for o in body["outlets"]] == [True]
     buttons = received(wechat_sandbox.url, matrix["dongguan"]["appid"])["menus"][0]["button"]
-    assert [b["name"] for b in buttons] == ["工会要闻", "通知公告", "更多"]
-    assert [s["key"] for s in buttons[2]["sub_button"]] == [
-        "column:welfare", "column:rights", "column:culture"]
+    # Its five columns share two buttons; the third holds its local services (本地服务).
+    assert [b["name"] for b in buttons] == ["工会要闻", "更多", "本地服务"]
+    assert [s["key"] for s in buttons[1]["sub_button"]] == [
+        "column:notice", "column:welfare", "column:rights", "column:culture"]
+    assert buttons[2]["sub_button"][0] == {
+        "type": "view", "name": "法律援助", "url": "https://legal.dongguan.example.com/apply"}
     refused = client.post("/api/v1/accounts/dongguan/wechat/menu", headers=editors["dg-editor"])
     assert refused.status_code == 403
 
@@ -102,3 +107,32 @@ def test_a_qr_code_needs_an_official_account_above_and_a_grant(client, matrix, e
     outside = client.post("/api/v1/accounts/mz-meijiang/wechat/qrcode",
                           headers=editors["dg-editor"])
     assert outside.status_code == 403
+
+
+def test_local_services_take_the_last_button_as_wechat_opens_them():
+    from adapters.wechat.menu import menu_for
+    from hub.ports import AccountInfo, ColumnInfo, ServiceLinkInfo
+
+    def link(n, kind, url=None, appid=None, path=None):
+        return ServiceLinkInfo(id=n, name=f"服务{n}", icon="help", glyph="帮", kind=kind,
+                               url=url, mp_appid=appid, mp_path=path, from_above=False)
+
+    account = AccountInfo(
+        id=1, code="meizhou", name="梅州市总工会", level="city", parent_id=None, path="/1/",
+        region_code=None, short_name=None, logo_url=None, theme_color="#1d4e89", intro="",
+        created_at=dt.datetime(2026, 1, 1), columns=(ColumnInfo("news", "要闻"),
+                                                     ColumnInfo("notice", "通知")))
+    links = [link(1, "web", url="https://law.example.com/"),
+             link(2, "miniprogram", path="/pages/welfare/index"),  # the hub's own mini-program
+             link(3, "miniprogram", appid="wx0123456789abcdef", path="pages/jobs/index"),
+             *[link(n, "web", url=f"https://s{n}.example.com/") for n in range(4, 9)]]
+    menu = menu_for(account, links, own_appid="wxownminiprogram0", fallback_url="https://hub/s/")
+    assert [b["name"] for b in menu["button"]] == ["要闻", "通知", "本地服务"]
+    services = menu["button"][2]["sub_button"]
+    assert len(services) == 5  # WeChat's limit: the first five
+    assert services[1] == {"type": "miniprogram", "name": "服务2", "url": "https://hub/s/",
+                           "appid": "wxownminiprogram0", "pagepath": "pages/welfare/index"}
+    assert services[2]["appid"] == "wx0123456789abcdef"
+    # With no appid for the hub's own mini-program, its pages are left out of the menu.
+    without = menu_for(account, links[:2], own_appid=None, fallback_url="https://hub/s/")
+    assert [s["name"] for s in without["button"][2]["sub_button"]] == ["服务1"]
