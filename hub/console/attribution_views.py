@@ -1,20 +1,33 @@
 """The campaign page's 来源 section: the funnel by outlet, by 地推 code and by the accounts
 beneath, and 地推 codes made in two clicks (the form is filled for today, the account chosen)
-with their posters to download and print."""
+with their posters to download and print. And an account's own 地推码 page, where a town's
+editors, who cannot open a city's campaign, make codes for the campaigns above them that
+reach their town and see what each of their codes brought."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
 
 from hub.accounts.models import Account
 from hub.attribution import codes, funnel
-from hub.campaigns.models import Campaign
+from hub.campaigns.models import Campaign, CampaignState
 from hub.clock import to_local
 from hub.console import charts
 from hub.console.blueprint import bp
-from hub.console.views import switchable_accounts
+from hub.console.views import account_for, switchable_accounts
 from hub.db import utcnow
 from hub.errors import BadRequest, HubError
 from hub.users.permissions import roles_on
@@ -52,9 +65,36 @@ def _code_accounts(within: Account) -> list[tuple[Account, int]]:
             and roles_on(g.db, g.user, a) & set(codes.MAKERS)]
 
 
+@bp.get("/a/<code>/promo-codes")
+def account_promo_codes(code: str):
+    account = account_for(code)
+    running = list(g.db.scalars(
+        select(Campaign).where(Campaign.account_id.in_(account.ancestor_ids()),
+                               Campaign.state != CampaignState.closed)
+        .order_by(Campaign.id.desc()).limit(20)))
+    rows = []
+    for campaign in running:
+        made = {row["code_id"]: row for row in funnel.funnel(g.db, campaign, account)["by_code"]}
+        rows.append((campaign, g.db.get(Account, campaign.account_id),
+                     [(promo, made.get(promo.id)) for promo in
+                      codes.codes_for(g.db, campaign, account)]))
+    return render_template("console/promo_codes.html", account=account, page="campaigns",
+                           rows=rows, posters=POSTERS,
+                           may_make=bool(roles_on(g.db, g.user, account) & set(codes.MAKERS)),
+                           today=to_local(utcnow()).date().isoformat())
+
+
+def _back_to(campaign_id: int) -> str:
+    """Where the form came from: this account's 地推码 page, or the campaign's page."""
+    asked = request.form.get("back", "")
+    if asked.startswith("/console/a/") and "//" not in asked:
+        return asked
+    return url_for("console.campaign_page", campaign_id=campaign_id) + "#sources-h"
+
+
 @bp.post("/campaigns/<int:campaign_id>/promo-codes")
 def create_promo_code(campaign_id: int):
-    back = url_for("console.campaign_page", campaign_id=campaign_id) + "#sources-h"
+    back = _back_to(campaign_id)
     form = request.form
     try:
         held_on = dt.date.fromisoformat(form.get("held_on", ""))

@@ -331,7 +331,7 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
     for path in ("/console/me", f"{base}/", f"{base}/posts", f"{base}/compose", f"{base}/review",
                  f"{base}/calendar", f"{base}/campaigns",
                  f"{base}/members", f"{base}/users", f"{base}/audit", f"{base}/topics",
-                 f"{base}/services", f"{base}/settings"):
+                 f"{base}/services", f"{base}/settings", f"{base}/promo-codes"):
         check(path)
     page.goto(f"{url}{base}/topics")
     topic_path = page.locator("main a[href^='/console/a/dongguan/topics/']").first \
@@ -361,7 +361,7 @@ def test_no_console_or_site_page_has_a_serious_accessibility_violation(
         if problems := _serious_violations(page):
             found["confirm withdraw"] = problems
     context.close()
-    assert len(checked) == 39  # every page above was loaded and checked
+    assert len(checked) == 40  # every page above was loaded and checked
     assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())
 
 

@@ -60,3 +60,38 @@ def test_an_editor_sees_sources_and_makes_a_ground_code_with_its_poster(
     assert db.query(PromoCode).filter_by(campaign_id=campaign_id).count() == 1
     stranger = console_as("mz-editor")
     assert stranger.get(f"/console/promo-codes/{code.id}/poster.png").status_code == 403
+
+
+def test_a_town_editor_makes_a_ground_code_for_the_citys_campaign_on_their_own_page(
+        console_as, demo, db):
+    """虎门's editor cannot open 东莞's campaign, but makes a code for it on 虎门's 地推码 page,
+    downloads its poster and sees the code with its figures there."""
+    from sqlalchemy import select
+
+    from hub.campaigns.models import Campaign, CampaignState
+
+    humen = console_as("hm-editor")
+    page = humen.get("/console/a/dg-humen/promo-codes")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    city = db.scalars(select(Campaign).where(Campaign.state != CampaignState.closed)
+                      .order_by(Campaign.id.desc())).first()
+    assert city is not None and city.title in text
+    assert humen.get(f"/console/campaigns/{city.id}").status_code in (403, 404)
+
+    back = "/console/a/dg-humen/promo-codes"
+    made = humen.post(f"/console/campaigns/{city.id}/promo-codes", data={
+        "csrf_token": csrf_of(page), "account": "dg-humen", "back": back,
+        "held_on": "2026-12-12", "name": "虎门夜市地推", "place": "虎门镇人民广场"})
+    assert made.status_code == 302 and made.headers["Location"].endswith(back)
+    db.rollback()
+    code = db.scalars(select(PromoCode).where(PromoCode.name == "虎门夜市地推")).one()
+    shown = humen.get(back).get_data(as_text=True)
+    assert "虎门夜市地推" in shown and "虎门镇人民广场" in shown
+    poster = humen.get(f"/console/promo-codes/{code.id}/poster.png?size=a4")
+    assert poster.status_code == 200 and poster.mimetype == "image/png"
+    # A back address elsewhere is not followed.
+    away = humen.post(f"/console/campaigns/{city.id}/promo-codes", data={
+        "csrf_token": csrf_of(page), "account": "dg-humen", "back": "https://elsewhere.example/",
+        "held_on": "2026-12-13", "name": "又一次", "place": "虎门"})
+    assert "elsewhere" not in away.headers["Location"]
