@@ -18,7 +18,7 @@ import datetime as dt
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from adapters.led_screen import controllers, operated, publishing, services
+from adapters.led_screen import controllers, operated, playlist, publishing, schedule, services
 from adapters.led_screen.models import (
     LedItem,
     LedOperatedSlot,
@@ -224,7 +224,10 @@ def _screen_view(account, screen: Screen, held, *, token: str | None = None):
         online=services.is_online(screen), last_seen=services.last_seen(screen),
         controller=controllers.profile(screen.controller).label,
         groups=[group.name for group in screen.groups], brightness_rows=rows,
-        poll_url=root_of(request.environ) + "/led/v1/playlist")
+        poll_url=root_of(request.environ) + "/led/v1/playlist",
+        # What the screen plays next, as its controller will get it (pictures and times).
+        program=playlist.build(g.db, screen, root_of(request.environ), utcnow())["items"],
+        describe_window=schedule.describe)
 
 
 @bp.get("/a/<code>/screens/<screen_code>")

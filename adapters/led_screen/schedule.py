@@ -145,3 +145,18 @@ def _with_share_of_voice(loop: list[dict], partial: list[dict]) -> list[dict]:
         for n in range(repeats):
             result.insert(min(len(result), (n + 1) * step + n), interrupt)
     return result
+
+
+WEEKDAY_NAMES = "一二三四五六日"
+
+
+def describe(window: dict) -> str:
+    """A window in words, as an editor reads it: "12-01 至 12-31 周一、周五 08:00–20:00"."""
+    parts = []
+    if window.get("from_date") or window.get("to_date"):
+        parts.append(f"{(window.get('from_date') or '即日')[5:] or '即日'} 至 "
+                     f"{(window.get('to_date') or '')[5:] or '撤下为止'}")
+    days = window.get("weekdays")
+    parts.append("每天" if not days else "、".join(f"周{WEEKDAY_NAMES[d - 1]}" for d in days))
+    parts.append(f"{window.get('start', '00:00')}–{window.get('end', '24:00')}")
+    return " ".join(parts)

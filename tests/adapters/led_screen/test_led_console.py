@@ -1,6 +1,7 @@
 """The account's screens in the console: a waiting Xibo player is approved from the page by an
 admin (not by an author), and each screen shows its kind, when it was seen, what it plays,
-its last screenshot and its plays per day; the page sits behind the console's login."""
+its last screenshot and its plays per day, and a screen's page its program with each slide as
+the controller will get it; the page sits behind the console's login."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import io
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PIL import Image
 from sqlalchemy import select
@@ -215,3 +217,24 @@ def test_authors_see_a_screen_but_may_not_run_it(client, db, led_demo):
     guomao = db.scalar(select(Screen).where(Screen.code == "dg-guomao"))
     assert guomao.name != "x" and db.scalar(select(Screen).where(Screen.code == "dg-x")) is None
     assert client.get("/console/a/meizhou/screens/dg-guomao").status_code in (403, 404)
+
+
+def test_a_screen_page_shows_its_program_as_the_controller_will_get_it(
+        client, db, led_demo, token_for, dispatcher):
+    from led_helpers import create_post, publish, upload
+
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    cover = upload(client, author, "dongguan", 1600, 900)
+    post = create_post(client, author, kind="promotion", title="鸿福路口职工服务周",
+                       cover_media_id=cover, channels=["led"])
+    publish(client, author, reviewer, post["id"])
+    dispatcher.drain()
+
+    login(client, "dg-editor")
+    page = client.get(PAGE + "/dg-hongfu").get_data(as_text=True)
+    assert "节目单" in page and "鸿福路口职工服务周" in page
+    picture = re.search(r'<img class="thumb" src="([^"]+)" alt="「鸿福路口职工服务周」', page)
+    assert picture, "the program shows the slide as the screen will show it"
+    drawn = client.get(urlsplit(picture.group(1)).path)
+    assert drawn.status_code == 200
+    assert Image.open(io.BytesIO(drawn.data)).size == (768, 384)
