@@ -392,3 +392,79 @@ def test_the_outlets_own_console_pages_have_no_serious_accessibility_violation(
                 found[f"{path} @{width}"] = problems
     context.close()
     assert not found, "\n".join(f"{where}: {problems}" for where, problems in found.items())
+
+
+@pytest.fixture
+def wechat_back_office(app):
+    """The WeChat sandbox playing WeChat for the live hub, knowing one official account that
+    东莞 made in WeChat's back office (its appid and secret)."""
+    import requests
+
+    from adapters.wechat.sandbox import serve
+    from adapters.wechat.settings import WeChatSettings
+    from hub import channels
+
+    server = serve()
+    channels.get_channel("wechat").settings = WeChatSettings(api_base=server.url, timeout=5.0)
+    answer = requests.post(f"{server.url}/sandbox/apps", timeout=10, json={
+        "appid": "wx00dongguan000001", "secret": "0123456789abcdef0123456789abcdef",
+        "token": "sandboxtoken", "encoding_aes_key": None, "callback_url": None,
+        "account_type": "subscription"})
+    assert answer.status_code == 200, answer.text
+    yield server
+    server.shutdown()
+
+
+@pytest.mark.default_channels
+def test_an_admin_sets_dongguan_up_in_the_browser(browser, live_hub, wechat_back_office):
+    """An admin of 东莞, in the console alone: creates an author for 虎门, binds an official
+    account (a wrong secret is named plainly), registers a screen and pairs it with the code
+    its controller shows."""
+    import requests
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    url, base = live_hub.url, "/console/a/dongguan"
+    page.goto(f"{url}/console/login")
+    page.get_by_label("用户名").fill("gd-admin")
+    page.get_by_label("密码").fill("gonghui-demo-2026")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/console/a/**")
+
+    page.goto(f"{url}{base}/users")
+    page.locator("#new-username").fill("hm-writer")
+    page.locator("#new-name").fill("虎门新编辑")
+    page.locator("#new-account").select_option("dg-humen")
+    page.locator("#new-role").select_option("author")
+    page.get_by_role("button", name="创建并生成初始密码").click()
+    expect(page.locator("main")).to_contain_text("hm-writer")
+    expect(page.locator(".once, [role=status]").first).to_be_visible()
+
+    page.get_by_role("link", name="公众号", exact=True).first.click()
+    page.get_by_label("名称").fill("东莞工会")
+    page.get_by_label("AppID").fill("wx00dongguan000001")
+    page.get_by_label("AppSecret").fill("ffffffffffffffffffffffffffffffff")
+    page.get_by_role("button", name="验证并绑定").click()
+    expect(page.locator("main")).to_contain_text("AppSecret 不正确")  # the wrong part, named
+    page.get_by_label("AppSecret").fill("0123456789abcdef0123456789abcdef")
+    page.get_by_role("button", name="验证并绑定").click()
+    expect(page.locator("main")).to_contain_text("微信已确认凭据有效")
+    expect(page.locator("main")).to_contain_text(f"{url}/wechat/callback/wx00dongguan000001")
+
+    page.get_by_role("link", name="LED 屏幕", exact=True).first.click()
+    page.locator("#reg-code").fill("dg-square")
+    page.locator("#reg-name").fill("广场屏")
+    page.locator("#reg-width").fill("960")
+    page.locator("#reg-height").fill("480")
+    page.get_by_role("button", name="登记屏幕").click()
+    expect(page.locator("main")).to_contain_text("已登记：广场屏（dg-square，960×480）")
+    started = requests.post(f"{url}/led/v1/pairings", timeout=10).json()  # as a controller
+    page.get_by_label("配对码").fill(started["pairing_code"])
+    page.get_by_role("button", name="配对").click()
+    expect(page.locator("main")).to_contain_text("配对成功")
+    claimed = requests.post(f"{url}/led/v1/pairings/claim", timeout=10,
+                            json={"claim_secret": started["claim_secret"]}).json()
+    assert claimed["status"] == "paired" and claimed["screen"]["code"] == "dg-square"
+    context.close()
