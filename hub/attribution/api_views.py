@@ -221,10 +221,9 @@ def code_image(code_id: int):
     return Response(code.wxacode_image, mimetype=mime)
 
 
-@bp.get("/promo-codes/<int:code_id>/poster.<fmt>")
+@bp.get("/promo-codes/<int:code_id>/poster.png", defaults={"fmt": "png"})
+@bp.get("/promo-codes/<int:code_id>/poster.pdf", defaults={"fmt": "pdf"})
 def code_poster(code_id: int, fmt: str):
-    if fmt not in POSTER_TYPES:
-        raise NotFound("海报格式只能是 png 或 pdf", field="format")
     code = _code_for_download(code_id)
     size = request.args.get("size", "a4")
     data = codes.poster_bytes(g.db, code, _public_url(), size, fmt)

@@ -85,7 +85,7 @@ def _reader():
     return current_app.extensions["hub.read_sessions"]()
 
 
-class CampaignQuery(BaseModel):
+class CampaignVisitQuery(BaseModel):
     source: str | None = Field(default=None, max_length=sharing.MAX_LENGTH,
                                description="分享者：分享链接里的 source（资料的 share_source）")
     src: str | None = Field(default=None, max_length=sources.MAX_LENGTH,
@@ -94,8 +94,8 @@ class CampaignQuery(BaseModel):
 
 
 @route(bp, "/campaigns/<int:campaign_id>", "GET", summary="活动详情（含我的参与情况与资格）",
-       tag=TAG, response=CampaignForMemberOut, auth="member", query=CampaignQuery)
-def campaign_for_member(campaign_id: int, query: CampaignQuery):
+       tag=TAG, response=CampaignForMemberOut, auth="member", query=CampaignVisitQuery)
+def campaign_for_member(campaign_id: int, query: CampaignVisitQuery):
     campaign = services.get_campaign(g.db, campaign_id)
     if campaign.state == CampaignState.draft:
         raise NotFound(f"没有编号为 {campaign_id} 的活动", field="campaign")
@@ -118,7 +118,7 @@ def campaign_for_member(campaign_id: int, query: CampaignQuery):
     return body
 
 
-def _record_visit(campaign_id: int, query: CampaignQuery) -> None:
+def _record_visit(campaign_id: int, query: CampaignVisitQuery) -> None:
     """The member's first visit counts in the funnel under the source that brought them; a
     share by another member counts as `share` (a member opening their own share, not)."""
     sharer = sharing.sharer_of(current_app.config["HUB"].secret(), query.source)
