@@ -10,7 +10,7 @@ import secrets
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from adapters.webhook.channel import post_event
+from adapters.webhook.signing import post_event
 from hub import ports
 from hub.channels import DeliveryError
 from hub.clock import local_iso
