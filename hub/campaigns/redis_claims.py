@@ -41,7 +41,11 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from hub.campaigns import redis_places
-from hub.campaigns.claim_script import CLAIM_PRELUDE
+from hub.campaigns.claim_script import (
+    CLAIM_PRELUDE,
+    RATE_LIMITED,
+    RATE_PREFIX,
+)
 from hub.campaigns.claim_statements import SlotRow
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, Slot
@@ -51,9 +55,8 @@ log = logging.getLogger("hub.campaigns.redis_claims")
 REDIS_KINDS = ("red_packet", "voucher", "ticket")
 REDIS_ERRORS = (RedisError, OSError)  # Redis down, slow or refusing
 GROUP = "persister"
-RATE_PREFIX = "hub:campaigns:rate"  # the gate's rate-limit keys: one count whichever path
-# What the claim script answers.
-CLAIMED, SOLD_OUT, LIMIT_USED, REPEAT, RATE_LIMITED, NOT_LOADED = 0, 1, 2, 3, 4, 9
+# What the claim script answers (besides the prelude's REPEAT, RATE_LIMITED, NOT_LOADED).
+CLAIMED, SOLD_OUT, LIMIT_USED = 0, 1, 2
 
 # KEYS: 1 loaded marker, 2 stock list, 3 the member's answers {request id: entry},
 # 4 the stream, 5 the member's unsaved claims {claim id: campaign|entry|time}, 6 and 7 the

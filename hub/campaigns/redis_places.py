@@ -30,7 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hub.campaigns import rules
-from hub.campaigns.claim_script import CLAIM_PRELUDE
+from hub.campaigns.claim_script import CLAIM_PRELUDE, RATE_LIMITED, RATE_PREFIX
 from hub.campaigns.claim_statements import SlotRow, advisory_lock
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, Claim, ClaimStatus, Kind, Slot
@@ -226,7 +226,6 @@ class RedisPlaces:
         """(CLAIMED|REPEAT, the entry), (RATE_LIMITED, ms to wait) or (LIMIT_USED|
         QUIZ_FAILED|NEED_IDS|NOT_LOADED, None). A failed quiz is judged after the limit, as
         the database path judges it."""
-        from hub.campaigns.redis_claims import RATE_LIMITED, RATE_PREFIX
 
         ck = campaign_key(facts.id, facts.seed)
         keys = self._keys(ck)
