@@ -40,12 +40,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from hub.campaigns import redis_places
-from hub.campaigns.claim_script import (
-    CLAIM_PRELUDE,
-    RATE_LIMITED,
-    RATE_PREFIX,
-)
+from hub.campaigns import claim_script, redis_places
+from hub.campaigns.claim_script import CLAIM_PRELUDE, RATE_PREFIX
 from hub.campaigns.claim_statements import SlotRow
 from hub.campaigns.gate import campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, Slot
@@ -55,8 +51,11 @@ log = logging.getLogger("hub.campaigns.redis_claims")
 REDIS_KINDS = ("red_packet", "voucher", "ticket")
 REDIS_ERRORS = (RedisError, OSError)  # Redis down, slow or refusing
 GROUP = "persister"
-# What the claim script answers (besides the prelude's REPEAT, RATE_LIMITED, NOT_LOADED).
+# What the claim script answers: its own answers, then the prelude's (callers read them all
+# here).
 CLAIMED, SOLD_OUT, LIMIT_USED = 0, 1, 2
+REPEAT, RATE_LIMITED, NOT_LOADED = (claim_script.REPEAT, claim_script.RATE_LIMITED,
+                                    claim_script.NOT_LOADED)
 
 # KEYS: 1 loaded marker, 2 stock list, 3 the member's answers {request id: entry},
 # 4 the stream, 5 the member's unsaved claims {claim id: campaign|entry|time}, 6 and 7 the
