@@ -51,3 +51,11 @@ def post_form(client, page_url: str, data: dict, to: str | None = None, **kwargs
     with that page's CSRF token, as a browser would."""
     token = csrf_of(client.get(page_url))
     return client.post(to or page_url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def fresh(db) -> None:
+    """Forget what this session read or loaded before: the demo's objects stay in its identity
+    map (loaded with expire_on_commit off), and a rollback with no transaction open expires
+    nothing, so a read would answer from them instead of from the database."""
+    db.rollback()
+    db.expire_all()

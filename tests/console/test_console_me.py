@@ -4,7 +4,7 @@ needs the current one and ends their other sessions but not this one."""
 
 from __future__ import annotations
 
-from console_support import PASSWORD, csrf_of, login
+from console_support import PASSWORD, csrf_of, fresh, login
 
 from hub.users import services as user_services
 
@@ -23,18 +23,18 @@ def test_an_editor_sees_their_grants_and_sets_their_alert_address(console_as, db
 
     refused = _post(client, "/console/me/email", email="不是邮箱")
     assert "不是有效的电子邮件地址" in refused.get_data(as_text=True)
-    db.rollback()
+    fresh(db)
     assert user_services.get_user(db, "hm-editor").email is None
 
     saved = _post(client, "/console/me/email", email=" shen@gonghui.example ")
     assert "已保存电子邮件地址" in saved.get_data(as_text=True)
-    db.rollback()
+    fresh(db)
     assert user_services.get_user(db, "hm-editor").email == "shen@gonghui.example"
     assert 'value="shen@gonghui.example"' in saved.get_data(as_text=True)
 
     cleared = _post(client, "/console/me/email", email="")
     assert "已清除电子邮件地址" in cleared.get_data(as_text=True)
-    db.rollback()
+    fresh(db)
     assert user_services.get_user(db, "hm-editor").email is None
 
 

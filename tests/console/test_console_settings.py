@@ -4,7 +4,7 @@ same words, and nothing is half-saved; authors and reviewers do not reach it."""
 
 from __future__ import annotations
 
-from console_support import csrf_of
+from console_support import csrf_of, fresh
 
 from hub.accounts.services import get_account
 
@@ -17,7 +17,7 @@ def _post(client, account: str, what: str, **form):
 
 
 def _columns(db, code: str) -> list[tuple[str, str]]:
-    db.rollback()
+    fresh(db)
     return [(c.slug, c.name) for c in get_account(db, code).columns]
 
 
@@ -26,7 +26,7 @@ def test_an_admin_changes_the_profile_and_a_bad_colour_changes_nothing(console_a
     done = _post(admin, "meizhou", "profile", name="梅州市总工会", short_name="梅州工会",
                  theme_color="#1d4e89", logo_url="", intro="服务梅州职工", requires_review="on")
     assert "已保存账号资料" in done.get_data(as_text=True)
-    db.rollback()
+    fresh(db)
     meizhou = get_account(db, "meizhou")
     assert (meizhou.short_name, meizhou.intro, meizhou.requires_review) == (
         "梅州工会", "服务梅州职工", True)
@@ -34,7 +34,7 @@ def test_an_admin_changes_the_profile_and_a_bad_colour_changes_nothing(console_a
     refused = _post(admin, "meizhou", "profile", name="梅州市总工会", short_name="别的",
                     theme_color="红色", intro="改了")
     assert "theme_color" in refused.get_data(as_text=True)
-    db.rollback()
+    fresh(db)
     assert get_account(db, "meizhou").short_name == "梅州工会"
 
 
@@ -64,7 +64,7 @@ def test_a_child_account_is_created_below_and_levels_are_kept(console_as, db):
     done = _post(admin, "meizhou", "children", name="梅州测试区总工会", code="mz-test",
                  level="district")
     assert "已建立下级账号「梅州测试区总工会」" in done.get_data(as_text=True)
-    db.rollback()
+    fresh(db)
     child = get_account(db, "mz-test")
     assert child.parent.code == "meizhou" and child.level == "district"
 
