@@ -1,41 +1,55 @@
-"""Rate limits: console logins, LED screens' polls, real-name verification; and `Backoff`,
-the growing waits after failed logins and verifications.
+"""Rate limits on Flask-Limiter: console logins, LED screens' polls, real-name verification;
+and `Backoff`, the growing waits after failed logins and verifications.
 
-`init_rate_limits` (called by the app factory) keeps the counts in Redis when HUB_REDIS_URL
-is set, so every web process counts the same attempts; otherwise in the process's memory,
-where each of N processes counts on its own and a restart forgets.
+`init_rate_limits` (called by the app factory) sets Flask-Limiter up on the app, with its
+storage in HUB_REDIS_URL's Redis when that is set, so every web process counts the same
+attempts; otherwise in the process's memory, where each of N processes counts on its own.
 
-The counting is the `limits` library's moving window, the engine Flask-Limiter runs on. The
-Flask-Limiter extension itself is not used: none of the three limits is a route decorator's
-(failed logins only, a success clearing the name's count; polls per screen at the screen's
-own interval, before Flask has the request; failed verifications per person and per ID
-number, inside the members module), and its request hooks cost 0.08–0.15 ms (two runs) on
-every request even with no limit declared. The campaign claim gate keeps its own Redis
-scripts (hub/campaigns/gate.py).
+None of the three limits is a route decorator's: failed logins only (a success clears the
+name's count), polls per screen at the screen's own interval before Flask has the request,
+failed verifications per person and per ID number inside the members module. So they count
+through `RateLimits` on the moving-window limiter Flask-Limiter built over its storage.
+Flask-Limiter's request hooks cost every Flask request about 40-90 µs of CPU (measured with
+no limit declared); the paths that carry the load (LED polls, the lean claim path) answer
+before Flask and do not pay it.
+
+If Redis stops answering, the counts go on in the process's memory (as Flask-Limiter's
+in-memory fallback does), with a warning, and move back to Redis once it answers: a login or
+a poll never fails because the counting store is down. The campaign claim gate keeps its own
+Redis scripts (hub/campaigns/gate.py).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
 from limits import parse
-from limits.storage import MemoryStorage, storage_from_string
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from hub.config import Config
 
 EXTENSION = "hub.rate_limits"
 NAMESPACE = "hub"  # first part of every key, so the hub's counts are told apart in a shared Redis
+RETRY_STORAGE_AFTER = 30  # seconds on the fallback before Redis is asked again
+
+log = logging.getLogger(__name__)
 
 
 class RateLimits:
-    """Counts under rules such as "5 per 15 minutes", one count per key (a tuple of strings)."""
+    """Counts under rules such as "5 per 15 minutes", one count per key (a tuple of strings).
+
+    Counted on `limiter`; while its storage fails, on a limiter in this process's memory."""
 
     def __init__(self, limiter: RateLimiter, storage):
-        self._limiter = limiter
-        self._storage = storage
+        self._limiter, self._storage = limiter, storage
+        self._fallback = MovingWindowRateLimiter(MemoryStorage())
+        self._fallback_until = 0.0  # time.monotonic() until which the fallback counts
 
     @classmethod
     def in_memory(cls) -> RateLimits:
@@ -43,25 +57,35 @@ class RateLimits:
         storage = MemoryStorage()
         return cls(MovingWindowRateLimiter(storage), storage)
 
+    def _ask(self, method: str, *args):
+        if time.monotonic() >= self._fallback_until:
+            try:
+                return getattr(self._limiter, method)(*args)
+            except StorageError as exc:
+                log.warning("rate-limit storage unreachable (%s); counting in memory for %d s",
+                            type(exc.storage_error).__name__, RETRY_STORAGE_AFTER)
+                self._fallback_until = time.monotonic() + RETRY_STORAGE_AFTER
+        return getattr(self._fallback, method)(*args)
+
     def wait(self, rule: str, *key: str) -> int:
         """Whole seconds until one more count under `rule` is allowed for `key`; 0: now."""
         item = parse(rule)
-        if self._limiter.test(item, NAMESPACE, *key):
+        if self._ask("test", item, NAMESPACE, *key):
             return 0
-        reset_at = self._limiter.get_window_stats(item, NAMESPACE, *key).reset_time
+        reset_at = self._ask("get_window_stats", item, NAMESPACE, *key).reset_time
         return max(1, math.ceil(reset_at - time.time()))
 
     def hit(self, rule: str, *key: str) -> bool:
         """Count one for `key`; False (and nothing counted) when `rule` allows no more."""
-        return self._limiter.hit(parse(rule), NAMESPACE, *key)
+        return self._ask("hit", parse(rule), NAMESPACE, *key)
 
     def clear(self, rule: str, *key: str) -> None:
-        self._limiter.clear(parse(rule), NAMESPACE, *key)
+        self._ask("clear", parse(rule), NAMESPACE, *key)
 
     def count(self, rule: str, *key: str) -> int:
         """How many counts `key` has under `rule` in its window now."""
         item = parse(rule)
-        stats = self._limiter.get_window_stats(item, NAMESPACE, *key)
+        stats = self._ask("get_window_stats", item, NAMESPACE, *key)
         return item.amount - stats.remaining
 
     def forget_all(self) -> None:
@@ -70,11 +94,19 @@ class RateLimits:
 
 
 def init_rate_limits(app: Flask, config: Config) -> RateLimits:
-    """The rate limits of `app`, counting in HUB_REDIS_URL's Redis or in memory."""
-    storage = storage_from_string(config.redis_url or "memory://")
-    limits = RateLimits(MovingWindowRateLimiter(storage), storage)
+    """Flask-Limiter on `app`, counting in HUB_REDIS_URL's Redis or in memory; the hub's
+    three limits count on its limiter (`rate_limits()`)."""
+    limiter = Limiter(_client_address, app=app, strategy="moving-window",
+                      storage_uri=config.redis_url or "memory://", key_prefix=NAMESPACE,
+                      storage_options={"wrap_exceptions": True},
+                      in_memory_fallback_enabled=True, swallow_errors=True)
+    limits = RateLimits(limiter.limiter, limiter.storage)
     app.extensions[EXTENSION] = limits
     return limits
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
 
 
 def rate_limits(app: Flask | None = None) -> RateLimits:

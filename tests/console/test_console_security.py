@@ -191,3 +191,18 @@ def test_editors_see_only_their_accounts(console_as, token_for, client):
     humen = console_as("hm-editor")
     assert humen.get("/console/a/dongguan/").status_code == 403
     assert humen.get("/console/a/dg-humen/").status_code == 200
+
+
+def test_logins_are_still_limited_when_the_limits_redis_is_down(config, demo, caplog):
+    # A port nothing listens on: every call to the limits' Redis is refused at once.
+    config.redis_url = "redis://127.0.0.1:9/0"
+    app = create_app(config)
+    try:
+        assert login(app.test_client(), "mz-editor").status_code == 302  # not a 500
+        client = app.test_client()
+        for _ in range(5):
+            assert login(client, "dg-editor", "wrong-password").status_code == 401
+        assert login(client, "dg-editor").status_code == 429  # counted in memory meanwhile
+        assert "counting in memory" in caplog.text
+    finally:
+        app.extensions["hub.engine"].dispose()
