@@ -231,6 +231,13 @@ class Channel:
     # The folder of this outlet's Alembic migrations (its own branch), relative to the
     # adapter's module unless absolute; None: no tables (see hub.migrate).
     migrations: str | None = None
+    # The audit log's Chinese names for what this outlet records there: its action prefixes
+    # ({"led.": "LED 屏"}) and the subject types it names ({"led_screen": "LED 屏"}).
+    audit_actions: dict[str, str] = {}
+    # True: what this outlet shows carries a campaign's link tagged `src=<name>`, so the
+    # campaign's funnel counts the visits it brought (hub.attribution).
+    campaign_links: bool = False
+    audit_subjects: dict[str, str] = {}
 
     def __init__(self) -> None:
         self.context: ChannelContext | None = None

@@ -49,7 +49,10 @@ class AppSplashChannel(Channel):
     max_concurrency = 4
     updates_in_place = True
     preview_frame = "phone"
+    campaign_links = True
     json_prefixes = ("/splash/",)
+    audit_actions = {"splash.": "开屏"}
+    audit_subjects = {"splash_slot": "开屏位"}
 
     def attach(self, context: ChannelContext) -> None:
         super().attach(context)

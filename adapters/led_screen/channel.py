@@ -51,7 +51,11 @@ class LedScreenChannel(Channel):
     max_concurrency = 4
     updates_in_place = True  # one item per (outlet, post): a new version redraws it
     preview_frame = "screen"
+    campaign_links = True
     json_prefixes = ("/led/",)
+    audit_actions = {"led.": "LED 屏"}
+    audit_subjects = {"led_screen": "LED 屏", "led_group": "屏幕组",
+                      "led_xibo_display": "Xibo 播放器"}
 
     def attach(self, context: ChannelContext) -> None:
         super().attach(context)

@@ -40,6 +40,9 @@ class WebChannel(Channel):
     name = "web"
     migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "网站"
+    campaign_links = True
+    audit_actions = {"web.": "网站设置", "partner.": "合作网站密钥"}
+    audit_subjects = {"partner_key": "合作方密钥"}
     max_concurrency = 8
     # A new version is a new delivery and the old one's withdrawal: each entry remembers
     # which delivery put it up, so the order in which those two run does not matter.

@@ -53,7 +53,9 @@ class WeChatChannel(Channel):
     max_concurrency = 16
     updates_in_place = False  # a published article cannot be edited: new version, new article
     preview_frame = "phone"
+    campaign_links = True
     json_prefixes = ("/wechat/",)
+    audit_actions = {"wechat.": "微信公众号"}
 
     def __init__(self, settings: WeChatSettings | None = None):
         super().__init__()

@@ -66,6 +66,7 @@ class Message:
 
 class SubscribeChannel(Channel):
     name = "mp_subscribe"
+    campaign_links = True
     migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "小程序订阅消息"
     max_concurrency = 4

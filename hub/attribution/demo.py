@@ -15,10 +15,11 @@ from hub.attribution import sources
 from hub.attribution.models import CampaignVisit, PromoCode
 from hub.campaigns.demo import RAIN
 from hub.campaigns.models import Campaign
+from hub.channels import all_channels
 
 CODES = (("dg-humen", "虎门周末地推", "虎门镇人民广场", 24),
          ("dg-changan", "长安镇工业园地推", "长安镇万达广场", 9))
-OUTLET_VIEWS = {"led": 31, "wechat": 18, "splash": 12, "web": 5}
+OUTLET_VIEWS = (31, 18, 12, 5, 3)  # landing views from the outlets that show campaign links
 
 
 def load(db: Session) -> None:
@@ -38,7 +39,8 @@ def load(db: Session) -> None:
         _views(db, campaign.id, sources.code_source(code.id), views)
         made = True
     if made:
-        for outlet, views in OUTLET_VIEWS.items():
+        outlets = [channel.name for channel in all_channels() if channel.campaign_links]
+        for outlet, views in zip(outlets, OUTLET_VIEWS, strict=False):
             _views(db, campaign.id, outlet, views)
 
 

@@ -11,16 +11,21 @@ from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
 from hub.audit.models import AuditEvent
+from hub.channels import all_channels
 
-# Labels for the console, by action prefix (the first that fits); an unknown action is shown
-# as it is.
+# Labels for the console, by action prefix (the first that fits; outlets add their own, see
+# action_labels); an unknown action is shown as it is.
 ACTION_LABELS = {
     "account.topic.": "专题", "account.link.": "本地服务", "account.": "账号设置",
     "grant.": "授权", "user.": "编辑账户", "token.": "API 令牌",
     "post.": "稿件", "media.": "素材", "outlet.": "终端与凭据", "delivery.": "投递",
     "campaign.": "活动", "merchant.": "合作商户", "member.": "会员个人信息",
-    "roll.": "会员名册导入", "led.": "LED 屏", "splash.": "开屏", "partner.": "合作网站密钥",
-    "login.": "登录",
+    "roll.": "会员名册导入", "login.": "登录",
+}
+SUBJECT_LABELS = {
+    "post": "稿件", "delivery": "投递", "outlet": "终端", "user": "编辑", "token": "API 令牌",
+    "account": "账号", "media": "素材", "campaign": "活动", "merchant": "商户", "member": "会员",
+    "roll_import": "名册导入",
 }
 
 
@@ -49,8 +54,24 @@ def record(
     return event
 
 
+def action_labels() -> dict[str, str]:
+    """Each action prefix's Chinese name: the hub's own, then those each outlet declares."""
+    labels = dict(ACTION_LABELS)
+    for channel in all_channels():
+        labels.update(channel.audit_actions)
+    return labels
+
+
+def subject_labels() -> dict[str, str]:
+    """Each subject type's Chinese name: the hub's own, then those each outlet declares."""
+    labels = dict(SUBJECT_LABELS)
+    for channel in all_channels():
+        labels.update(channel.audit_subjects)
+    return labels
+
+
 def action_label(action: str) -> str:
-    for prefix, label in ACTION_LABELS.items():
+    for prefix, label in action_labels().items():
         if action.startswith(prefix):
             return label
     return action

@@ -16,10 +16,6 @@ from hub.users.permissions import require_role, roles_on
 
 PAGE_SIZE = 50
 READERS = ("reviewer", "admin")
-SUBJECT_LABELS = {"post": "稿件", "delivery": "投递", "outlet": "终端", "user": "编辑",
-                  "token": "API 令牌", "account": "账号", "media": "素材", "campaign": "活动",
-                  "merchant": "商户", "member": "会员", "roll_import": "名册导入",
-                  "led_screen": "LED 屏", "led_group": "屏幕组", "partner_key": "合作方密钥"}
 
 
 @bp.app_template_filter("audit_value")
@@ -77,12 +73,13 @@ def account_audit(code: str):
     require_role(g.db, g.user, account, *READERS)
     filters, form = _filters()
     before = request.args.get("before", type=int)
+    subjects = audit.subject_labels()
     rows = audit.search(g.db, account, filters, before=before, limit=PAGE_SIZE)
     events = [{"event": event, "account": name or code, "at": to_local(event.at),
                "label": audit.action_label(event.action),
-               "subject": SUBJECT_LABELS.get(event.subject_type, event.subject_type)}
+               "subject": subjects.get(event.subject_type, event.subject_type)}
               for event, code, name in rows]
     next_before = rows[-1][0].id if len(rows) == PAGE_SIZE else None
     return render_template("console/audit.html", account=account, page="audit", events=events,
-                           form=form, next_before=next_before, prefixes=audit.ACTION_LABELS,
-                           subjects=SUBJECT_LABELS)
+                           form=form, next_before=next_before, prefixes=audit.action_labels(),
+                           subjects=subjects)

@@ -4,6 +4,7 @@ drives it in Chromium and keeps desktop and phone screenshots in /tmp."""
 
 from __future__ import annotations
 
+import pytest
 from test_console_browser import (  # noqa: F401  (the browser fixtures)
     _log_in_with_the_keyboard,
     browser,
@@ -39,6 +40,20 @@ def test_reviewers_read_the_log_with_filters_and_authors_do_not(
     author = console_as("dg-editor")
     assert "操作记录" not in author.get("/console/a/dongguan/").get_data(as_text=True)
     assert author.get("/console/a/dongguan/audit").status_code == 403
+
+
+@pytest.mark.default_channels
+def test_outlets_name_their_own_actions_and_subjects(client, token_for, console_as):
+    created = client.post("/api/v1/led/screens", headers=token_for("gd-admin"), json={
+        "account": "dongguan", "code": "dg-audit-screen", "name": "审计测试屏", "place": "东莞",
+        "width": 1280, "height": 512, "controller": "xixun"})
+    assert created.status_code == 201, created.get_json()
+    listed = console_as("gd-admin").get("/console/a/dongguan/audit?action=led.")
+    text = listed.get_data(as_text=True)
+    # The hub names no outlet: the LED adapter tells the log what its records are called.
+    assert '<option value="led." selected>LED 屏（led.）</option>' in text
+    assert "LED 屏 #" in text and "led.screen.create" in text
+    assert '<option value="splash.">开屏（splash.）</option>' in text
 
 
 def test_the_audit_page_in_a_browser_on_a_desk_and_a_phone(page, live_hub, app):  # noqa: F811
