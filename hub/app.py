@@ -98,8 +98,15 @@ def _wants_json() -> bool:
 
 
 def _install_error_handlers(app: Flask) -> None:
+    # Imported as the app is built, like the blueprints, so that `import hub` stays light.
+    from hub.console import outlet_pages
+
     @app.errorhandler(HubError)
     def _hub_error(exc: HubError):
+        # The console's own pages answer through its blueprint's handler; an outlet's console
+        # page (its own blueprint, named by no hub code) is answered here the same way.
+        if outlet_pages.is_outlet_page():
+            return outlet_pages.answer_outlet_refusal(exc)
         return api.error_response(exc)
 
     @app.errorhandler(HTTPException)
