@@ -116,7 +116,8 @@ def _hub_error(exc: HubError):
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
+def http_error_page(exc: HTTPException):
+    """Werkzeug's refusals (a stale form's CSRF check, a missing page) as the console's page."""
     messages = {400: "请求无效", 403: "没有权限", 404: "页面不存在", 405: "不支持此操作",
                 413: "上传的文件过大", 429: "尝试次数过多"}
     message = messages.get(exc.code, exc.name)

@@ -4,9 +4,10 @@ only to editors whose roles on the account open it (the page's `min_role`).
 
 An outlet's page is served by the outlet's own blueprint under /console/ (where the console's
 cookie goes) and is guarded exactly as the console's pages are: a logged-in editor whose
-session is current (`g.user`), CSRF on every form, the console's security headers, and a
-HubError answered as the console's pages answer it (hub.app hands it here), so an outlet has
-no error handler of its own. The outlet's view then checks roles through hub.ports."""
+session is current (`g.user`), CSRF on every form, the console's security headers, and its
+errors (a HubError, Werkzeug's refusals) answered as the console's pages answer them (hub.app's
+handlers ask `is_outlet_page`), so an outlet has no error handler of its own. The outlet's
+view then checks roles through hub.ports."""
 
 from __future__ import annotations
 
