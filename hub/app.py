@@ -98,12 +98,22 @@ def _wants_json() -> bool:
 
 
 def _install_error_handlers(app: Flask) -> None:
+    # Imported as the app is built, like the blueprints, so that `import hub` stays light.
+    from hub.console import outlet_pages
+    from hub.console.blueprint import http_error_page
+
     @app.errorhandler(HubError)
     def _hub_error(exc: HubError):
+        # The console's own pages answer through its blueprint's handler; an outlet's console
+        # page (its own blueprint, named by no hub code) is answered here the same way.
+        if outlet_pages.is_outlet_page():
+            return outlet_pages.answer_outlet_refusal(exc)
         return api.error_response(exc)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if outlet_pages.is_outlet_page():  # as the console's own pages answer it
+            return http_error_page(exc)
         if not _wants_json():
             # A person's browser: a Chinese page rather than Werkzeug's English one.
             return webbasics.not_found_page() if exc.code == 404 else exc

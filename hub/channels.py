@@ -310,6 +310,16 @@ class Channel:
         """Pages this outlet adds to each account's console menu (none by default)."""
         return []
 
+    def console_refusal_page(self, page: ConsolePage, args: dict) -> tuple[str, dict] | None:
+        """Where the console sends an editor back to, the message flashed there, when the hub
+        refuses a form (a HubError) posted on this outlet's console page `page` (`args`: the
+        form URL's arguments) and the browser does not say which page the form was on: an
+        endpoint and its URL arguments. By default `page` itself, for the form's account.
+        None: the refusal is answered where the form was posted, as the console's error page
+        with the error's status (for forms that show their own problems in the page, so that
+        what reaches the hub refuses the page itself: no role, no such account)."""
+        return page.endpoint, {"code": args.get("code", "")}
+
     def forms(self, post: PostSnapshot, outlet: OutletInfo) -> list[DesignedForm]:
         """Every picture (and video) this outlet will show of the post, at each size, as it
         sends them; by default the pictures its `render` carries. A DeliveryError says why

@@ -12,18 +12,9 @@ from adapters.app_splash import rules, services
 from adapters.app_splash.models import DEFAULT_SIZES, SplashItem, SplashSlot
 from hub import ports
 from hub.channels import EDITOR_ROLES
-from hub.errors import HubError, NotFound
+from hub.errors import NotFound
 
 bp = Blueprint("splash_console", __name__, url_prefix="/console", template_folder="templates")
-
-
-@bp.errorhandler(HubError)
-def _hub_error(exc: HubError):
-    if request.method == "POST":
-        g.db.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for(".slots", code=(request.view_args or {}).get("code", "")))
-    return render_template("console/error.html", message=exc.message), exc.status
 
 
 def size_words(width: int, height: int) -> str:

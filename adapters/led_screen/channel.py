@@ -143,6 +143,14 @@ class LedScreenChannel(Channel):
     def console_pages(self) -> list[ConsolePage]:
         return [ConsolePage("led.led_console.screens", "LED 屏幕")]
 
+    def console_refusal_page(self, page: ConsolePage, args: dict) -> tuple[str, dict] | None:
+        """A refused form of one screen (its settings, pairing, token) goes back to that
+        screen's page, not to the list."""
+        if "screen_code" in args:
+            return "led.led_console.screen_page", {"code": args["code"],
+                                                   "screen_code": args["screen_code"]}
+        return super().console_refusal_page(page, args)
+
     def device_status(self, outlets: list[OutletInfo]) -> list[dict]:
         """Each screen, not each outlet: a group of five screens is five devices."""
         found = []

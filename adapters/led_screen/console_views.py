@@ -7,8 +7,9 @@ revokes it, and sets its on/off times and brightness steps: the same services, c
 audit records as the editors' API (`/api/v1/led/screens`).
 
 The page is the console's: hub.console.outlet_pages runs the console's guards (login, CSRF,
-session freshness) and headers around every outlet page, so this adapter needs no import of
-the console.
+session freshness) and headers around every outlet page and answers its HubErrors as the
+console does (a refused form of one screen goes back to that screen's page, see the channel's
+`console_refusal_page`), so this adapter needs no import of the console.
 """
 
 from __future__ import annotations
@@ -30,26 +31,13 @@ from adapters.led_screen.models import (
 from adapters.led_screen.xmds import service as xibo
 from hub import ports
 from hub.clock import SHANGHAI
-from hub.errors import BadRequest, HubError, NotFound
+from hub.errors import BadRequest, NotFound
 from hub.ports import root_of, utcnow
 
 bp = Blueprint("led_console", __name__, url_prefix="/console", template_folder="templates")
 PLAY_DAYS = 7
 KIND_LABELS = {"xibo": "Xibo 播放器（XMDS）", "pull": "自有协议（拉取节目单）",
                "operated": "运营方代播"}
-
-
-@bp.errorhandler(HubError)
-def _hub_error(exc: HubError):
-    if request.method == "POST":
-        g.db.rollback()  # nothing half-written: the form's changes go together or not at all
-        flash(exc.message, "error")
-        args = request.view_args or {}
-        if "screen_code" in args:
-            return redirect(url_for(".screen_page", code=args["code"],
-                                    screen_code=args["screen_code"]))
-        return redirect(url_for(".screens", code=args.get("code", "")))
-    return render_template("console/error.html", message=exc.message), exc.status
 
 
 def _days(today: dt.date) -> list[dt.date]:

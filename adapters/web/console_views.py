@@ -14,20 +14,11 @@ from adapters.web import partners
 from adapters.web.models import PartnerKey
 from adapters.web.store import CHANNEL
 from hub import ports
-from hub.errors import BadRequest, Conflict, HubError, NotFound
+from hub.errors import BadRequest, Conflict, NotFound
 
 bp = Blueprint("web_console", __name__, url_prefix="/console", template_folder="templates")
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LIMITS = {"title": 100, "tagline": 300}
-
-
-@bp.errorhandler(HubError)
-def _hub_error(exc: HubError):
-    if request.method == "POST":
-        g.db.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for(".site", code=(request.view_args or {}).get("code", "")))
-    return render_template("console/error.html", message=exc.message), exc.status
 
 
 def _admin(code: str) -> ports.AccountInfo:

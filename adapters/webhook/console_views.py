@@ -14,21 +14,12 @@ from adapters.webhook.signing import post_event
 from hub import ports
 from hub.channels import DeliveryError
 from hub.clock import local_iso
-from hub.errors import BadRequest, HubError, NotFound
+from hub.errors import BadRequest, NotFound
 from hub.ports import utcnow
 
 bp = Blueprint("webhook_console", __name__, url_prefix="/console", template_folder="templates")
 CHANNEL = "webhook"
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
-
-
-@bp.errorhandler(HubError)
-def _hub_error(exc: HubError):
-    if request.method == "POST":
-        g.db.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for(".hooks", code=(request.view_args or {}).get("code", "")))
-    return render_template("console/error.html", message=exc.message), exc.status
 
 
 def _admin(code: str) -> ports.AccountInfo:

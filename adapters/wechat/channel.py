@@ -248,6 +248,12 @@ class WeChatChannel(Channel):
     def console_pages(self) -> list[ConsolePage]:
         return [ConsolePage("wechat_console.accounts", "公众号", min_role="admin")]
 
+    def console_refusal_page(self, page: ConsolePage, args: dict) -> tuple[str, dict] | None:
+        """None: the page's forms show their own problems (a binding WeChat refuses, a menu it
+        will not take), so a HubError reaching the hub refuses the page itself (no admin role,
+        no such account) and is answered there, with its status."""
+        return None
+
     def load_demo(self, db, config) -> None:
         demo.load_demo(db, config)
 

@@ -158,9 +158,3 @@ def menu(code: str):
                 subject_id=None, outlets=[o.appid for o in result.outlets if o.ok])
     g.db.commit()
     return _page(code, pushed={"outlets": result.outlets})
-
-
-@bp.errorhandler(HubError)
-def _refused(exc: HubError):
-    """No role on the account, no such account: the console's error page, not JSON."""
-    return render_template("console/error.html", message=exc.message), exc.status

@@ -94,18 +94,30 @@ JSON_ENDPOINTS = {"console.draft_previews", "console.media_upload", "console.med
 IN_PLACE_ENDPOINTS = {"console.draft_preview_document"}
 
 
+def answer_refusal(exc: HubError, form_page: str | None):
+    """A HubError as the console answers it: a refused form (a POST) goes back to the page it
+    was on, the message flashed there (`form_page` when the browser does not say which page
+    that was); anything else, or any form when `form_page` is None, gets the console's error
+    page with the error's status. Nothing the request wrote is kept, and the page is read
+    from a clean session (on PostgreSQL a failed statement leaves the transaction unusable)."""
+    g.db.rollback()
+    if request.method == "POST" and form_page is not None:
+        flash(exc.message, "error")
+        return redirect(back_to(form_page))
+    return render_template("console/error.html", message=exc.message), exc.status
+
+
 @bp.errorhandler(HubError)
 def _hub_error(exc: HubError):
     if request.endpoint in JSON_ENDPOINTS:
         return jsonify(exc.to_json()), exc.status
-    if request.method == "POST" and request.endpoint not in IN_PLACE_ENDPOINTS:
-        flash(exc.message, "error")
-        return redirect(back_to(_page_of_request()))
-    return render_template("console/error.html", message=exc.message), exc.status
+    in_place = request.endpoint in IN_PLACE_ENDPOINTS
+    return answer_refusal(exc, None if in_place else _page_of_request())
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
+def http_error_page(exc: HTTPException):
+    """Werkzeug's refusals (a stale form's CSRF check, a missing page) as the console's page."""
     messages = {400: "请求无效", 403: "没有权限", 404: "页面不存在", 405: "不支持此操作",
                 413: "上传的文件过大", 429: "尝试次数过多"}
     message = messages.get(exc.code, exc.name)

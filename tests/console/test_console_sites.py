@@ -104,6 +104,15 @@ def test_partner_keys_are_shown_once_and_revoked(app, db, console_as, sites):
     assert "合作方名称不能为空" in refused.get_data(as_text=True)
 
 
+def test_a_refused_form_goes_back_to_its_outlet_page_with_the_message(db, console_as, sites):
+    """Without a referrer to go back to, the outlet's own page (not the account's overview)."""
+    admin = console_as("gd-admin")
+    refused = post_form(admin, SITE, {"partner": "  "}, to=SITE + "/keys")
+    assert refused.status_code == 302 and refused.headers["Location"] == SITE
+    shown = admin.get(SITE).get_data(as_text=True)
+    assert '<p class="flash error" role="alert">合作方名称不能为空' in shown
+
+
 def test_a_webhook_is_added_and_its_test_event_really_sent(app, db, console_as, sites,
                                                            partner):
     admin = console_as("gd-admin")
@@ -136,8 +145,11 @@ def test_authors_get_neither_tab_nor_page(db, console_as, sites):
     overview = author.get("/console/a/dongguan/").get_data(as_text=True)
     assert 'href="/console/a/dongguan/site"' not in overview
     assert 'href="/console/a/dongguan/webhooks"' not in overview
-    for page in (SITE, HOOKS):
-        assert author.get(page).status_code == 403
+    for page in (SITE, HOOKS):  # the hub's refusal, as the console's page (not the API's JSON)
+        refused = author.get(page)
+        said = refused.get_data(as_text=True)
+        assert refused.status_code == 403 and refused.mimetype == "text/html", page
+        assert "<title>出错了" in said and "没有账号「东莞市总工会」" in said, page
     for action, data in ((SITE, {"title": "改掉"}), (SITE + "/keys", {"partner": "x"}),
                          (HOOKS, {"name": "x", "url": "http://x.cn"})):
         refused = post_form(author, "/console/a/dongguan/", data, to=action,
