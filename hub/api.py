@@ -16,6 +16,7 @@ from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
+from hub.cli_exit import fail
 from hub.errors import BadRequest, HubError
 from hub.ratelimits import RateLimits as RateLimits  # for adapters, which import hub.api
 from hub.ratelimits import rate_limits as rate_limits
@@ -334,6 +335,4 @@ def openapi_document() -> dict:
 def cli_fail(exc) -> None:
     """For `hub …` commands (the hub's and adapters'): print what went wrong, in Chinese, and
     exit 1."""
-    from hub.cli_support import fail
-
     fail(exc)

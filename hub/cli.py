@@ -8,9 +8,8 @@ import logging
 import click
 
 from hub import cli_support
+from hub.cli_exit import fail as _fail
 from hub.config import Config, ConfigError
-
-_fail = cli_support.fail
 
 
 @click.group()

@@ -1,11 +1,7 @@
 """What every `hub …` subcommand needs: the process's wiring (built once by `hub.cli.main`
-through the bootstrap) and failing with a message in Chinese."""
+through the bootstrap) and its sessions. Failing is cli_exit.py's."""
 
 from __future__ import annotations
-
-import sys
-
-import click
 
 from hub import bootstrap
 from hub.config import Config
@@ -24,9 +20,3 @@ def wiring() -> bootstrap.Wiring:
 def sessions():
     """The session factory on HUB_DATABASE_URL, every table known (foreign keys resolve)."""
     return wiring().sessions
-
-
-def fail(exc) -> None:
-    """Print what went wrong (a HubError's message, or the exception) and exit 1."""
-    click.echo(f"错误：{getattr(exc, 'message', exc)}", err=True)
-    sys.exit(1)

@@ -9,12 +9,9 @@ Outlet-free: adapters describe their canvas by its size and say what kind of out
 from content.layout.cache import FormCache  # noqa: F401,E402
 from content.layout.design import (  # noqa: F401
     Design,
-    Form,
     LayoutRefused,
     Plan,
-    compose,
-    draw,
-    plan,
     with_source,  # noqa: F401,E402
 )
 from content.layout.fonts import FontMissing  # noqa: F401
+from content.layout.forms import Form, compose, draw, plan  # noqa: F401

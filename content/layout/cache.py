@@ -17,7 +17,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 from content.images import _read_if_present, _write_atomically
-from content.layout.design import Design, Form, draw, plan
+from content.layout.design import Design
+from content.layout.forms import Form, draw, plan
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "video/mp4": "mp4"}
 MIME_TYPES = {extension: mime for mime, extension in EXTENSIONS.items()}

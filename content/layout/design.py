@@ -1,11 +1,6 @@
-"""What a designed form is made from (`Design`), where everything goes on a canvas (`plan`),
-and the form itself (`draw`, `compose`).
-
-Layouts are chosen by the canvas's shape and size: a "tiny" canvas (LED strips such as
-128×64) gets text alone; a wide one (LED walls, 2.35:1 WeChat covers without a picture) a
-"slide"; a tall one (splash screens, portrait LED) a "poster". The text is set as large as
-fits; below the canvas's minimum character height the summary goes first, then the title
-gives way to the short title, and then the layout refuses with the reason.
+"""What a designed form is made from (`Design`) and its layout before any pixel is drawn
+(`Plan`, its `Text`s and `Box`es): the plain values that the layouts make, and painting and
+the checks read. Drawing a form is forms.py's.
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ from content.links import with_source  # noqa: F401 (content.layout's name for i
 DEFAULT_THEME = "#C8102E"
 OUTLETS = ("led", "splash", "wechat")
 LAYOUT_VERSION = "1"  # part of every cache key: a changed layout draws every form anew
-TINY_HEIGHT = 120  # below this a canvas shows text only: a picture would be a smudge
 QR_MIN_HEIGHT = 256  # a QR code needs room to be scanned from the pavement
 MIN_CONTRAST = {"led": 7.0, "splash": 4.5, "wechat": 4.5}
 Box = tuple[int, int, int, int]  # left, top, right, bottom
@@ -94,32 +88,6 @@ class Plan:
     def min_contrast(self) -> float:
         return MIN_CONTRAST.get(self.outlet, 4.5)
 
-
-class Form:
-    """A drawn form: its bytes and their type, at its canvas size, and the plan it was drawn
-    from (for a form read back from disk, laid out again only if someone asks for it)."""
-
-    def __init__(self, width: int, height: int, data: bytes, mime_type: str,
-                 laid_out: Plan | None = None, *,
-                 design: Design | None = None, outlet: str = "") -> None:
-        self.width, self.height, self.data, self.mime_type = width, height, data, mime_type
-        self._plan, self._source = laid_out, (design, outlet)
-
-    @property
-    def plan(self) -> Plan:
-        if self._plan is None:
-            design, outlet = self._source
-            self._plan = plan(design, outlet, self.width, self.height)
-        return self._plan
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-    def __repr__(self) -> str:
-        return f"Form({self.width}x{self.height}, {self.mime_type}, {len(self.data)} bytes)"
-
-
 def min_text_px(outlet: str, width: int, height: int) -> tuple[int, int]:
     """The smallest title and summary character heights that read on this canvas: LED pixels
     are seen from the street, a phone's from a hand's length."""
@@ -129,44 +97,6 @@ def min_text_px(outlet: str, width: int, height: int) -> tuple[int, int]:
     if outlet == "splash":
         return max(16, width // 20), max(14, width // 30)
     return max(14, height // 14), max(12, height // 20)
-
-
-def kind_of(width: int, height: int) -> str:
-    if height < TINY_HEIGHT or width < TINY_HEIGHT:
-        return "tiny"
-    return "slide" if width / height >= 1.2 else "poster"
-
-
-def plan(design: Design, outlet: str, width: int, height: int) -> Plan:
-    """Lay the design out on the canvas; LayoutRefused when even the short title cannot be
-    set at the canvas's minimum character height."""
-    from content.layout import layouts
-
-    if outlet not in OUTLETS:
-        raise ValueError(f"unknown outlet {outlet!r}")
-    if width <= 0 or height <= 0:
-        raise ValueError(f"canvas size must be positive, got {width}x{height}")
-    return getattr(layouts, kind_of(width, height))(design, outlet, width, height)
-
-
-def draw(laid_out: Plan) -> Form:
-    """Paint the plan and check the result; LayoutRefused if a check fails."""
-    from content.layout import checks, paint
-
-    canvas, backdrop = paint.paint(laid_out)
-    found = checks.problems(laid_out, canvas, backdrop)
-    if found:
-        raise LayoutRefused("；".join(found))
-    data, mime = paint.encoded(canvas, laid_out)
-    return Form(laid_out.width, laid_out.height, data, mime, laid_out)
-
-
-def compose(design: Design, outlet: str, width: int, height: int, cache=None) -> Form:
-    """plan() then draw(), through `cache` (a FormCache) when given."""
-    if cache is not None:
-        return cache.get(design, outlet, width, height)
-    return draw(plan(design, outlet, width, height))
-
 
 def cover_image(design: Design) -> Image.Image | None:
     if design.cover is None:

@@ -15,8 +15,9 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from content.layout import samples
-from content.layout.design import Design, LayoutRefused, compose, with_source
+from content.layout.design import Design, LayoutRefused, with_source
 from content.layout.fonts import font
+from content.layout.forms import compose
 
 SHEET_SCALE = 0.25  # every form at a quarter of its pixels: a 1920 wall beside a 128 strip
 GAP = 24

@@ -24,7 +24,8 @@ from PIL import Image
 
 from content.images import _read_if_present, _write_atomically
 from content.layout import cache
-from content.layout.design import Design, plan
+from content.layout.design import Design
+from content.layout.forms import plan
 from content.layout.paint import paint, text_layer
 
 FPS = 25

@@ -63,13 +63,13 @@ def health(app) -> dict:
 
 def on_post_published(db, post) -> None:
     """Hook for hub.publication: a promotion went live, so its campaigns open."""
-    from hub.campaigns import services
+    from hub.campaigns import opening
 
-    services.open_for_post(db, post)
+    opening.open_for_post(db, post)
 
 
 def on_post_withdrawn(db, post) -> None:
     """Hook for hub.publication: a promotion came down, so its campaigns close."""
-    from hub.campaigns import services
+    from hub.campaigns import opening
 
-    services.close_for_post(db, post)
+    opening.close_for_post(db, post)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
 from hub.audit.services import record
+from hub.campaigns import opening
 from hub.campaigns.models import Approval, Campaign, CampaignState, Ceiling, Kind
 from hub.clock import local_iso
 from hub.db import utcnow
@@ -112,8 +113,6 @@ def _check_pending(campaign: Campaign) -> None:
 def approve(db: Session, user: User, campaign: Campaign, account: Account,
             note: str = "") -> Campaign:
     """Approve the campaign's terms; it opens now if its post is live."""
-    from hub.campaigns import services  # services uses this module too
-
     _check_approver(db, user, campaign, account)
     _check_pending(campaign)
     campaign.approval, campaign.approval_note = Approval.approved, note
@@ -124,7 +123,7 @@ def approve(db: Session, user: User, campaign: Campaign, account: Account,
            units=campaign.units, **({"note": note} if note else {}))
     post = db.get(Post, campaign.post_id)
     if post is not None and post.state == "published":
-        services.open_campaign(db, campaign)
+        opening.open_campaign(db, campaign)
     db.flush()
     return campaign
 

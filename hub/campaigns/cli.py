@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import click
 
-from hub.cli_support import fail, sessions
+from hub.cli_exit import fail
+from hub.cli_support import sessions
 
 
 @click.group()

@@ -17,6 +17,7 @@ from hub.attribution import sources
 from hub.campaigns import claim_rules, claims, errors, limits, redis_claims, services, waitlist
 from hub.campaigns.gate import Gate, campaign_key
 from hub.campaigns.models import Campaign, CampaignState, Claim, ClaimStatus, Slot
+from hub.campaigns.opening import CODE_ALPHABET, CODE_LENGTH
 from hub.campaigns.schemas import (
     CampaignForMemberOut,
     CancelOut,
@@ -31,7 +32,7 @@ from hub.mp import sharing
 
 bp = Blueprint("campaigns_mp", __name__, url_prefix="/mp/v1")
 TAG = "小程序 · 活动"
-CODE_FORMAT = re.compile(f"^[{services.CODE_ALPHABET}]{{{services.CODE_LENGTH}}}$")
+CODE_FORMAT = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
 @bp.after_request

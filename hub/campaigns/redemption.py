@@ -21,8 +21,8 @@ from hub.accounts.models import Account
 from hub.audit.services import record
 from hub.campaigns.errors import RedeemRefused
 from hub.campaigns.models import Campaign, Merchant, Slot
+from hub.campaigns.opening import normalise_code
 from hub.campaigns.rules import pretty_code
-from hub.campaigns.services import normalise_code
 from hub.clock import chinese_time, local_iso
 from hub.db import utcnow
 from hub.errors import BadRequest, NotFound, Unauthorized

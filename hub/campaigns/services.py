@@ -1,14 +1,13 @@
-"""Setting campaigns up: creating drafts for a promotion post, changing their terms, opening
-them once a second person approved them and the post is live (red packets split, codes and
-seats created as rows), closing them when it comes down, and describing them to editors and
-members. Who approves is hub.campaigns.approval."""
+"""Setting campaigns up: creating drafts for a promotion post, changing their terms, and
+describing them to editors and members. Who approves is hub.campaigns.approval; opening and
+closing with the post is hub.campaigns.opening."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
@@ -25,9 +24,6 @@ from hub.users.models import User
 from hub.users.permissions import require_role
 
 EDITOR_ROLES = ("author", "reviewer", "admin")
-# Codes people type at a till: no 0/O, 1/I/L.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 12
 
 
 # --- creating ----------------------------------------------------------------------------
@@ -198,54 +194,6 @@ def _setup_quiz(db, campaign: Campaign, body: CampaignCreate, account) -> None:
 
 KIND_SETUP = {Kind.red_packet: _setup_red_packet, Kind.voucher: _setup_voucher,
               Kind.ticket: _setup_voucher, Kind.course: _setup_course, Kind.quiz: _setup_quiz}
-
-
-# --- opening and closing with the post ---------------------------------------------------
-
-def open_for_post(db: Session, post) -> None:
-    for campaign in db.scalars(select(Campaign).where(Campaign.post_id == post.id)):
-        open_campaign(db, campaign)
-
-
-def close_for_post(db: Session, post) -> None:
-    for campaign in db.scalars(select(Campaign).where(Campaign.post_id == post.id,
-                                                      Campaign.state == CampaignState.open)):
-        campaign.state = CampaignState.closed
-
-
-def open_campaign(db: Session, campaign: Campaign) -> None:
-    """Open for claims, if a second person approved it; the first time, create every slot
-    (split the packets, make codes)."""
-    if campaign.state == CampaignState.open or campaign.approval != Approval.approved:
-        return
-    if campaign.opened_at is None:
-        db.execute(insert(Slot), slot_rows(campaign))
-        campaign.opened_at = utcnow()
-    campaign.state = CampaignState.open
-    db.flush()
-
-
-def slot_rows(campaign: Campaign) -> list[dict]:
-    """The campaign's stock as rows: numbered from 1, with amounts or codes by kind."""
-    rows = [{"campaign_id": campaign.id, "number": n} for n in range(1, campaign.units + 1)]
-    if campaign.kind == Kind.red_packet:
-        amounts = rules.split_red_packets(campaign.budget_fen, campaign.units,
-                                          rules.seeded(campaign.seed, "split"))
-        for row, amount in zip(rows, amounts, strict=True):
-            row["amount_fen"] = amount
-    if campaign.kind in Kind.WITH_CODES or (campaign.kind == Kind.quiz and campaign.merchant_id):
-        for row in rows:
-            row["code"] = new_code()
-    return rows
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(raw: str) -> str:
-    """What a merchant typed or scanned: spaces, dashes and case do not matter."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from hub import channels
 from hub.clock import as_utc
 from hub.console import previews
 from hub.console.blueprint import bp
-from hub.console.post_views import form_overrides, offered_channels
+from hub.console.post_form import form_overrides, offered_channels
 from hub.console.views import account_for
 from hub.errors import BadRequest, HubError, NotFound
 from hub.media.models import Media

@@ -13,6 +13,8 @@ from hub.api import chinese_reason
 from hub.clock import to_local
 from hub.console import previews
 from hub.console.blueprint import back_to, bp
+from hub.console.live_previews import draft_panel
+from hub.console.post_form import form_overrides, offered_channels
 from hub.console.views import account_for
 from hub.db import utcnow
 from hub.deliveries import services as deliveries
@@ -21,7 +23,6 @@ from hub.deliveries.views import delivery_out
 from hub.errors import BadRequest, HubError, NotFound
 from hub.media import services as media
 from hub.outlets.models import Outlet
-from hub.outlets.services import is_post_outlet, outlets_of
 from hub.posts import services as posts
 from hub.posts.schemas import PostCreate, PostUpdate, PublishIn
 from hub.posts.workflow import STATE_LABELS, Action
@@ -56,29 +57,6 @@ def _validated(model: type[BaseModel], data: dict) -> BaseModel:
             name = str(error["loc"][0]) if error["loc"] else "body"
             fields.setdefault(name, f"{FIELD_NAMES.get(name, name)}：{chinese_reason(error)}")
         raise BadRequest("；".join(fields.values()), fields=fields) from None
-
-
-def offered_channels(account) -> list[tuple[str, str]]:
-    """Channels the account has outlets on (those an editor may narrow a post to)."""
-    names = sorted({o.channel for o in outlets_of(g.db, [account.id])
-                    if is_post_outlet(o)})
-    return [(name, channels.get_channel(name).label) for name in names]
-
-
-def form_overrides(offered: list[str], existing: dict | None = None) -> dict:
-    """Each channel's own title and summary from the form; what the form does not show (a
-    channel's cover, a channel not offered here), set through the API, stays."""
-    overrides = {k: v for k, v in (existing or {}).items() if k not in offered}
-    for name in offered:
-        kept = {k: v for k, v in ((existing or {}).get(name) or {}).items()
-                if k == "cover_media_id"}
-        for field in ("title", "summary"):
-            value = request.form.get(f"override_{field}_{name}", "").strip()
-            if value:
-                kept[field] = value
-        if kept:
-            overrides[name] = kept
-    return overrides
 
 
 def _form_data(account, *, creating: bool, existing: dict | None = None) -> dict:
@@ -129,7 +107,7 @@ def compose(code: str):
     if request.method == "GET":
         kind = "promotion" if request.args.get("kind") == "promotion" else "article"
         return _form_page("console/compose.html", account, values={"kind": kind},
-                          page="compose", previews=_draft_panel(account))
+                          page="compose", previews=draft_panel(account))
     try:
         data = _form_data(account, creating=True)
         _cover(account, data)
@@ -140,15 +118,9 @@ def compose(code: str):
         g.db.rollback()
         return _form_page("console/compose.html", account, 400, values=request.form,
                           error=exc.message, errors=exc.fields, page="compose",
-                          previews=_draft_panel(account))
+                          previews=draft_panel(account))
     flash("草稿已保存，可在右侧预览各终端效果", "info")
     return redirect(url_for("console.post_page", post_id=post.id))
-
-
-def _draft_panel(account):
-    from hub.console.live_previews import draft_panel  # it builds on this module's forms
-
-    return draft_panel(account)
 
 
 def available_actions(post) -> set[str]:

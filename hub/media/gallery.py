@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from content.layout import Design
 from content.layout.design import DEFAULT_THEME, OUTLETS
-from hub.cli_support import fail, sessions
+from hub.cli_exit import fail
+from hub.cli_support import sessions
 
 CALL_TO_ACTION = "立即参与"
 CANVAS = re.compile(rf"({'|'.join(OUTLETS)}):([1-9][0-9]{{0,4}})x([1-9][0-9]{{0,4}})")

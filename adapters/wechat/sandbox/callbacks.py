@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
-from .state import AppRecord, CallbackRecord, PublishJob
+from .records import AppRecord, CallbackRecord, PublishJob
 
 MPHELPER = "mphelper"  # FromUserName of the events WeChat's mass-send assistant pushes
 

@@ -10,8 +10,8 @@ from typing import Any
 from flask import Response, request
 
 from .errors import WeChatError
+from .records import AppRecord
 from .runtime import SandboxRuntime, runtime
-from .state import AppRecord
 from .wire import error_response
 
 

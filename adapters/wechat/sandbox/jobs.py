@@ -12,8 +12,8 @@ from .callbacks import (
     record_attempt,
     sign_push,
 )
+from .records import AppRecord, CallbackRecord, PublishJob
 from .runtime import SandboxRuntime
-from .state import AppRecord, CallbackRecord, PublishJob
 
 STATUS_PUBLISHED = 0
 STATUS_PUBLISHING = 1

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, request
 from wechatpy.crypto import WeChatCrypto
 
+from .records import ACCOUNT_TYPES, AppRecord, ArticleStats, OneTimeCode, default_ghid
 from .routes_datacube import FIGURES
 from .routes_publish import FAILED_STATUSES, SUBMIT_ERRCODES
 from .runtime import SandboxRuntime, runtime
 from .settings import DEFAULT_DAILY_QUOTAS
-from .state import ACCOUNT_TYPES, AppRecord, ArticleStats, OneTimeCode, default_ghid
 from .wire import admin_error, wechat_json
 
 bp = Blueprint("sandbox_admin", __name__, url_prefix="/sandbox")

@@ -20,9 +20,9 @@ from flask import Blueprint, Response
 
 from .errors import WeChatError
 from .guard import with_access_token
+from .records import CHINA_UTC_OFFSET, AppRecord, ArticleStats
 from .routes_publish import require_official_account
 from .runtime import SandboxRuntime
-from .state import CHINA_UTC_OFFSET, AppRecord, ArticleStats
 from .wire import json_body, wechat_json
 
 bp = Blueprint("wechat_datacube", __name__)

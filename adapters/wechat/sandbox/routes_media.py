@@ -9,8 +9,8 @@ from flask import Blueprint, Response, request
 
 from .errors import WeChatError
 from .guard import with_access_token
+from .records import AppRecord, StoredImage
 from .runtime import SandboxRuntime
-from .state import AppRecord, StoredImage
 from .wire import wechat_json
 
 bp = Blueprint("wechat_media", __name__)

@@ -10,9 +10,9 @@ from flask import Blueprint, Response
 from .errors import WeChatError
 from .guard import with_access_token
 from .jobs import finish_mass_send
+from .records import AppRecord, Tag
 from .routes_publish import live_draft, require_official_account
 from .runtime import SandboxRuntime
-from .state import AppRecord, Tag
 from .wire import json_body, ok, wechat_json
 
 bp = Blueprint("wechat_messages", __name__)

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, request
 
 from .errors import WeChatError
 from .guard import begin_call, wechat_call, with_access_token
+from .records import AppRecord, OneTimeCode
 from .routes_token import authenticate
 from .runtime import SandboxRuntime
-from .state import AppRecord, OneTimeCode
 from .wire import json_body, ok, wechat_json
 
 # wxacode.getUnlimited's rules: a scene of at most 32 visible characters from this set; a

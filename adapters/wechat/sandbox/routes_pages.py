@@ -7,8 +7,8 @@ from html import escape
 from flask import Blueprint, Response, abort, request
 
 from .jobs import STATUS_DELETED, STATUS_PUBLISHED
+from .records import PublishJob
 from .runtime import runtime
-from .state import PublishJob
 
 bp = Blueprint("sandbox_pages", __name__)
 

@@ -13,8 +13,8 @@ from .content_filter import clean_article_html
 from .errors import WeChatError
 from .guard import with_access_token
 from .jobs import STATUS_DELETED, STATUS_PUBLISHING, finish_publish
+from .records import AppRecord, Draft, PublishJob
 from .runtime import SandboxRuntime
-from .state import AppRecord, Draft, PublishJob
 from .wire import json_body, ok, wechat_json
 
 bp = Blueprint("wechat_publish", __name__)

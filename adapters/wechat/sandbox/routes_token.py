@@ -8,8 +8,8 @@ from flask import Blueprint, Response, request
 
 from .errors import WeChatError
 from .guard import begin_call, wechat_call, with_access_token
+from .records import AppRecord
 from .runtime import SandboxRuntime
-from .state import AppRecord
 from .tokens import FAMILY_STABLE, FAMILY_TOKEN, IssuedToken
 from .wire import json_body, ok, wechat_json
 

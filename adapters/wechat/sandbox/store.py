@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .state import (
+from .records import (
     AppRecord,
     CallbackRecord,
     DailyQuotas,
