@@ -20,6 +20,7 @@ from typing import Any
 
 from .records import (
     AppRecord,
+    ArticleStats,
     CallbackRecord,
     DailyQuotas,
     Draft,
@@ -134,6 +135,7 @@ def app_document(app: AppRecord) -> dict[str, Any]:
         "login_codes": [asdict(code) for code in app.login_codes.values()],
         "phone_codes": [asdict(code) for code in app.phone_codes.values()],
         "callbacks": [asdict(callback) for callback in app.callbacks],
+        "article_stats": [asdict(stats) for stats in app.article_stats.values()],
         # Plain lists and dicts already.
         **{name: getattr(app, name) for name in (
             "deletions", "mass_sends", "mass_previews", "menus", "qrcodes",
@@ -174,6 +176,9 @@ def app_from_document(doc: dict[str, Any], image_data: dict[tuple[str, str], byt
         login_codes={code["code"]: OneTimeCode(**code) for code in doc["login_codes"]},
         phone_codes={code["code"]: OneTimeCode(**code) for code in doc["phone_codes"]},
         callbacks=[CallbackRecord(**callback) for callback in doc["callbacks"]],
+        # .get: a state file written before the datacube figures were kept has none.
+        article_stats={stats["msgid"]: ArticleStats(**stats)
+                       for stats in doc.get("article_stats", [])},
         deletions=doc["deletions"], mass_sends=doc["mass_sends"],
         mass_previews=doc["mass_previews"], menus=doc["menus"], qrcodes=doc["qrcodes"],
         subscribe_messages=doc["subscribe_messages"], logins=doc["logins"],

@@ -4,6 +4,7 @@ images, login codes and allowances are still there, and no publish_id is handed 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 import requests
@@ -61,6 +62,11 @@ def test_a_restarted_sandbox_carries_on_from_its_file(start_sandbox, start_recei
                          json={"openid": OPENID}, timeout=HTTP_TIMEOUT).json()["js_code"]
     requests.post(f"{first.url}/sandbox/apps/{mini.appid}/subscribe-allow", timeout=HTTP_TIMEOUT,
                   json={"openid": OPENID, "template_id": "hub-news", "count": 2})
+    yesterday = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+                 - dt.timedelta(days=1)).isoformat()
+    requests.post(f"{first.url}/sandbox/apps/{account.appid}/article-stats", json={
+        "msgid": "2247483650_1", "title": "重启之前", "sent": yesterday, "target_user": 900,
+        "days": {yesterday: {"int_page_read_count": 120}}}, timeout=HTTP_TIMEOUT)
     first.shutdown()
 
     second = start_sandbox(settings)
@@ -88,6 +94,10 @@ def test_a_restarted_sandbox_carries_on_from_its_file(start_sandbox, start_recei
     assert session["openid"] == OPENID
     allowances = mini.received()["subscribe_allowances"]
     assert allowances == [{"openid": OPENID, "template_id": "hub-news", "remaining": 2}]
+    # WeChat's figures for past days do not vanish with a restart either.
+    summary = account.client().datacube.get_article_summary(yesterday, yesterday)
+    assert [(row["msgid"], row["int_page_read_count"]) for row in summary] == [
+        ("2247483650_1", 120)]
 
 
 def test_a_publish_job_left_running_finishes_after_the_restart(start_sandbox, start_receiver,
