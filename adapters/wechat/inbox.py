@@ -100,17 +100,23 @@ def claim_signature(db: Session, appid: str, timestamp: str, nonce: str,
         return False
     pair = f"signed:{timestamp}:{nonce}"
     with_body = f"{pair}:{hashlib.sha256(body).hexdigest()}"
-    if _note(db, appid, pair, SIGNATURE_KIND) is not None:
-        _note(db, appid, with_body, SIGNATURE_KIND)
+    # Both notes in one transaction (one commit per push): if the pair was seen, neither is
+    # written and the body's note tells a retry from a replay.
+    if _note(db, appid, pair, SIGNATURE_KIND, also=with_body) is not None:
         return True
     return db.scalar(select(WeChatInbound.id).where(
         WeChatInbound.appid == appid, WeChatInbound.dedupe_key == with_body)) is not None
 
 
-def _note(db: Session, appid: str, key: str, kind: str) -> int | None:
+def _note(db: Session, appid: str, key: str, kind: str, *, also: str | None = None
+          ) -> int | None:
+    """Note `key` (and `also`, in the same commit) as received; None if it was before."""
     row = WeChatInbound(appid=appid, dedupe_key=key[:200], kind=kind[:40],
                         received_at=utcnow())
     db.add(row)
+    if also is not None:
+        db.add(WeChatInbound(appid=appid, dedupe_key=also[:200], kind=kind[:40],
+                             received_at=row.received_at))
     try:
         db.commit()
     except IntegrityError:
