@@ -241,7 +241,7 @@ def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client
     # Before approving, the reviewer reads what changes against the live version and sees
     # each outlet's preview of the change (the outlets themselves still have the live one).
     page = admin.get(f"/console/posts/{post_id}").get_data(as_text=True)
-    assert "与已发布版本相比的改动" in page
+    assert "与已发布内容相比的改动" in page
     assert "<del>- 第一版标题</del>" in page and "<ins>+ 第二版标题</ins>" in page
     assert "<ins>+ 改过的正文</ins>" in page
     frames = re.findall(rf'src="(/console/posts/{post_id}/preview/\d+)"', page)
@@ -253,7 +253,7 @@ def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client
     page = client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
     assert "第二版标题" in page and "第一版标题" not in page
     board = reviewer.get(f"/console/posts/{post_id}/deliveries").get_data(as_text=True)
-    assert "早先版本的投递" in board
+    assert "早先几次发布的投递" in board
 
 
 def test_csrf_token_is_on_every_form(console_as, outlets):
