@@ -158,6 +158,21 @@ def test_schedule_in_beijing_time_and_refuse_the_past(console_as, outlets, db):
     assert "请选择一个晚于现在的发布时间" in page
 
 
+def test_a_scheduled_post_offers_cancelling_not_withdrawing(console_as, outlets, db):
+    """A scheduled post reached no outlet yet (it left any earlier publication through a
+    withdrawal): 取消定时 is what it offers, not 全部撤回; once live, 全部撤回 is offered."""
+    meizhou = console_as("mz-editor")
+    post_id = _compose(meizhou, code="meizhou", column="notice", title="定时的通知")
+    _act(meizhou, post_id, "schedule", at="2030-01-01T09:00")
+    page = meizhou.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert "确认取消定时" in page
+    assert 'value="withdraw"' not in page and "全部撤回" not in page
+    board = meizhou.get(f"/console/posts/{post_id}/deliveries").get_data(as_text=True)
+    assert "全部撤回" not in board
+    _act(meizhou, post_id, "publish")
+    page = meizhou.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert 'value="withdraw"' in page and "全部撤回" in page
+
 def test_a_failure_is_told_in_plain_words_and_can_be_retried(console_as, outlets, receiver,
                                                              dispatcher):
     receiver.store.fail_next = [422]
