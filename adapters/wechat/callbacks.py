@@ -222,7 +222,7 @@ def _reply_xml(creds: credentials.Credentials, message: dict, text: str, safe: b
        response=MenuOut, errors=(409,))
 def create_menu(code: str):
     ports.require_role(g.db, g.user, code, "admin")
-    return push_menu(_channel(), g.db, ports.account(g.db, code))
+    return push_menu(_channel(), g.db, ports.account(g.db, code), actor=g.user)
 
 
 @route(bp, "/api/v1/accounts/<code>/wechat/qrcode", "POST", tag="wechat",

@@ -26,9 +26,10 @@ def menu(code: str) -> None:
     channel = channels.get_channel("wechat")  # attached by the CLI's bootstrap
     with channel.sessions() as db:
         try:
-            result = push_menu(channel, db, ports.account(db, code))
+            result = push_menu(channel, db, ports.account(db, code), actor=None)
         except HubError as exc:
             cli_fail(exc)
+        db.commit()  # the push's audit event (the hub's own, run by an admin at the shell)
     click.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
     if not all(outlet.ok for outlet in result.outlets):
         sys.exit(1)

@@ -149,12 +149,9 @@ def menu(code: str):
     answer is shown (one refusing does not stop the others)."""
     _admin(code)
     try:
-        result = push_menu(_channel(), g.db, ports.account(g.db, code))
+        result = push_menu(_channel(), g.db, ports.account(g.db, code), actor=g.user)
     except HubError as exc:
         g.db.rollback()
         return _page(code, pushed={"problem": exc.message}, status=exc.status)
-    ports.audit(g.db, actor=g.user, action="wechat.menu.push",
-                account_id=ports.account(g.db, code).id, subject_type="account",
-                subject_id=None, outlets=[o.appid for o in result.outlets if o.ok])
     g.db.commit()
     return _page(code, pushed={"outlets": result.outlets})

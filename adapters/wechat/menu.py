@@ -94,8 +94,11 @@ def menu_of(channel, db, account: AccountInfo) -> dict:
                     fallback_url=f"{public}/sites/{account.code}/")
 
 
-def push_menu(channel, db, account: AccountInfo) -> MenuOut:
-    """Create the menu on every official account bound to `account`."""
+def push_menu(channel, db, account: AccountInfo, *, actor) -> MenuOut:
+    """Create the menu on every official account bound to `account`, and record in the
+    audit log (in the caller's transaction) who pushed it to which of them: here, so the
+    API's, the console's and the command line's pushes are audited alike. `actor` is the
+    User pushing, None for the command line."""
     targets = ports.outlets(db, "wechat", account_ids=[account.id],
                             hub_secret=channel.config.secret())
     if not targets:
@@ -113,4 +116,7 @@ def push_menu(channel, db, account: AccountInfo) -> MenuOut:
             log.warning("menu for %s not created: %s", outlet.key, error.message)
             results.append(OutletMenuResult(outlet=outlet.name, appid=outlet.key, ok=False,
                                             error=error.message))
+    ports.audit(db, actor=actor, action="wechat.menu.push", account_id=account.id,
+                subject_type="account", subject_id=None,
+                outlets=[result.appid for result in results if result.ok])
     return MenuOut(account=account.code, menu=menu, outlets=results)

@@ -4,6 +4,7 @@ beyond its columns: topics (专题) and links to local services (本地服务)."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from flask import Blueprint, g
@@ -21,6 +22,9 @@ from hub.users.permissions import require_role
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 TAG = "accounts"
 COLOR = r"^#[0-9A-Fa-f]{6}$"
+# A logo is shown by address (web pages, share cards, the mini-program): a web address, or a
+# picture of the hub's media library as its /media address (the console's upload gives one).
+LOGO_URL = re.compile(r"^(https?://[^\s/]+\S*|/media/\d+/[0-9a-f]{16})$")
 
 
 class ColumnOut(BaseModel):
@@ -64,10 +68,20 @@ class AccountUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=100)
     short_name: str | None = Field(default=None, max_length=30)
-    logo_url: str | None = Field(default=None, max_length=500)
+    logo_url: str | None = Field(
+        default=None, max_length=500,
+        description="标志图片：http(s) 网址，或本 hub 素材库图片的地址（/media/<id>/<摘要>）")
     theme_color: str | None = Field(default=None, pattern=COLOR)
     intro: str | None = Field(default=None, max_length=2000)
     requires_review: bool | None = None
+
+    @field_validator("logo_url")
+    @classmethod
+    def _logo_is_an_image_address(cls, value: str | None) -> str | None:
+        if value is not None and not LOGO_URL.match(value):
+            raise ValueError("应为网址（以 https:// 或 http:// 开头）"
+                             "或素材库图片的地址（/media/…）")
+        return value
 
 
 class ColumnIn(BaseModel):

@@ -1,5 +1,6 @@
 """The console's 账号设置 page, for an account's admins: its profile (name, short name, theme
-colour, logo, introduction, whether posts need review), its columns (renamed, reordered,
+colour, logo — uploaded, picked from the account's media library or given by address —,
+introduction, whether posts need review), its columns (renamed, reordered,
 added, taken away: a column taken away keeps its posts, which then sit in no column) and new
 child accounts below it. The checks are the editor API's own (its request models and
 services), so the console and the API refuse the same things in the same words."""
@@ -15,8 +16,10 @@ from hub.accounts.models import LEVEL_TIER, Account, Level
 from hub.accounts.views import AccountCreate, AccountUpdate, ColumnsIn
 from hub.api import parse_model, refuse_nulls
 from hub.console.blueprint import bp
+from hub.console.media_views import keep_upload, library, media_url
 from hub.console.views import account_for
 from hub.errors import BadRequest
+from hub.media.models import Media
 from hub.users.permissions import require_role, roles_on
 
 LEVEL_LABELS = {"province": "省级", "city": "市级", "district": "区县级", "town": "镇级",
@@ -53,7 +56,24 @@ def account_settings(code: str):
                                    _child_levels(account)],
                            children=list(g.db.scalars(select(Account).where(
                                Account.parent_id == account.id).order_by(Account.name))),
-                           level_labels=LEVEL_LABELS)
+                           level_labels=LEVEL_LABELS,
+                           logo_choices=[(item, media_url(item)) for item in library(account)])
+
+
+def _logo_from_library(account: Account) -> str | None:
+    """The logo the form takes from the account's media library, as its media address: a
+    picture uploaded with the form (kept in the library first) or one picked there. None:
+    neither, and the address typed in the form is the logo."""
+    upload = request.files.get("logo_file")
+    if upload is not None and upload.filename:
+        return media_url(keep_upload(account, upload))
+    picked = request.form.get("logo_media_id", "")
+    if not picked:
+        return None
+    item = g.db.get(Media, int(picked)) if picked.isdigit() else None
+    if item is None or item.account_id != account.id:
+        raise BadRequest("素材库里没有这张图片，请重新选择", field="logo_media_id")
+    return media_url(item)
 
 
 @bp.post("/a/<code>/settings/profile")
@@ -63,7 +83,7 @@ def save_profile(code: str):
     body = _form(AccountUpdate, {
         "name": form.get("name", "").strip(), "short_name": form.get("short_name", "").strip(),
         "theme_color": form.get("theme_color", "").strip(),
-        "logo_url": form.get("logo_url", "").strip() or None,
+        "logo_url": _logo_from_library(account) or form.get("logo_url", "").strip() or None,
         "intro": form.get("intro", "").strip(),
         "requires_review": form.get("requires_review") == "on"})
     changes = refuse_nulls(body.model_dump(exclude_unset=True), Account)

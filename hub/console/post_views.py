@@ -183,8 +183,8 @@ def post_page(post_id: int):
         post = _post(post_id)
         return _post_page(post, 400, values=request.form, error=exc.message,
                           errors=exc.fields)
-    flash("已保存为待审核的修改：审核通过前，各终端仍是已发布的版本" if pending
-          else "已保存为新的修订版本", "info")
+    flash("已保存为待审核的修改：审核通过前，各终端仍是已发布的内容" if pending
+          else "已保存为新的修订", "info")
     return redirect(url_for("console.post_page", post_id=post.id))
 
 

@@ -127,7 +127,7 @@ def _posts(db: Session, ids: set[int]) -> dict[int, Post]:
 
 def _supersede(delivery: Delivery, now: dt.datetime) -> None:
     delivery.state, delivery.withdrawn_at, delivery.lease_owner = "withdrawn", now, None
-    delivery.last_error = "已有更新的版本，此版本不再投递"
+    delivery.last_error = "稿件已再次发布，这次发布不再投递"
     delivery.updated_at = now
 
 

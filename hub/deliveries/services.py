@@ -70,7 +70,7 @@ def enqueue_new_version(db: Session, post) -> list[Delivery]:
         in_place = old is not None and old.external_id and channel.updates_in_place
         if in_place:
             old.state, old.withdrawn_at = "withdrawn", utcnow()
-            old.last_error = f"已由第 {post.version} 版原位更新"
+            old.last_error = f"已由第 {post.version} 次发布原位更新"
         elif old is not None:
             request_withdrawal(old)
         created.append(_new_delivery(post, outlet, replaces=old if in_place else None))

@@ -110,7 +110,7 @@ class PendingChangeOut(BaseModel):
     editor: str = Field(description="最近修改它的编辑")
     updated_at: str
     content: dict = Field(description="修改后的内容（与修订记录的 content 相同）；"
-                          "批准前各终端仍是已发布的版本")
+                          "批准前各终端仍是已发布的内容")
 
 
 class PostOut(BaseModel):
@@ -133,9 +133,9 @@ class PostOut(BaseModel):
     push_down: list[str] | None
     overrides: dict
     outlet_options: dict = Field(default_factory=dict,
-                                 description="各终端对本稿件的设置（如 led、splash），随版本审核")
+                                 description="各终端对本稿件的设置（如 led、splash），随修订审核")
     revision: int = Field(description="本条记录中内容（已发布稿件即线上内容）的修订号")
-    version: int
+    version: int = Field(description="发布次数：稿件每次发往各终端加一（与修订号 revision 不同）")
     author: str
     publish_at: str | None
     published_at: str | None
@@ -145,7 +145,7 @@ class PostOut(BaseModel):
     updated_at: str
     from_above: bool = Field(default=False, description="上级下发到所查账号的稿件")
     pending: PendingChangeOut | None = Field(
-        default=None, description="已发布稿件的待审核修改；批准后作为新版本投递")
+        default=None, description="已发布稿件的待审核修改；批准后重新发布（version 加一）")
 
 
 class PostList(BaseModel):

@@ -316,14 +316,14 @@ def get_revision(db: Session, post: Post, number: int) -> PostRevision:
     revision = db.scalar(select(PostRevision).where(
         PostRevision.post_id == post.id, PostRevision.number == number))
     if revision is None:
-        raise NotFound(f"稿件 {post.id} 没有第 {number} 版", field="revision")
+        raise NotFound(f"稿件 {post.id} 没有第 {number} 次修订", field="revision")
     return revision
 
 
 def restore_revision(db: Session, user: User, post: Post, number: int) -> Post:
     revision = get_revision(db, post, number)
     return update_post(db, user, post, _content_changes(revision.content),
-                       note=f"恢复第 {number} 版", restored_from=number)
+                       note=f"恢复第 {number} 次修订", restored_from=number)
 
 
 def set_outlet_options(db: Session, user: User, post: Post, channel: str, settings: dict,

@@ -468,3 +468,34 @@ def test_an_admin_sets_dongguan_up_in_the_browser(browser, live_hub, wechat_back
                             json={"claim_secret": started["claim_secret"]}).json()
     assert claimed["status"] == "paired" and claimed["screen"]["code"] == "dg-square"
     context.close()
+
+
+def test_an_admin_picks_the_logo_from_the_library_with_the_keyboard(page, live_hub):
+    """账号设置: a logo uploaded once is in the account's library; picking it there (by the
+    keyboard alone) fills the address and shows it before saving."""
+    from playwright.sync_api import expect
+
+    url = live_hub.url
+    _log_in_with_the_keyboard(page, url, "gd-admin")
+    page.goto(f"{url}/console/a/dongguan/settings")
+    expect(page.locator("#logo-status")).to_have_text("还没有标志")
+    page.get_by_label("上传新标志").set_input_files(
+        {"name": "东莞标志.png", "mimeType": "image/png", "buffer": _png((240, 240))})
+    expect(page.locator("#logo-status")).to_have_text("将上传「东莞标志.png」作为新标志（保存后生效）")
+    page.get_by_role("button", name="保存资料").click()
+    expect(page.locator("p.flash").first).to_contain_text("已保存账号资料")
+    uploaded = page.get_by_label("或填写图片地址").input_value()
+    assert uploaded.startswith("/media/")
+    expect(page.locator("#logo-preview")).to_have_attribute("src", uploaded)
+
+    page.get_by_label("或填写图片地址").fill("https://example.cn/old.png")
+    page.locator(".logo-library summary").focus()
+    page.keyboard.press("Enter")  # open the library
+    page.get_by_label("不从素材库换（用下方填写的地址）").focus()
+    page.keyboard.press("ArrowRight")  # the next picture in the group
+    expect(page.get_by_label("或填写图片地址")).to_have_value(uploaded)
+    expect(page.locator("#logo-status")).to_have_text("新标志：「东莞标志.png」（保存后生效）")
+    page.get_by_role("button", name="保存资料").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("p.flash").first).to_contain_text("已保存账号资料")
+    expect(page.get_by_label("或填写图片地址")).to_have_value(uploaded)

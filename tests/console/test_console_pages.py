@@ -158,6 +158,21 @@ def test_schedule_in_beijing_time_and_refuse_the_past(console_as, outlets, db):
     assert "请选择一个晚于现在的发布时间" in page
 
 
+def test_a_scheduled_post_offers_cancelling_not_withdrawing(console_as, outlets, db):
+    """A scheduled post reached no outlet yet (it left any earlier publication through a
+    withdrawal): 取消定时 is what it offers, not 全部撤回; once live, 全部撤回 is offered."""
+    meizhou = console_as("mz-editor")
+    post_id = _compose(meizhou, code="meizhou", column="notice", title="定时的通知")
+    _act(meizhou, post_id, "schedule", at="2030-01-01T09:00")
+    page = meizhou.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert "确认取消定时" in page
+    assert 'value="withdraw"' not in page and "全部撤回" not in page
+    board = meizhou.get(f"/console/posts/{post_id}/deliveries").get_data(as_text=True)
+    assert "全部撤回" not in board
+    _act(meizhou, post_id, "publish")
+    page = meizhou.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert 'value="withdraw"' in page and "全部撤回" in page
+
 def test_a_failure_is_told_in_plain_words_and_can_be_retried(console_as, outlets, receiver,
                                                              dispatcher):
     receiver.store.fail_next = [422]
@@ -241,7 +256,7 @@ def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client
     # Before approving, the reviewer reads what changes against the live version and sees
     # each outlet's preview of the change (the outlets themselves still have the live one).
     page = admin.get(f"/console/posts/{post_id}").get_data(as_text=True)
-    assert "与已发布版本相比的改动" in page
+    assert "与已发布内容相比的改动" in page
     assert "<del>- 第一版标题</del>" in page and "<ins>+ 第二版标题</ins>" in page
     assert "<ins>+ 改过的正文</ins>" in page
     frames = re.findall(rf'src="(/console/posts/{post_id}/preview/\d+)"', page)
@@ -253,7 +268,7 @@ def test_edit_a_live_post_goes_out_again(console_as, outlets, dispatcher, client
     page = client.get(f"/sites/dongguan/posts/{post_id}").get_data(as_text=True)
     assert "第二版标题" in page and "第一版标题" not in page
     board = reviewer.get(f"/console/posts/{post_id}/deliveries").get_data(as_text=True)
-    assert "早先版本的投递" in board
+    assert "早先几次发布的投递" in board
 
 
 def test_csrf_token_is_on_every_form(console_as, outlets):

@@ -4,9 +4,13 @@ same words, and nothing is half-saved; authors and reviewers do not reach it."""
 
 from __future__ import annotations
 
+import io
+
 from console_support import csrf_of, fresh
+from sqlalchemy import select
 
 from hub.accounts.services import get_account
+from hub.media.models import Media
 
 
 def _post(client, account: str, what: str, **form):
@@ -79,3 +83,78 @@ def test_only_admins_reach_the_settings(console_as):
     assert "账号设置" not in console_as("mz-editor").get(
         "/console/a/meizhou/").get_data(as_text=True)
     assert "账号设置" in console_as("gd-admin").get("/console/a/meizhou/").get_data(as_text=True)
+
+
+def _png(color=(200, 16, 46), size=(240, 240)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PROFILE = {"name": "梅州市总工会", "theme_color": "#1d4e89", "intro": "服务梅州职工"}
+
+
+def test_a_logo_uploaded_in_the_settings_is_the_accounts_own_media(console_as, db):
+    admin = console_as("gd-admin")
+    done = _post(admin, "meizhou", "profile", **PROFILE, logo_url="https://example.cn/old.png",
+                 logo_file=(io.BytesIO(_png()), "梅州标志.png"))
+    assert "已保存账号资料" in done.get_data(as_text=True)
+    fresh(db)
+    meizhou = get_account(db, "meizhou")
+    logo = db.scalar(select(Media).where(Media.account_id == meizhou.id))
+    assert logo.filename == "梅州标志.png"
+    assert meizhou.logo_url == f"/media/{logo.id}/{logo.sha256[:16]}"  # the upload wins
+    assert admin.get(meizhou.logo_url).status_code == 200
+    page = admin.get("/console/a/meizhou/settings").get_data(as_text=True)
+    assert f'src="{meizhou.logo_url}" alt="当前标志"' in page
+    assert '<label for="s-logo-file">' in page and 'enctype="multipart/form-data"' in page
+
+    refused = _post(admin, "meizhou", "profile", **PROFILE,
+                    logo_file=(io.BytesIO(b"not a picture"), "x.png"))
+    assert 'class="flash error"' in refused.get_data(as_text=True)
+    fresh(db)
+    assert get_account(db, "meizhou").logo_url == meizhou.logo_url
+
+
+def test_a_logo_is_picked_from_the_library_or_given_by_address(console_as, db):
+    admin = console_as("gd-admin")
+    token = csrf_of(admin.get("/console/a/meizhou/settings"))
+    for color in ((20, 80, 160), (30, 120, 60)):
+        admin.post("/console/a/meizhou/media", data={
+            "csrf_token": token, "file": (io.BytesIO(_png(color)), f"图{color[0]}.png")})
+    fresh(db)
+    meizhou = get_account(db, "meizhou")
+    first, second = db.scalars(select(Media).where(Media.account_id == meizhou.id)
+                               .order_by(Media.id)).all()
+    page = admin.get("/console/a/meizhou/settings").get_data(as_text=True)
+    assert "从素材库选择" in page
+    for item in (first, second):  # each a labelled choice, by keyboard as by mouse
+        assert f'type="radio" name="logo_media_id" id="logo-m{item.id}" value="{item.id}"' in page
+        assert f'<label for="logo-m{item.id}">' in page
+
+    _post(admin, "meizhou", "profile", **PROFILE, logo_url="", logo_media_id=str(first.id))
+    fresh(db)
+    assert get_account(db, "meizhou").logo_url == f"/media/{first.id}/{first.sha256[:16]}"
+
+    # Another account's picture is not in this library: refused, nothing changes.
+    dongguan_token = csrf_of(admin.get("/console/a/dongguan/settings"))
+    theirs = admin.post("/console/a/dongguan/media", data={
+        "csrf_token": dongguan_token, "file": (io.BytesIO(_png((9, 9, 9))), "东莞.png")})
+    refused = _post(admin, "meizhou", "profile", **PROFILE,
+                    logo_media_id=str(theirs.get_json()["id"]))
+    assert "素材库里没有这张图片" in refused.get_data(as_text=True)
+    fresh(db)
+    assert get_account(db, "meizhou").logo_url == f"/media/{first.id}/{first.sha256[:16]}"
+
+    # No upload and no pick: the address typed is the logo (empty: none).
+    _post(admin, "meizhou", "profile", **PROFILE, logo_url="https://example.cn/mz.png",
+          logo_media_id="")
+    fresh(db)
+    assert get_account(db, "meizhou").logo_url == "https://example.cn/mz.png"
+    refused = _post(admin, "meizhou", "profile", **PROFILE, logo_url="mz.png")
+    assert "素材库图片的地址" in refused.get_data(as_text=True)
+    _post(admin, "meizhou", "profile", **PROFILE, logo_url="")
+    fresh(db)
+    assert get_account(db, "meizhou").logo_url is None

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 import requests
 from console_support import csrf_of
+from sqlalchemy import select
 
 from adapters.wechat.sandbox import serve
 from adapters.wechat.settings import WeChatSettings
 from hub import channels, ports
+from hub.audit.models import AuditEvent
 
 APPID = "wx0123456789abcdef"
 SECRET = "0123456789abcdef0123456789abcdef"
@@ -110,6 +112,9 @@ def test_the_columns_menu_is_previewed_and_pushed_to_the_bound_account(app, db, 
     menus = requests.get(f"{sandbox.url}/sandbox/apps/{APPID}/received", timeout=10).json()
     [menu] = menus["menus"]
     assert [b["name"] for b in menu["button"]] == ["工会要闻", "更多", "本地服务"]
+    db.rollback()
+    pushes = db.scalars(select(AuditEvent).where(AuditEvent.action == "wechat.menu.push"))
+    assert [(e.actor_name, e.detail["outlets"]) for e in pushes] == [("gd-admin", [APPID])]
     author = console_as("dg-editor")
     refused = author.post("/console/wechat/a/dongguan/menu", data={
         "csrf_token": csrf_of(author.get("/console/a/dongguan/"))})

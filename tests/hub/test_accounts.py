@@ -108,6 +108,19 @@ def test_a_patch_cannot_null_what_an_account_must_have(client, token_for):
     assert cleared.status_code == 200 and cleared.get_json()["short_name"] is None
 
 
+def test_a_logo_is_a_web_address_or_a_picture_of_the_hub(client, token_for):
+    """The logo goes into web pages, share cards and the mini-program as an image address:
+    an http(s) URL, or a picture in the hub's media library (/media/<id>/<digest>)."""
+    headers = token_for("gd-admin")
+    for logo in ("https://example.cn/humen.png", "/media/12/0123456789abcdef", None):
+        kept = client.patch("/api/v1/accounts/dg-humen", headers=headers, json={"logo_url": logo})
+        assert kept.status_code == 200 and kept.get_json()["logo_url"] == logo
+    for logo in ("javascript:alert(1)", "humen.png", "/etc/passwd", "https://"):
+        refused = client.patch("/api/v1/accounts/dg-humen", headers=headers,
+                               json={"logo_url": logo})
+        assert refused.status_code == 400, logo
+        assert "素材库" in refused.get_json()["fields"]["logo_url"]
+
 def test_subtree_is_the_account_and_everything_below(db, demo):
     dongguan = get_account(db, "dongguan")
     codes = {a.code for a in subtree(db, dongguan)}

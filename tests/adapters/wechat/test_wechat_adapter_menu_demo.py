@@ -31,6 +31,26 @@ def test_columns_become_the_menu(client, token_for, matrix, wechat_sandbox, edit
         "type": "view", "name": "法律援助", "url": "https://legal.dongguan.example.com/apply"}
     refused = client.post("/api/v1/accounts/dongguan/wechat/menu", headers=editors["dg-editor"])
     assert refused.status_code == 403
+    # Audited as the console's push is: who pushed, to which official accounts.
+    events = client.get("/api/v1/audit?account=dongguan&action=wechat.menu.push",
+                        headers=editors["gd-admin"]).get_json()["events"]
+    assert [(e["actor"], e["subject_type"], e["detail"]["outlets"]) for e in events] == [
+        ("gd-admin", "account", [matrix["dongguan"]["appid"]])]
+
+
+
+def test_the_command_line_push_is_audited_as_the_hubs_own(matrix, wechat_sandbox, editors,
+                                                         client):
+    from click.testing import CliRunner
+
+    from adapters.wechat.commands import wechat
+
+    result = CliRunner().invoke(wechat, ["menu", "--account", "dongguan"])
+    assert result.exit_code == 0, result.output
+    events = client.get("/api/v1/audit?account=dongguan&action=wechat.menu.push",
+                        headers=editors["gd-admin"]).get_json()["events"]
+    assert [(e["actor"], e["detail"]["outlets"]) for e in events] == [
+        ("system", [matrix["dongguan"]["appid"]])]
 
 
 def test_a_column_name_too_long_for_a_button_is_a_clear_400(client, matrix, db, editors):

@@ -3,12 +3,13 @@
 // opening an account.
 const { accountView } = require('./format');
 const { toggleFollow } = require('./follow');
+const config = require('../config');
 
 const accountListData = { accounts: [], busyCode: '' };
 
 const accountListMethods = {
   showAccounts(accounts) {
-    this.setData({ accounts: accounts.map(accountView) });
+    this.setData({ accounts: accounts.map((a) => accountView(a, config.baseUrl())) });
   },
 
   async onToggleFollow(e) {

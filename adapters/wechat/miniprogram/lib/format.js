@@ -97,14 +97,16 @@ function postView(post, now = new Date(), base = '') {
   };
 }
 
-function accountView(account) {
+// An account as the pages show it. `base`: the hub's address, for a logo from its media
+// library (the console's upload gives one by path).
+function accountView(account, base = '') {
   const parent = account.parent || null;
   return {
     code: account.code,
     name: account.name || '',
     shortName: account.short_name || account.name || '',
     levelText: levelLabel(account.level),
-    logoUrl: account.logo_url || '',
+    logoUrl: absoluteUrl(account.logo_url, base),
     themeColor: account.theme_color || '#d4380d',
     intro: account.intro || '',
     parentCode: parent ? parent.code : '',

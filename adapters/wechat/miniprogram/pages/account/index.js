@@ -7,6 +7,7 @@ const { toggleFollow } = require('../../lib/follow');
 const { postListData, postListMethods } = require('../../lib/post-list');
 const { withCare } = require('../../lib/care');
 const { serviceView, openService } = require('../../lib/services');
+const config = require('../../config');
 
 Page(withCare({
   ...postListMethods,
@@ -17,7 +18,7 @@ Page(withCare({
     this.code = query.code;
     try {
       const account = await api.account(this.code);
-      this.setData({ account: accountView(account), error: '' });
+      this.setData({ account: accountView(account, config.baseUrl()), error: '' });
       wx.setNavigationBarTitle({ title: account.name });
     } catch (err) {
       this.setData({ error: err.message });

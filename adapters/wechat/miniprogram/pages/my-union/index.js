@@ -5,6 +5,7 @@ const api = require('../../lib/api');
 const { accountView } = require('../../lib/format');
 const { postListData, postListMethods } = require('../../lib/post-list');
 const { withCare } = require('../../lib/care');
+const config = require('../../config');
 
 Page(withCare({
   ...postListMethods,
@@ -26,7 +27,7 @@ Page(withCare({
   async loadUnion() {
     try {
       const account = await api.myUnion();
-      this.setData({ account: accountView(account), missing: '', error: '' });
+      this.setData({ account: accountView(account, config.baseUrl()), missing: '', error: '' });
     } catch (err) {
       if (err.status === 404) this.setData({ account: null, missing: err.message, error: '' });
       else this.setData({ error: err.message });

@@ -88,6 +88,15 @@ test('accountView names the level in Chinese and lists the unions below', () => 
   expect(view.parentName).toBe('广东省总工会');
   expect(view.children).toEqual([{ code: 'humen', name: '虎门镇总工会' }]);
   expect(view.followed).toBe(true);
+  expect(view.logoUrl).toBe('');
   expect(levelLabel('grassroots')).toBe('基层工会');
   expect(levelLabel('unknown')).toBe('工会');
+});
+
+test('accountView gives a logo from the hub\'s media library the hub\'s address', () => {
+  const base = 'https://hub.example.cn';
+  expect(accountView({ code: 'dongguan', logo_url: '/media/3/0123456789abcdef' }, base).logoUrl)
+    .toBe('https://hub.example.cn/media/3/0123456789abcdef');
+  expect(accountView({ code: 'dongguan', logo_url: 'https://cdn.example.cn/dg.png' }, base).logoUrl)
+    .toBe('https://cdn.example.cn/dg.png');
 });
