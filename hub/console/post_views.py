@@ -167,13 +167,32 @@ def _local_input(value) -> str:
     return local.strftime("%Y-%m-%dT%H:%M") if local else ""
 
 
+def _keep_what_the_form_cannot_show(post, data: dict) -> dict:
+    """The form offers only the channels the account has outlets for, and push-down as all
+    or nothing: channels and push-down chosen through the API (or the demo) stay as they are
+    unless the editor changed what the form shows of them. (A live post's proposed change
+    may not move it, so sending a narrower list would refuse every edit.)"""
+    offered = {name for name, _ in offered_channels(post.account)}
+    if post.channels is not None:
+        extras = [name for name in post.channels if name not in offered]
+        chosen = data["channels"] if data["channels"] is not None else sorted(offered)
+        if set(chosen) == set(post.channels) - set(extras):
+            data["channels"] = post.channels
+        else:
+            data["channels"] = chosen + extras
+    if post.push_down not in (None, ["*"]) and data["push_down"] == "all":
+        data["push_down"] = post.push_down  # a chosen few accounts below, kept
+    return data
+
+
 @bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
 def post_page(post_id: int):
     post = _post(post_id)
     if request.method == "GET":
         return _post_page(post)
     try:
-        data = _form_data(post.account, creating=False, existing=post.overrides)
+        data = _keep_what_the_form_cannot_show(
+            post, _form_data(post.account, creating=False, existing=post.overrides))
         _cover(post.account, data)
         posts.update_post(g.db, g.user, post, _validated(PostUpdate, data).changes())
         pending = post.pending_revision is not None

@@ -295,3 +295,31 @@ def test_every_form_control_has_a_label(console_as, outlets):
             assert wrapped or control.get("id") in labelled, (url, lxml_html.tostring(control))
         for button in tree.xpath("//button"):
             assert button.text_content().strip(), (url, "a button without words")
+
+
+def test_a_live_post_sent_to_channels_the_form_does_not_show_can_still_be_edited(
+        console_as, outlets, dispatcher, client, token_for):
+    # Published through the API to a channel 东莞 has no outlet for (so the form does not
+    # offer it) and pushed down to one town only (the form says all or nothing).
+    reviewer = token_for("dg-reviewer")
+    created = client.post("/api/v1/posts", headers=token_for("dg-editor"), json={
+        "account": "dongguan", "title": "接口发出的稿件", "body": "正文",
+        "channels": ["web", "loopback", "webhook"], "push_down": ["dg-humen"]})
+    assert created.status_code == 201, created.get_json()
+    post_id = created.get_json()["id"]
+    client.post(f"/api/v1/posts/{post_id}/submit", headers=token_for("dg-editor"))
+    for action in ("approve", "publish"):
+        answer = client.post(f"/api/v1/posts/{post_id}/{action}", headers=reviewer)
+        assert answer.status_code == 200, answer.get_json()
+    editor = console_as("dg-editor")
+    page = editor.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    shown = re.findall(r'name="channels" value="(\w+)" checked', page)
+    assert "webhook" not in shown and "web" in shown
+    data = {"title": "接口发出的稿件（改）", "body": "正文", "column": "news",
+            "channels": shown, "push_down": "all"}
+    saved = post_form(editor, f"/console/posts/{post_id}", data)
+    assert saved.status_code == 302, saved.get_data(as_text=True)  # waits for review
+    post = client.get(f"/api/v1/posts/{post_id}", headers=reviewer).get_json()
+    assert post["pending"] is not None
+    assert post["channels"] == ["web", "loopback", "webhook"]
+    assert post["push_down"] == ["dg-humen"]
