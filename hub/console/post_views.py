@@ -14,6 +14,7 @@ from hub.clock import to_local
 from hub.console import previews
 from hub.console.blueprint import back_to, bp
 from hub.console.live_previews import draft_panel
+from hub.console.media_views import keep_upload
 from hub.console.post_form import form_overrides, offered_channels
 from hub.console.views import account_for
 from hub.db import utcnow
@@ -21,7 +22,6 @@ from hub.deliveries import services as deliveries
 from hub.deliveries.models import Delivery
 from hub.deliveries.views import delivery_out
 from hub.errors import BadRequest, HubError, NotFound
-from hub.media import services as media
 from hub.outlets.models import Outlet
 from hub.posts import services as posts
 from hub.posts.schemas import PostCreate, PostUpdate, PublishIn
@@ -87,10 +87,7 @@ def _cover(account, data: dict) -> None:
     if picked.isdigit():  # chosen from the media library (the service checks whose it is)
         data["cover_media_id"] = int(picked)
     if upload is not None and upload.filename:
-        limit = current_app.config["HUB"].max_upload_bytes
-        stored = media.store_upload(g.db, g.user, account, upload.filename,
-                                    upload.stream.read(limit + 1), max_bytes=limit)
-        data["cover_media_id"] = stored.id
+        data["cover_media_id"] = keep_upload(account, upload).id
     elif request.form.get("remove_cover") == "1":
         data["cover_media_id"] = None
 
