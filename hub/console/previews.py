@@ -105,7 +105,8 @@ def frame_of(form: dict, channel: str) -> tuple[str, int, int, str | None]:
         else None
     screens = _sized(form.get("screens"))
     if pixels is None and screens:
-        pixels = "、".join(f"{s['width']}×{s['height']}" for s in screens)
+        # Each size once, in the screens' order: a group's screens often share one size.
+        pixels = "、".join(dict.fromkeys(f"{s['width']}×{s['height']}" for s in screens))
         return "card", *CARD_SIZE, pixels
     frame = form.get("frame")
     if frame not in ("phone", "browser", "screen"):

@@ -311,3 +311,23 @@ def test_an_admin_moves_a_screen_between_the_groups_it_may_join(client, db, led_
     fresh(db)
     assert "dg-humen-bus" not in [s.code for s in db.scalar(
         select(ScreenGroup).where(ScreenGroup.code == "mz-screens")).screens]
+
+
+
+DRAFT = {"kind": "article", "title": "职工服务周", "body": "正文", "channels_shown": "1",
+         "channels": ["led"]}
+COMPOSE = "/console/a/dongguan/compose"
+
+
+def test_a_group_preview_names_each_screen_size_once(client, db, led_demo):
+    """东莞市区大屏 holds two 1920×1080 screens: its preview's size list names that size
+    once, in the screens' order."""
+    from adapters.led_screen.models import ScreenGroup
+
+    login(client, "dg-editor")
+    previews = post_form(client, COMPOSE, DRAFT, to="/console/a/dongguan/draft/previews")
+    [led] = [p for p in previews.get_json()["previews"] if p["channel"] == "led"]
+    group = db.scalar(select(ScreenGroup).where(ScreenGroup.code == "dg-city-screens"))
+    sizes = [f"{s.width}×{s.height}" for s in group.screens]
+    assert len(sizes) > len(set(sizes))  # the demo group repeats a size
+    assert led["pixel_size"] == "、".join(dict.fromkeys(sizes))
