@@ -331,3 +331,16 @@ def test_a_group_preview_names_each_screen_size_once(client, db, led_demo):
     sizes = [f"{s.width}×{s.height}" for s in group.screens]
     assert len(sizes) > len(set(sizes))  # the demo group repeats a size
     assert led["pixel_size"] == "、".join(dict.fromkeys(sizes))
+
+
+def test_the_1to1_preview_page_has_a_chinese_title(client, db, led_demo):
+    """The 1:1 view opens in a tab of its own: the tab names the post, the outlet and what
+    the page is, instead of showing its address."""
+    from hub import ports
+
+    login(client, "dg-editor")
+    [outlet] = ports.outlets(db, "led", key="dg-city-screens")
+    native = post_form(client, COMPOSE, DRAFT | {"full": "1"},
+                       to=f"/console/a/dongguan/draft/preview/{outlet.id}")
+    title = re.search(r"<title>([^<]*)</title>", native.get_data(as_text=True))
+    assert title and title.group(1) == "职工服务周 · LED 大屏 · 按 1:1 像素预览"
