@@ -121,8 +121,8 @@ class UnionDirectory:
     def _suggestion(self, value: str) -> str:
         if value not in self.suggested:
             near = self.nearest(value) if len(self.suggested) < SUGGESTED_VALUES else []
-            self.suggested[value] = (f"相近的有：{'、'.join(u.shown for u in near)}。"
-                                     if near else "") + WHERE_CODES
+            self.suggested[value] = f"相近的有：{'、'.join(u.shown for u in near)}" \
+                if near else WHERE_CODES
         return self.suggested[value]
 
     def nearest(self, value: str) -> list[Union]:
