@@ -3,8 +3,9 @@ pull protocol, a Xibo player), when it was last seen, its last screenshot, what 
 and its plays per day; Xibo players waiting for approval, approved from here by an admin.
 An admin also registers a screen of the hub's own protocol here and, on the screen's page,
 pairs its controller by the code it shows, issues a new device token (shown that once) or
-revokes it, and sets its on/off times and brightness steps: the same services, checks and
-audit records as the editors' API (`/api/v1/led/screens`).
+revokes it, sets its on/off times and brightness steps, and puts it into screen groups (or
+makes one, bound as the account's LED outlet): a screen in no group gets nothing to play.
+The same services, checks and audit records as the editors' API (`/api/v1/led/screens`).
 
 The page is the console's: hub.console.outlet_pages runs the console's guards (login, CSRF,
 session freshness) and headers around every outlet page and answers its HubErrors as the
@@ -25,7 +26,6 @@ from adapters.led_screen.models import (
     LedOperatedSlot,
     LedPlayHour,
     Screen,
-    ScreenGroup,
     XiboDisplay,
 )
 from adapters.led_screen.xmds import service as xibo
@@ -101,7 +101,8 @@ def screens(code: str):
     return render_template("led/screens.html", account=account, page="led-screens", rows=rows,
                            days=days, waiting=xibo.waiting_displays(g.db),
                            may_approve="admin" in roles, may_register="admin" in roles,
-                           controllers=controllers.PROFILES, groups=_joinable_groups(account))
+                           controllers=controllers.PROFILES,
+                           groups=services.joinable_groups(g.db, account))
 
 
 @bp.post("/a/<code>/screens/approve")
@@ -133,12 +134,6 @@ def _size(value: str, field: str) -> int | None:
 # -- registering and running a screen of the hub's own protocol ----------------------------
 
 BRIGHTNESS_ROWS = 4  # steps offered on the form; blank rows are left out
-
-
-def _joinable_groups(account) -> list[ScreenGroup]:
-    """Groups a screen of this account may join: those of the account or above it."""
-    return list(g.db.scalars(select(ScreenGroup).where(
-        ScreenGroup.account_id.in_(account.ancestor_ids())).order_by(ScreenGroup.code)))
 
 
 def _text(name: str, limit: int) -> str:
@@ -179,10 +174,7 @@ def register(code: str):
     if fields["name"] is None:
         raise BadRequest("请填写屏幕名称", field="name")
     screen = services.create_screen(g.db, account, _text("code", 64), fields, actor=g.user)
-    chosen = set(request.form.getlist("groups"))
-    for group in _joinable_groups(account):
-        if group.code in chosen:
-            services.set_members(g.db, group, [*group.screens, screen], actor=g.user)
+    services.set_screen_groups(g.db, screen, request.form.getlist("groups"), actor=g.user)
     publishing.redraw_for_screen(g.db, screen)
     g.db.commit()
     flash(f"已登记：{screen.name}（{screen.code}，{screen.width}×{screen.height}）。"
@@ -203,15 +195,34 @@ def _screen_of(code: str, screen_code: str, *roles: str) -> tuple[ports.AccountI
     return account, screen, held
 
 
+def _group_choices(screen: Screen, owner: ports.AccountInfo) -> list[dict]:
+    """The groups the screen may join, each with its account, whether the screen is in it,
+    and whether it is bound as an LED outlet (a group that is not gets no posts)."""
+    bound = ports.outlet_keys(g.db, services.CHANNEL)
+    names = {owner.id: owner.name}
+    choices = []
+    for group in services.joinable_groups(g.db, owner):
+        if group.account_id not in names:
+            names[group.account_id] = services.owner_of(g.db, group).name
+        choices.append({"group": group, "account": names[group.account_id],
+                        "joined": any(s.id == screen.id for s in group.screens),
+                        "bound": group.code in bound})
+    return choices
+
+
 def _screen_view(account, screen: Screen, held, *, token: str | None = None):
     steps = list(screen.brightness or [])
     rows = steps + [{}] * max(0, BRIGHTNESS_ROWS - len(steps))
+    owner = services.owner_of(g.db, screen)
     return render_template(
         "led/screen.html", account=account, page="led-screens", screen=screen,
-        owner=services.owner_of(g.db, screen), may_manage="admin" in held, token=token,
+        owner=owner, may_manage="admin" in held, token=token,
         online=services.is_online(screen), last_seen=services.last_seen(screen),
         controller=controllers.profile(screen.controller).label,
         groups=[group.name for group in screen.groups], brightness_rows=rows,
+        group_choices=_group_choices(screen, owner),
+        reached=bool(services.outlet_ids_for(g.db, screen)),
+        new_group_code=services.free_group_code(g.db, owner),
         poll_url=root_of(request.environ) + "/led/v1/playlist",
         # What the screen plays next, as its controller will get it (pictures and times).
         program=playlist.build(g.db, screen, root_of(request.environ), utcnow())["items"],
@@ -235,6 +246,34 @@ def screen_settings(code: str, screen_code: str):
     services.update_screen(g.db, screen, changes, actor=g.user)
     g.db.commit()
     flash("已保存，屏幕下次拉取节目单时生效", "ok")
+    return redirect(url_for(".screen_page", code=code, screen_code=screen_code))
+
+
+@bp.post("/a/<code>/screens/<screen_code>/groups")
+def screen_groups(code: str, screen_code: str):
+    _, screen, _ = _screen_of(code, screen_code, "admin")
+    services.set_screen_groups(g.db, screen, request.form.getlist("groups"), actor=g.user)
+    publishing.redraw_for_screen(g.db, screen)
+    g.db.commit()
+    joined = "、".join(group.name for group in screen.groups)
+    flash(f"已保存：本屏在屏幕组 {joined} 中，下次拉取节目单时生效" if joined
+          else "已保存：本屏不在任何屏幕组中，收不到稿件", "ok")
+    return redirect(url_for(".screen_page", code=code, screen_code=screen_code))
+
+
+@bp.post("/a/<code>/screens/<screen_code>/groups/new")
+def new_screen_group(code: str, screen_code: str):
+    """A group on the screen's own account, bound as its LED outlet, the screen in it."""
+    _, screen, _ = _screen_of(code, screen_code, "admin")
+    owner = services.owner_of(g.db, screen)
+    group = services.create_outlet_group(
+        g.db, owner, _text("group_code", 64), _text("group_name", 100),
+        hub_secret=current_app.config["HUB"].secret(), actor=g.user)
+    services.set_members(g.db, group, [screen], actor=g.user)
+    publishing.redraw_for_screen(g.db, screen)
+    g.db.commit()
+    flash(f"已新建屏幕组「{group.name}」（{group.code}）并把本屏加入：此后{owner.name}发布到 "
+          "LED 大屏的稿件会进入本屏的节目单", "ok")
     return redirect(url_for(".screen_page", code=code, screen_code=screen_code))
 
 

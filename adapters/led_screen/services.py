@@ -171,6 +171,51 @@ def set_members(db: Session, group: ScreenGroup, screens: list[Screen], *, actor
            screens=[s.code for s in screens])
 
 
+def joinable_groups(db: Session, account: AccountInfo) -> list[ScreenGroup]:
+    """Groups a screen of this account may join: those of the account or above it."""
+    return list(db.scalars(select(ScreenGroup).where(
+        ScreenGroup.account_id.in_(account.ancestor_ids())).order_by(ScreenGroup.code)))
+
+
+def set_screen_groups(db: Session, screen: Screen, codes: list[str], *, actor=None) -> None:
+    """The screen's groups become exactly those named by `codes`, each one it may join."""
+    joinable = joinable_groups(db, owner_of(db, screen))
+    unknown = set(codes) - {group.code for group in joinable}
+    if unknown:
+        raise BadRequest(f"屏幕 {screen.code} 不能加入屏幕组 {'、'.join(sorted(unknown))}："
+                         "只能加入本屏所属账号或其上级账号的屏幕组", field="groups")
+    for group in joinable:
+        inside = any(member.id == screen.id for member in group.screens)
+        if (group.code in codes) == inside:
+            continue
+        others = [member for member in group.screens if member.id != screen.id]
+        set_members(db, group, others if inside else [*others, screen], actor=actor)
+
+
+def free_group_code(db: Session, account: AccountInfo) -> str:
+    """A group code nobody uses yet, offered when an admin makes a group in the console."""
+    base = f"{account.code}-screens"[:58]
+    for n in range(1, 100):
+        code = base if n == 1 else f"{base}-{n}"
+        taken = db.scalar(select(Screen.id).where(Screen.code == code)) or \
+            db.scalar(select(ScreenGroup.id).where(ScreenGroup.code == code))
+        if not taken:
+            return code
+    return ""
+
+
+def create_outlet_group(db: Session, account: AccountInfo, code: str, name: str, *,
+                        hub_secret: str, actor=None) -> ScreenGroup:
+    """A group bound at once as the account's LED outlet (its code the key), so what the
+    account publishes reaches the screens that join it."""
+    if not name:
+        raise BadRequest("请填写屏幕组名称", field="group_name")
+    group = create_group(db, account, code, name, actor=actor)
+    ports.bind_outlet(db, account.code, channel=CHANNEL, key=code, name=name,
+                      hub_secret=hub_secret, actor=actor)
+    return group
+
+
 def screens_for_key(db: Session, key: str) -> list[Screen]:
     """An LED outlet's key names a screen group or a single screen."""
     group = db.scalar(select(ScreenGroup).where(ScreenGroup.code == key))

@@ -1,7 +1,8 @@
 """The console's members page: an account's real-name rate (verified ÷ imported) rolled up
 its subtree, its history, and each child account's figures, drawn as charts; for admins,
 uploading a roll (imported by a worker, its progress watched here, cancelled, its rejection
-report downloaded), the template roll, and looking a member up (audited)."""
+report downloaded), the grassroots unions below with their codes, the template roll (with
+those unions on a sheet), and looking a member up (audited)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hub.media.names import display_name
 from hub.members import identity, rebinding, roll_jobs, roll_reports, rolls, stats
 from hub.members import lookup as lookup_members
 from hub.members.models import Member, RollImport
+from hub.members.roll_unions import grassroots_below
 from hub.members.views import roll_max_bytes
 from hub.users.permissions import require_role, roles_on
 
@@ -25,6 +27,7 @@ RUNNING = ("queued", "running")
 IMPORT_STATES = {"queued": "排队中", "running": "导入中", "done": "已完成", "failed": "失败",
                  "cancelled": "已取消"}
 MEMBER_STATES = {"imported": "已导入", "registered": "已注册", "verified": "已实名"}
+UNIONS_LISTED = 100  # on the page; the template's sheet lists every one
 
 
 @bp.before_app_request
@@ -49,9 +52,11 @@ def account_members(code: str):
     history = stats.history(g.db, account)
     ranked = sorted(children, key=lambda pair: pair[1].rate, reverse=True)
     is_admin = "admin" in roles_on(g.db, g.user, account)
+    unions = grassroots_below(g.db, account) if is_admin else []
     return render_template(
         "console/members.html", account=account, page="members", figures=figures,
-        children=ranked, is_admin=is_admin,
+        children=ranked, is_admin=is_admin, unions=unions[:UNIONS_LISTED],
+        unions_total=len(unions),
         imports=_recent_imports(account) if is_admin else [], import_states=IMPORT_STATES,
         history_chart=charts.line_by_day(
             "rate-history", f"{account.name}近 30 天实名率",
@@ -110,7 +115,16 @@ def roll_rejections(import_id: int):
 
 @bp.get("/members/roll-template.xlsx")
 def roll_template():
+    """The template without unions (an old link); the members page links the one below."""
     return _xlsx(roll_reports.template_roll(), "roll-template.xlsx")
+
+
+@bp.get("/a/<code>/members/roll-template.xlsx")
+def account_roll_template(code: str):
+    """The template, its 工会代码 sheet listing the grassroots unions below the account."""
+    account = account_for(code)
+    return _xlsx(roll_reports.template_roll(grassroots_below(g.db, account)),
+                 f"roll-template-{account.code}.xlsx")
 
 
 def _xlsx(data: bytes, filename: str) -> Response:

@@ -105,7 +105,8 @@ def frame_of(form: dict, channel: str) -> tuple[str, int, int, str | None]:
         else None
     screens = _sized(form.get("screens"))
     if pixels is None and screens:
-        pixels = "、".join(f"{s['width']}×{s['height']}" for s in screens)
+        # Each size once, in the screens' order: a group's screens often share one size.
+        pixels = "、".join(dict.fromkeys(f"{s['width']}×{s['height']}" for s in screens))
         return "card", *CARD_SIZE, pixels
     frame = form.get("frame")
     if frame not in ("phone", "browser", "screen"):
@@ -153,7 +154,12 @@ def previews_for(db: Session, post, public_url: str) -> list[Preview]:
 def document_response(form: dict, channel: str, native: bool = False) -> Response:
     """A preview document as its own page, under a policy that lets nothing in it run."""
     frame, width, _, _ = frame_of(form, channel)
-    response = Response(document(form, frame, width, native), mimetype="text/html")
+    outlet = channels.get_channel(channel)
+    title = " · ".join(part for part in (str(form.get("title") or ""),
+                                         outlet.label if outlet else "",
+                                         "按 1:1 像素预览" if native else "预览") if part)
+    response = Response(document(form, frame, width, native, title=title),
+                        mimetype="text/html")
     response.headers["Content-Security-Policy"] = PREVIEW_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
@@ -173,8 +179,9 @@ def reach_summary(db: Session, post) -> dict[str, int]:
     return counts
 
 
-def document(form: dict, frame: str, width: int, native: bool = False) -> str:
-    """The HTML document a preview frame shows; `native`: at the outlet's own pixels, 1:1."""
+def document(form: dict, frame: str, width: int, native: bool = False, title: str = "") -> str:
+    """The HTML document a preview frame shows; `native`: at the outlet's own pixels, 1:1
+    (opened in a tab of its own, where `title` names it)."""
     if isinstance(form.get("preview_html"), str) and form["preview_html"]:
         return form["preview_html"]
     parts = []
@@ -196,7 +203,7 @@ def document(form: dict, frame: str, width: int, native: bool = False) -> str:
         parts.append(_message_card(form))
     else:
         parts.append(_fields(form))
-    return _page("".join(parts))
+    return _page("".join(parts), title)
 
 
 def _article(form: dict, html: str) -> str:
@@ -285,10 +292,11 @@ def _fields(form: dict) -> str:
     return f'<table class="fields">{"".join(rows)}</table>'
 
 
-def _page(body: str) -> str:
+def _page(body: str, title: str = "") -> str:
     """`body` is the outlet's own HTML, unescaped on purpose: it is shown only in a frame
     whose policy (PREVIEW_CSP, sandbox) lets nothing in it run."""
     return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f"<title>{escape(title or '预览')}</title>"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<link rel="stylesheet" href="/console/static/preview.css"></head><body>'
             f"{body}</body></html>")

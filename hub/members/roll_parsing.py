@@ -26,11 +26,13 @@ HEADERS = {
     "name": ("姓名", "会员姓名", "name"),
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "id_number", "id"),
     "mobile": ("手机号", "手机号码", "手机", "联系电话", "mobile", "phone"),
-    "union_code": ("基层工会代码", "工会代码", "所属工会代码", "所属工会", "union_code", "union"),
+    # A union is named by its code or its full name (hub.members.roll_unions resolves both).
+    "union_code": ("基层工会代码或全称", "基层工会代码", "工会代码", "所属工会代码", "基层工会",
+                   "基层工会名称", "工会名称", "所属工会", "union_code", "union"),
     "join_date": ("入会日期", "入会时间", "join_date"),
 }
 LABELS = {"name": "姓名", "id_number": "身份证号", "mobile": "手机号",
-          "union_code": "基层工会代码", "join_date": "入会日期"}
+          "union_code": "基层工会代码或全称", "join_date": "入会日期"}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
@@ -41,9 +43,10 @@ class Row:
     name: str
     number: str = field(repr=False)  # never in a repr, so never in a traceback or a log
     mobile: str | None
-    union_code: str
+    union: str  # a union's code or full name, as written
     join_date: dt.date | None
     digest: str = ""  # the number's keyed hash, set by the writer
+    union_id: int = 0  # the union `union` names, set by the writer
 
 
 @dataclass
@@ -262,15 +265,15 @@ def parse_row(line: int, cells: list, columns: dict[str, int],
         number = identity.validate(_cell(raw_number), today=today)
     except identity.IdNumberError as exc:
         return Rejected(line, exc.code, exc.reason)
-    union_code = _cell(at("union_code")).lower()
-    if not union_code:
-        return Rejected(line, "union_missing", "基层工会代码为空")
+    union = _cell(at("union_code"))
+    if not union:
+        return Rejected(line, "union_missing", "基层工会（代码或全称）为空")
     try:
         mobile = _mobile(at("mobile"))
         joined = _join_date(at("join_date"), today)
     except ValueError as exc:
         return Rejected(line, "field_invalid", str(exc))
-    return Row(line, name, number, mobile, union_code, joined)
+    return Row(line, name, number, mobile, union, joined)
 
 
 def is_blank(cells: list) -> bool:

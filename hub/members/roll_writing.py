@@ -18,7 +18,7 @@ from sqlalchemy import String, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from hub.accounts.models import Account, Level
+from hub.accounts.models import Account
 from hub.audit.services import record
 from hub.db import utcnow
 from hub.members import bulk, identity
@@ -30,6 +30,7 @@ from hub.members.roll_parsing import (
     parsed_chunks,
     read_columns,
 )
+from hub.members.roll_unions import UnionDirectory, UnionProblem
 
 log = logging.getLogger("hub.members.rolls")
 
@@ -44,14 +45,6 @@ class Report:
     @property
     def truncated(self) -> bool:
         return self.record.rows_rejected > len(self.rejections)
-
-
-@dataclass
-class _Union:
-    id: int
-    code: str
-    level: str
-    path: str
 
 
 class ImportCancelled(Exception):
@@ -74,7 +67,7 @@ class RollImporter:
         self.commits = commit
         self.chunk_rows, self.reported = chunk_rows, reported
         self.today = dt.date.today()
-        self.unions: dict[str, _Union | None] = {}
+        self.unions = UnionDirectory(db, account)  # the subtree, read once per import
         self.record = record or RollImport(
             account_id=account.id, user_id=actor.id if actor else None,
             filename=(filename or "")[:200], format=fmt, state="running", rows_total=0,
@@ -151,7 +144,7 @@ class RollImporter:
                 line = found["last_import_line"]
                 rejected.append(Rejected(row.line, "duplicate_in_file",
                                          f"身份证号与第 {line} 行重复", row_cells(row)))
-            elif found["account_id"] != self.unions[row.union_code].id:
+            elif found["account_id"] != row.union_id:
                 rejected.append(Rejected(row.line, "on_other_roll", "已在其他工会的会员名册中",
                                          row_cells(row)))
             else:
@@ -167,26 +160,15 @@ class RollImporter:
         self._save()
 
     def _known_unions(self, rows: list[Row], rejected: list[Rejected]) -> list[Row]:
-        unknown = {row.union_code for row in rows} - self.unions.keys()
-        if unknown:
-            for account in self.db.execute(
-                    select(Account.id, Account.code, Account.level, Account.path)
-                    .where(Account.code.in_(unknown))):
-                self.unions[account.code] = _Union(*account)
-            for code in unknown - self.unions.keys():
-                self.unions[code] = None
+        """The rows naming a grassroots union below the account (by code or full name), each
+        given its union's id; the others rejected with the reason."""
+        self.unions.look_outside({row.union for row in rows})
         kept = []
         for row in rows:
-            union = self.unions[row.union_code]
-            if union is None:
-                rejected.append(Rejected(row.line, "union_unknown",
-                                         f"工会代码 {row.union_code} 不存在", row_cells(row)))
-            elif union.level != Level.grassroots:
-                rejected.append(Rejected(row.line, "union_not_grassroots",
-                                         f"{row.union_code} 不是基层工会", row_cells(row)))
-            elif not union.path.startswith(self.account.path):
-                rejected.append(Rejected(row.line, "union_outside",
-                                         f"{row.union_code} 不在本账号之下", row_cells(row)))
+            try:
+                row.union_id = self.unions.resolve(row.union).id
+            except UnionProblem as problem:
+                rejected.append(Rejected(row.line, problem.code, problem.reason, row_cells(row)))
             else:
                 kept.append(row)
         return kept
@@ -221,12 +203,11 @@ class RollImporter:
 
     def _stage(self, new: list[Row], known: list[Row]) -> None:
         # Only new rows are encrypted: a known row has the same number (the hash matched).
-        staged = [bulk.StagedRow(row.digest, self.unions[row.union_code].id, row.name,
-                                 row.mobile, self.keys.encrypt(row.number), row.join_date,
-                                 row.line, False) for row in new]
-        staged += [bulk.StagedRow(row.digest, self.unions[row.union_code].id, row.name,
-                                  row.mobile, "", row.join_date, row.line, True)
-                   for row in known]
+        staged = [bulk.StagedRow(row.digest, row.union_id, row.name, row.mobile,
+                                 self.keys.encrypt(row.number), row.join_date, row.line, False)
+                  for row in new]
+        staged += [bulk.StagedRow(row.digest, row.union_id, row.name, row.mobile, "",
+                                  row.join_date, row.line, True) for row in known]
         bulk.write(self.db, staged, import_id=self.record.id, now=utcnow())
 
     def _reject(self, rejected: list[Rejected]) -> None:
@@ -243,7 +224,7 @@ class RollImporter:
 
 def row_cells(row: Row) -> list[str]:
     """A parsed row rejected by the writer, as the report shows its cells (ID masked)."""
-    return [row.name, masked_number(row.number), row.mobile or "", row.union_code,
+    return [row.name, masked_number(row.number), row.mobile or "", row.union,
             row.join_date.isoformat() if row.join_date else ""]
 
 

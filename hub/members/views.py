@@ -162,8 +162,9 @@ def _keys() -> identity.IdKeys:
 
 
 @route(bp, "/imports", "POST", summary="Upload a member roll (multipart: account, file; CSV in "
-       "UTF-8 or GB18030, or XLSX): 202 with the queued import; a worker imports it, poll "
-       "progress_url", tag=TAG, response=ImportOut, status=202, errors=(413,),
+       "UTF-8 or GB18030, or XLSX; each row names its grassroots union by code or by exact "
+       "full name, unique below the account): 202 with the queued import; a worker imports "
+       "it, poll progress_url", tag=TAG, response=ImportOut, status=202, errors=(413,),
        multipart={"account": "导入到的账号代码", "file": "file"})
 def upload_roll():
     # Set before the body is read, so Werkzeug answers 413 without reading past the limit.

@@ -69,6 +69,43 @@ def test_the_template_roll_is_a_roll_the_importer_reads(console_as):
                                               "join_date"}
 
 
+def test_the_members_page_and_the_template_list_the_unions_a_roll_may_name(app, db,
+                                                                           console_as):
+    """Union staff need the codes (or the exact names) of the unions below: the upload card
+    lists them, the template carries them on a 工会代码 sheet, and a roll naming its union
+    by full name imports; a name not found links back to the list."""
+    admin = console_as("gd-admin")
+    page = admin.get("/console/a/dongguan/members").get_data(as_text=True)
+    listed = page[page.index('id="union-codes"'):]
+    listed = listed[:listed.index("</details>")]
+    assert "本账号之下的基层工会及代码（4 个）" in listed
+    assert "<td>虎门镇服装行业联合工会</td><td><code>dg-humen-garment</code></td>" in listed
+    assert "mz-meijiang-hospital" not in listed and "dg-humen<" not in listed
+    assert "/console/a/dongguan/members/roll-template.xlsx" in page and "全称" in page
+
+    template = admin.get("/console/a/dongguan/members/roll-template.xlsx")
+    book = load_workbook(io.BytesIO(template.data))
+    assert book.sheetnames == ["会员名册", "填写说明", "工会代码"]
+    codes = list(book["工会代码"].iter_rows(values_only=True))
+    assert codes[0] == ("基层工会全称", "代码", "上级工会")
+    assert ("虎门镇服装行业联合工会", "dg-humen-garment", "虎门镇总工会") in codes
+    assert len(codes) == 5 and not any("mz-" in row[1] for row in codes)
+    notes = " ".join(str(cell) for row in book["填写说明"].iter_rows(values_only=True)
+                     for cell in row)
+    assert "全称" in notes and "「工会代码」工作表" in notes
+
+    answer = _upload(admin, admin.get("/console/a/dongguan/members"),
+                     roll_csv([["张三", GOOD, "", "虎门镇服装行业联合工会", ""],
+                               ["李四", make_number(803), "", "虎门服装工会", ""]]))
+    run_queued_imports(app)
+    done = admin.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "相近的有：虎门镇服装行业联合工会（dg-humen-garment）" in done
+    assert "/console/a/dongguan/members#union-codes" in done
+    db.rollback()
+    job = db.scalar(select(RollImport))
+    assert (job.rows_accepted, job.rows_rejected) == (1, 1)
+
+
 def test_a_bad_header_is_refused_at_once_and_editors_cannot_import(app, db, console_as):
     admin = console_as("gd-admin")
     page = admin.get("/console/a/dongguan/members")

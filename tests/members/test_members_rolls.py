@@ -55,7 +55,8 @@ def test_a_roll_with_every_kind_of_mistake(client, token_for, db):
     reasons = {r["line"]: (r["code"], r["reason"]) for r in report["rejections"]}
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     assert reasons[3] == ("id_checksum", "身份证号校验位错误")
-    assert reasons[4] == ("union_unknown", "工会代码 dg-nowhere 不存在")
+    assert reasons[4][0] == "union_unknown"
+    assert reasons[4][1].startswith("基层工会「dg-nowhere」不存在")
     assert reasons[5] == ("union_not_grassroots", "dg-humen 不是基层工会")
     assert reasons[6] == ("union_outside", "mz-meijiang-hospital 不在本账号之下")
     assert reasons[7] == ("duplicate_in_file", "身份证号与第 2 行重复")
@@ -128,7 +129,7 @@ def test_an_undecodable_row_is_rejected_alone(client, token_for, db):
 def test_a_header_missing_a_required_column_is_refused(client, token_for, db):
     answer = upload(client, token_for("gd-admin"), "姓名,手机号\n张三,13800000000\n".encode())
     assert answer.status_code == 400
-    assert answer.get_json()["fields"] == {"file": "表头缺少列：身份证号、基层工会代码"}
+    assert answer.get_json()["fields"] == {"file": "表头缺少列：身份证号、基层工会代码或全称"}
     db.rollback()
     assert db.scalar(select(func.count()).select_from(RollImport)) == 0
 
@@ -223,3 +224,78 @@ def test_blank_lines_are_skipped(client, token_for, db, blank):
             + f"空行后,{make_number(41)},,dg-humen-port,\n").encode()
     report = upload(client, token_for("gd-admin"), data).get_json()
     assert report["rows_total"] == 1 and report["rows_accepted"] == 1
+
+
+def test_a_union_is_named_by_its_code_or_its_exact_full_name(client, token_for, db):
+    """Union staff know their unions by name: the full name is taken as the code is (spaces
+    and full-width letters aside); a near miss names the nearest unions, a wild one says
+    where the codes are, a town union is no grassroots union, and another city's is unknown."""
+    source = numbers()
+    rows = [
+        ["甲", next(source), "", "虎门镇服装行业联合工会", ""],  # line 2: in, by name
+        ["乙", next(source), "", " 虎门港务职工工会 ", ""],  # 3: in, spaces around
+        ["丙", next(source), "", "DG-Humen-Port", ""],  # 4: in, a code in capitals
+        ["丁", next(source), "", "虎门镇服装行业工会", ""],  # 5: near miss
+        ["戊", next(source), "", "天河区某某公司", ""],  # 6: nothing like it
+        ["己", next(source), "", "虎门镇总工会", ""],  # 7: a town, not grassroots
+        ["庚", next(source), "", "梅江区人民医院工会委员会", ""],  # 8: not below Dongguan
+    ]
+    report = upload(client, token_for("gd-admin"), roll_csv(rows)).get_json()
+    assert (report["rows_accepted"], report["rows_rejected"]) == (3, 4), report
+    reasons = {r["line"]: (r["code"], r["reason"]) for r in report["rejections"]}
+    assert reasons[5][0] == "union_unknown"
+    assert "相近的有：虎门镇服装行业联合工会（dg-humen-garment）" in reasons[5][1]
+    assert reasons[6][0] == "union_unknown" and "相近的有" not in reasons[6][1]
+    assert "名册模板的「工会代码」工作表" in reasons[6][1]
+    assert reasons[7] == ("union_not_grassroots", "虎门镇总工会 不是基层工会")
+    assert reasons[8][0] == "union_unknown"
+    assert [m.name for m in members_on(db, "dg-humen-garment")] == ["甲"]
+    assert [m.name for m in members_on(db, "dg-humen-port")] == ["乙", "丙"]
+
+
+def test_a_name_two_unions_share_must_be_given_as_a_code(db, demo, keys):
+    from hub.accounts.services import create_account
+    from hub.members import rolls
+
+    changan = get_account(db, "dg-changan")
+    create_account(db, code="dg-changan-garment", name="虎门镇服装行业联合工会",
+                   level="grassroots", parent=changan)
+    db.commit()
+    source = numbers()
+    rows = [(1, HEADER), (2, ["甲", next(source), "", "虎门镇服装行业联合工会", ""]),
+            (3, ["乙", next(source), "", "dg-changan-garment", ""])]
+    report = rolls.import_roll(db, get_account(db, "dongguan"), iter(rows), keys=keys)
+    assert report.record.rows_accepted == 1
+    [ambiguous] = report.rejections
+    assert (ambiguous.line, ambiguous.code) == (2, "union_ambiguous")
+    assert "dg-humen-garment" in ambiguous.reason and "dg-changan-garment" in ambiguous.reason
+    # Below Humen alone the name is unique again.
+    again = rolls.import_roll(db, get_account(db, "dg-humen"), iter(rows[:2]), keys=keys)
+    assert again.record.rows_accepted == 1
+
+
+def test_unions_are_read_once_per_import_not_per_row_or_chunk(app, db, demo, keys):
+    from sqlalchemy import event
+
+    from hub.members import rolls
+
+    source = numbers()
+    unions = ("虎门镇服装行业联合工会", "dg-humen-port", "虎门港务职工工会")
+    rows = [(1, HEADER)] + [(n, [f"会员{n}", next(source), "", unions[n % 3], ""])
+                            for n in range(2, 62)]
+    dongguan = get_account(db, "dongguan")
+    statements = []
+    engine = db.get_bind()
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = rolls.import_roll(db, dongguan, iter(rows), keys=keys, chunk_rows=7)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert report.record.rows_accepted == 60
+    from_accounts = [s for s in statements if re.search(r"FROM accounts\b", s)]
+    # One query of the subtree for nine chunks, besides the day's snapshot afterwards.
+    assert len([s for s in from_accounts if "GROUP BY" not in s]) == 1, from_accounts

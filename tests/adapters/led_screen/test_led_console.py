@@ -21,7 +21,7 @@ from adapters.led_screen.xmds.service import cms_key
 from hub.ports import utcnow
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "console"))
-from console_support import login, post_form  # noqa: E402
+from console_support import fresh, login, post_form  # noqa: E402
 
 PAGE = "/console/a/dongguan/screens"
 
@@ -240,3 +240,107 @@ def test_a_screen_page_shows_its_program_as_the_controller_will_get_it(
     drawn = client.get(urlsplit(picture.group(1)).path)
     assert drawn.status_code == 200
     assert Image.open(io.BytesIO(drawn.data)).size == (768, 384)
+
+
+def test_a_province_screen_joins_a_group_made_on_its_page_and_then_plays(
+        client, db, led_demo, token_for, dispatcher):
+    """The province has no screen group: its registration form says what to do, the new
+    screen's page says why nothing plays and makes a group (bound as the province's LED
+    outlet) with the screen in it, and then a province post reaches that screen."""
+    from led_helpers import create_post, upload
+
+    from adapters.led_screen.models import ScreenGroup
+    from hub import ports
+
+    login(client, "gd-admin")
+    province = "/console/a/guangdong/screens"
+    form = client.get(province).get_data(as_text=True)
+    assert 'name="groups"' not in form and "广东省总工会及其上级账号还没有屏幕组" in form
+    post_form(client, province, {"code": "gd-hq-gate", "name": "省总大楼门口屏",
+                                 "width": "1920", "height": "1080"}, to=province + "/register")
+    screen_page = province + "/gd-hq-gate"
+    page = client.get(screen_page).get_data(as_text=True)
+    assert "本屏还没有加入屏幕组，收不到稿件" in page
+    assert "广东省总工会及其上级账号还没有屏幕组" in page
+    assert 'value="guangdong-screens"' in page  # a free code, offered
+
+    made = post_form(client, screen_page, {"group_name": "省总大屏",
+                                           "group_code": "guangdong-screens"},
+                     to=screen_page + "/groups/new", follow_redirects=True)
+    said = made.get_data(as_text=True)
+    assert "已新建屏幕组「省总大屏」（guangdong-screens）并把本屏加入" in said
+    fresh(db)
+    group = db.scalar(select(ScreenGroup).where(ScreenGroup.code == "guangdong-screens"))
+    assert [s.code for s in group.screens] == ["gd-hq-gate"]
+    [outlet] = ports.outlets(db, "led", key="guangdong-screens")
+    assert outlet.account_code == "guangdong"
+    assert _audited(db, "led.group.create") == 1 and _audited(db, "outlet.bind") == 1
+
+    admin = token_for("gd-admin")
+    cover = upload(client, admin, "guangdong", 1600, 900)
+    post = create_post(client, admin, account="guangdong", kind="promotion",
+                       title="全省职工书法展", cover_media_id=cover, channels=["led"])
+    published = client.post(f"/api/v1/posts/{post['id']}/publish", headers=admin)
+    assert published.status_code == 200, published.get_json()
+    dispatcher.drain()
+    program = client.get(screen_page).get_data(as_text=True)
+    assert re.search(r'<img class="thumb" src="[^"]+" alt="「全省职工书法展」', program)
+
+
+def test_an_admin_moves_a_screen_between_the_groups_it_may_join(client, db, led_demo):
+    """A Humen screen may join Humen's group and Dongguan's (above it), not Meizhou's; the
+    page offers those two, ticked as they are, and saving changes only this screen."""
+    from adapters.led_screen.models import ScreenGroup
+
+    login(client, "gd-admin")
+    screen_page = PAGE + "/dg-humen-bus"
+    page = client.get(screen_page).get_data(as_text=True)
+    ticked = re.findall(r'name="groups" value="([^"]+)"( checked)?', page)
+    assert ticked == [("dg-city-screens", ""), ("dg-humen-screens", " checked")]
+    saved = post_form(client, screen_page, {"groups": ["dg-city-screens"]},
+                      to=screen_page + "/groups", follow_redirects=True)
+    assert "已保存：本屏在屏幕组 东莞市区大屏 中" in saved.get_data(as_text=True)
+    fresh(db)
+    members = {group.code: [s.code for s in group.screens]
+               for group in db.scalars(select(ScreenGroup))}
+    assert "dg-humen-bus" in members["dg-city-screens"]
+    assert members["dg-humen-screens"] == ["dg-humen-station"]
+    refused = post_form(client, screen_page, {"groups": ["mz-screens"]},
+                        to=screen_page + "/groups", follow_redirects=True)
+    assert "只能加入本屏所属账号或其上级账号的屏幕组" in refused.get_data(as_text=True)
+    fresh(db)
+    assert "dg-humen-bus" not in [s.code for s in db.scalar(
+        select(ScreenGroup).where(ScreenGroup.code == "mz-screens")).screens]
+
+
+
+DRAFT = {"kind": "article", "title": "职工服务周", "body": "正文", "channels_shown": "1",
+         "channels": ["led"]}
+COMPOSE = "/console/a/dongguan/compose"
+
+
+def test_a_group_preview_names_each_screen_size_once(client, db, led_demo):
+    """东莞市区大屏 holds two 1920×1080 screens: its preview's size list names that size
+    once, in the screens' order."""
+    from adapters.led_screen.models import ScreenGroup
+
+    login(client, "dg-editor")
+    previews = post_form(client, COMPOSE, DRAFT, to="/console/a/dongguan/draft/previews")
+    [led] = [p for p in previews.get_json()["previews"] if p["channel"] == "led"]
+    group = db.scalar(select(ScreenGroup).where(ScreenGroup.code == "dg-city-screens"))
+    sizes = [f"{s.width}×{s.height}" for s in group.screens]
+    assert len(sizes) > len(set(sizes))  # the demo group repeats a size
+    assert led["pixel_size"] == "、".join(dict.fromkeys(sizes))
+
+
+def test_the_1to1_preview_page_has_a_chinese_title(client, db, led_demo):
+    """The 1:1 view opens in a tab of its own: the tab names the post, the outlet and what
+    the page is, instead of showing its address."""
+    from hub import ports
+
+    login(client, "dg-editor")
+    [outlet] = ports.outlets(db, "led", key="dg-city-screens")
+    native = post_form(client, COMPOSE, DRAFT | {"full": "1"},
+                       to=f"/console/a/dongguan/draft/preview/{outlet.id}")
+    title = re.search(r"<title>([^<]*)</title>", native.get_data(as_text=True))
+    assert title and title.group(1) == "职工服务周 · LED 大屏 · 按 1:1 像素预览"
