@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from hub.accounts.models import Account
 from hub.audit.services import record
-from hub.campaigns import approval, redis_claims, stats
+from hub.campaigns import approval, phases, redis_claims, stats
 from hub.campaigns import services as campaigns
 from hub.campaigns.models import (
     Approval,
@@ -51,7 +51,6 @@ from hub.users.permissions import roles_on
 
 KIND_LABELS = Kind.LABELS
 KINDS = ("red_packet", "voucher", "ticket", "course", "quiz")
-STATE_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -75,7 +74,7 @@ def account_campaigns(code: str):
                                rows[:12], unit=" 元", ceiling=None)
     return render_template("console/campaigns.html", account=account, page="campaigns",
                            welfare=welfare, chart=chart, kind_labels=KIND_LABELS,
-                           campaign_states=STATE_LABELS, kinds=KINDS)
+                           phase_labels=phases.LABELS, kinds=KINDS)
 
 
 # --- the builder -------------------------------------------------------------------------
@@ -214,8 +213,9 @@ def campaign_page(campaign_id: int):
     chart = charts.bars_by_day("claims-by-hour", "每小时参与人次", per_hour[-24:], unit="次")
     return render_template("console/campaign.html", account=g.db.get(Account, account.id),
                            page="campaigns", campaign=campaign, figures=figures, chart=chart,
-                           kind_labels=KIND_LABELS, campaign_states=STATE_LABELS,
-                           approval_labels=Approval.LABELS, has_claims=bool(per_hour),
+                           kind_labels=KIND_LABELS, phase=phases.phase(campaign, utcnow()),
+                           phase_labels=phases.LABELS, approval_labels=Approval.LABELS,
+                           has_claims=bool(per_hour),
                            exports=_exports_of(campaign),
                            may_approve=_may_approve(campaign, account),
                            value_fen=approval.value_fen(campaign),

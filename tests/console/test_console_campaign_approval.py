@@ -1,0 +1,68 @@
+"""A 虎门 campaign in the console as union staff meet it: its phase in words from its window
+and approval (not 进行中 before it starts), its account by name, the approve and reject
+buttons only for those who may approve (the others told why), a confirmation naming the
+money before approving, and a 东莞 reviewer kept on 东莞's pages while approving it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from hub.db import utcnow
+from tests.campaigns.campaign_helpers import approve_campaign, publish_post
+
+BUDGET_FEN, PACKETS = 500_000, 1000  # ¥5,000 in 1,000 packets
+
+
+@pytest.fixture
+def humen_campaign(client, token_for):
+    """humen_campaign(starts_in_days, approved) -> the id of 虎门's red-packet rain, made by
+    hm-editor on a live promotion post, over a day from `starts_in_days` from now."""
+
+    def make(starts_in_days: float = 0, approved: bool = False) -> int:
+        post = client.post("/api/v1/posts", headers=token_for("hm-editor"), json={
+            "account": "dg-humen", "title": "虎门元旦红包雨来了", "body": "点击参加",
+            "kind": "promotion"})
+        assert post.status_code == 201, post.get_json()
+        publish_post(client, token_for, post.get_json()["id"], "hm-editor", "dg-reviewer")
+        starts = utcnow() + dt.timedelta(days=starts_in_days, minutes=-5)
+        made = client.post("/api/v1/campaigns", headers=token_for("hm-editor"), json={
+            "kind": "red_packet", "title": "虎门元旦红包雨", "account": "dg-humen",
+            "post_id": post.get_json()["id"], "budget_fen": BUDGET_FEN, "count": PACKETS,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + dt.timedelta(days=1)).isoformat()})
+        assert made.status_code == 201, made.get_json()
+        campaign_id = made.get_json()["id"]
+        if approved:
+            approved_now = approve_campaign(client, token_for, campaign_id, "dg-reviewer")
+            assert approved_now["state"] == "open"
+        return campaign_id
+
+    return make
+
+
+def _text(response) -> str:
+    return re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+
+
+def test_a_campaign_not_yet_started_says_so_and_names_its_account(
+        console_as, humen_campaign):
+    later = humen_campaign(starts_in_days=24, approved=True)
+    now = humen_campaign(starts_in_days=0, approved=True)
+    waiting = humen_campaign(starts_in_days=3)
+    editor = console_as("hm-editor")
+    assert "未开始" in _text(editor.get(f"/console/campaigns/{later}"))
+    assert "进行中" not in _text(editor.get(f"/console/campaigns/{later}"))
+    assert "进行中" in _text(editor.get(f"/console/campaigns/{now}"))
+    assert "待审批" in _text(editor.get(f"/console/campaigns/{waiting}"))
+
+    listing = editor.get("/console/a/dg-humen/campaigns").get_data(as_text=True)
+    assert re.search(r'<span class="num">1</span>进行中', listing)  # only the one under way
+    phases = [re.findall(r"<td>([^<]*)</td>", row)  # kind, account, phase, value
+              for row in re.findall(r"<tr><td><a [^>]*>虎门元旦红包雨</a>(.*?)</tr>", listing,
+                                    re.S)]
+    assert sorted(cells[2] for cells in phases) == ["待审批", "未开始", "进行中"]
+    assert {cells[1] for cells in phases} == {"虎门镇总工会"}  # the name, not dg-humen
+    assert ">dg-humen<" not in listing
