@@ -47,7 +47,6 @@ from hub.errors import HubError
 from hub.members.identity import current_keys, mask_name
 from hub.members.models import Member
 from hub.posts.models import Post
-from hub.users.permissions import roles_on
 
 KIND_LABELS = Kind.LABELS
 KINDS = ("red_packet", "voucher", "ticket", "course", "quiz")
@@ -167,6 +166,7 @@ def campaigns_awaiting_approval(account: Account) -> list[dict]:
         found.append({"campaign": campaign, "account": owner,
                       "value_fen": approval.value_fen(campaign),
                       "over": approval.over_ceiling(g.db, campaign, owner),
+                      "refusal": approval.approval_refusal(g.db, g.user, campaign, owner),
                       "label": KIND_LABELS.get(campaign.kind, campaign.kind)})
     return found
 
@@ -217,7 +217,7 @@ def campaign_page(campaign_id: int):
                            phase_labels=phases.LABELS, approval_labels=Approval.LABELS,
                            has_claims=bool(per_hour),
                            exports=_exports_of(campaign),
-                           may_approve=_may_approve(campaign, account),
+                           refusal=approval.approval_refusal(g.db, g.user, campaign, account),
                            value_fen=approval.value_fen(campaign),
                            waitlist=_waitlist(campaign),
                            persisting=_persisting(campaign),
@@ -236,15 +236,6 @@ def _persisting(campaign: Campaign) -> dict | None:
         return rush.lag() if rush is not None else {"down": True}
     except redis_claims.REDIS_ERRORS:
         return {"down": True}
-
-
-def _may_approve(campaign: Campaign, account: Account) -> bool:
-    """Whether to offer approve/reject: a reviewer or admin who is not its creator or
-    changer (hub.campaigns.approval decides, and says why, when it is asked)."""
-    return (campaign.approval == Approval.pending
-            and bool(roles_on(g.db, g.user, account) & approval.APPROVERS)
-            and g.user.id != campaign.created_by_id
-            and g.user.id not in (campaign.changed_by or []))
 
 
 def _exports_of(campaign: Campaign) -> dict[str, str]:

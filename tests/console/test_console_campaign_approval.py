@@ -66,3 +66,25 @@ def test_a_campaign_not_yet_started_says_so_and_names_its_account(
     assert sorted(cells[2] for cells in phases) == ["待审批", "未开始", "进行中"]
     assert {cells[1] for cells in phases} == {"虎门镇总工会"}  # the name, not dg-humen
     assert ">dg-humen<" not in listing
+
+
+def _approve_buttons(html: str) -> list[str]:
+    return re.findall(r'action="/console/campaigns/(\d+)/(?:approve|reject)"', html)
+
+
+def test_only_those_who_may_approve_are_offered_the_buttons_the_others_are_told_why(
+        console_as, humen_campaign):
+    campaign_id = humen_campaign(starts_in_days=24)
+    creator = console_as("hm-editor")
+    queue = creator.get("/console/a/dg-humen/review").get_data(as_text=True)
+    assert "虎门元旦红包雨" in queue and "我能否审批" in queue
+    assert not _approve_buttons(queue)
+    assert "只有账号「虎门镇总工会」或其上级的审核员、管理员可以审批活动" in queue
+    page = creator.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
+    assert not _approve_buttons(page) and "你不能审批此活动" in page
+
+    reviewer = console_as("dg-reviewer")
+    queue = reviewer.get("/console/a/dongguan/review").get_data(as_text=True)
+    assert str(campaign_id) in _approve_buttons(queue)
+    assert str(campaign_id) in _approve_buttons(
+        reviewer.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True))
