@@ -119,11 +119,17 @@ def _check_pending(campaign: Campaign) -> None:
         raise Conflict(f"活动{label}，不在待审批状态")
 
 
+def check_approvable(db: Session, user: User, campaign: Campaign, account: Account) -> None:
+    """Refuse, in words, unless `user` may approve the campaign now (the console asks before
+    it shows the confirmation)."""
+    _check_approver(db, user, campaign, account)
+    _check_pending(campaign)
+
+
 def approve(db: Session, user: User, campaign: Campaign, account: Account,
             note: str = "") -> Campaign:
     """Approve the campaign's terms; it opens now if its post is live."""
-    _check_approver(db, user, campaign, account)
-    _check_pending(campaign)
+    check_approvable(db, user, campaign, account)
     campaign.approval, campaign.approval_note = Approval.approved, note
     campaign.approved_by_id, campaign.approved_at = user.id, utcnow()
     campaign.changed_by = []

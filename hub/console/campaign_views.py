@@ -5,7 +5,7 @@ waitlist, redemption, exports as XLSX)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Response,
@@ -50,6 +50,8 @@ from hub.posts.models import Post
 
 KIND_LABELS = Kind.LABELS
 KINDS = ("red_packet", "voucher", "ticket", "course", "quiz")
+UNIT_WORDS = {"red_packet": "个红包", "voucher": "张优惠券", "ticket": "张电影票",
+              "course": "个名额", "quiz": "份奖品"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -171,15 +173,50 @@ def campaigns_awaiting_approval(account: Account) -> list[dict]:
     return found
 
 
+@bp.app_template_global()
+def campaign_units(campaign: Campaign) -> str:
+    """How many packets, codes, seats or prizes the campaign gives, in words."""
+    return f"{campaign.units:,} {UNIT_WORDS.get(campaign.kind, '份')}"
+
+
+def _form_back(default: str) -> str:
+    """Where a two-step form returns: the page its first step came from (carried in the
+    confirmation as `back`), if it is the console's."""
+    asked = request.form.get("back", "")
+    if asked.startswith("/console/") and not asked.startswith("//"):
+        return asked
+    came_from = urlsplit(back_to(default))
+    if came_from.path == request.path:  # the confirmation itself: never GET a form's address
+        return default
+    return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+
+
+def _confirmed(campaign: Campaign) -> bool:
+    """Whether the form confirms these very terms: the value and number the confirmation
+    showed (terms changed since it was shown ask again)."""
+    return (request.form.get("confirmed_value_fen") == str(approval.value_fen(campaign))
+            and request.form.get("confirmed_units") == str(campaign.units))
+
+
 @bp.post("/campaigns/<int:campaign_id>/approve")
 def approve_campaign(campaign_id: int):
+    """Approving lets money go: the first click shows what is at stake (value in yuan, how
+    many), and only a confirmation of those same terms approves."""
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id)
+    approval.check_approvable(g.db, g.user, campaign, account)
+    back = _form_back(url_for("console.campaign_page", campaign_id=campaign.id))
+    if not _confirmed(campaign):
+        return render_template(
+            "console/confirm_approve.html", account=account, page="review", owner=account,
+            campaign=campaign, value_fen=approval.value_fen(campaign), back=back,
+            kind_label=KIND_LABELS.get(campaign.kind, campaign.kind),
+            changed="confirmed_units" in request.form)
     approval.approve(g.db, g.user, campaign, account, request.form.get("note", "").strip()[:500])
     g.db.commit()
     _forget_facts(campaign.id)
     state = "已开放领取" if campaign.state == CampaignState.open else "推广稿件发布后开放"
     flash(f"已审批通过活动「{campaign.title}」，{state}", "info")
-    return redirect(back_to(url_for("console.campaign_page", campaign_id=campaign.id)))
+    return redirect(back)
 
 
 @bp.post("/campaigns/<int:campaign_id>/reject")

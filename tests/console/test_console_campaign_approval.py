@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import pytest
+from console_support import csrf_of
 
 from hub.db import utcnow
 from tests.campaigns.campaign_helpers import approve_campaign, publish_post
@@ -88,3 +89,38 @@ def test_only_those_who_may_approve_are_offered_the_buttons_the_others_are_told_
     assert str(campaign_id) in _approve_buttons(queue)
     assert str(campaign_id) in _approve_buttons(
         reviewer.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True))
+
+
+def test_approving_asks_once_more_naming_the_money_and_the_packets(
+        db, console_as, humen_campaign):
+    from hub.campaigns.models import Campaign
+
+    campaign_id = humen_campaign(starts_in_days=24)
+    reviewer = console_as("dg-reviewer")
+    queue_url = "/console/a/dongguan/review"
+    queue = reviewer.get(queue_url)
+    approve = f"/console/campaigns/{campaign_id}/approve"
+    asked = reviewer.post(approve, data={"csrf_token": csrf_of(queue)},
+                          headers={"Referer": f"http://localhost{queue_url}"})
+    shown = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "确认审批通过「虎门元旦红包雨」？" in shown
+    assert "5,000.00 元" in shown and "1,000 个红包" in shown
+    assert '<button type="submit" class="primary">确认通过（5,000.00 元）</button>' in shown
+    assert f'<a href="{queue_url}">取消，暂不审批</a>' in shown
+    db.rollback()
+    assert db.get(Campaign, campaign_id).approval == "pending"  # nothing approved yet
+
+    stale = reviewer.post(approve, data={"csrf_token": csrf_of(queue), "back": queue_url,
+                                         "confirmed_value_fen": "100000",
+                                         "confirmed_units": str(PACKETS)})
+    assert stale.status_code == 200 and "请重新核对" in stale.get_data(as_text=True)
+    db.rollback()
+    assert db.get(Campaign, campaign_id).approval == "pending"  # not the terms confirmed
+
+    done = reviewer.post(approve, data={"csrf_token": csrf_of(queue), "back": queue_url,
+                                        "confirmed_value_fen": str(BUDGET_FEN),
+                                        "confirmed_units": str(PACKETS)})
+    assert done.status_code == 302 and done.headers["Location"] == queue_url
+    db.rollback()
+    assert db.get(Campaign, campaign_id).approval == "approved"

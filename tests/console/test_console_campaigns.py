@@ -106,8 +106,12 @@ def test_an_author_builds_a_red_packet_rain_a_reviewer_approves_it_members_claim
     queue = reviewer.get("/console/a/dongguan/review")
     listed = queue.get_data(as_text=True)
     assert "冬日红包雨" in listed and "100.00" in listed and ">50<" in listed
+    asked = reviewer.post(f"/console/campaigns/{campaign_id}/approve",
+                          data={"csrf_token": csrf_of(queue)})  # shows what is at stake
+    assert asked.status_code == 200 and "确认通过（100.00 元）" in asked.get_data(as_text=True)
     approved = reviewer.post(f"/console/campaigns/{campaign_id}/approve",
-                             data={"csrf_token": csrf_of(queue)})
+                             data={"csrf_token": csrf_of(queue), "confirmed_value_fen": "10000",
+                                   "confirmed_units": "50"})
     assert approved.status_code == 302
     db.rollback()
     assert db.get(Campaign, campaign_id).state == "open"
