@@ -62,6 +62,16 @@ def _guard():
     return None
 
 
+@bp.before_request
+def _remember_account() -> None:
+    """The account the editor works on is the one whose pages (/console/a/<code>/…) they
+    opened last: a page about one thing beneath it keeps its menu (views.shown_account)."""
+    code = (request.view_args or {}).get("code")
+    if (g.user is not None and request.method == "GET" and isinstance(code, str)
+            and session.get("account") != code):
+        session["account"] = code
+
+
 @bp.after_request
 def _headers(response):
     return security.console_headers(response)

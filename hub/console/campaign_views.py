@@ -41,7 +41,7 @@ from hub.console.campaign_forms import (
     body_from_form,
     preview_from_form,
 )
-from hub.console.views import account_for, switchable_accounts
+from hub.console.views import account_for, shown_account, switchable_accounts
 from hub.db import utcnow
 from hub.errors import HubError
 from hub.members.identity import current_keys, mask_name
@@ -207,7 +207,8 @@ def approve_campaign(campaign_id: int):
     back = _form_back(url_for("console.campaign_page", campaign_id=campaign.id))
     if not _confirmed(campaign):
         return render_template(
-            "console/confirm_approve.html", account=account, page="review", owner=account,
+            "console/confirm_approve.html", account=shown_account(account), page="review",
+            owner=account,
             campaign=campaign, value_fen=approval.value_fen(campaign), back=back,
             kind_label=KIND_LABELS.get(campaign.kind, campaign.kind),
             changed="confirmed_units" in request.form)
@@ -222,14 +223,15 @@ def approve_campaign(campaign_id: int):
 @bp.post("/campaigns/<int:campaign_id>/reject")
 def reject_campaign(campaign_id: int):
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id)
+    back = _form_back(url_for("console.review_queue", code=shown_account(account).code))
     note = request.form.get("note", "").strip()[:500]
     if not note:
         flash("退回活动须写明理由", "error")
-        return redirect(url_for("console.review_queue", code=account.code))
+        return redirect(back)
     approval.reject(g.db, g.user, campaign, account, note)
     g.db.commit()
     flash(f"已退回活动「{campaign.title}」", "info")
-    return redirect(url_for("console.review_queue", code=account.code))
+    return redirect(back)
 
 
 # --- running -----------------------------------------------------------------------------
@@ -248,8 +250,9 @@ def campaign_page(campaign_id: int):
     figures = stats.campaign_stats(g.db, campaign)
     per_hour = [(row["hour"], row["claims"]) for row in figures["claims_by_hour"]]
     chart = charts.bars_by_day("claims-by-hour", "每小时参与人次", per_hour[-24:], unit="次")
-    return render_template("console/campaign.html", account=g.db.get(Account, account.id),
-                           page="campaigns", campaign=campaign, figures=figures, chart=chart,
+    return render_template("console/campaign.html", account=shown_account(account),
+                           owner=g.db.get(Account, account.id), page="campaigns",
+                           campaign=campaign, figures=figures, chart=chart,
                            kind_labels=KIND_LABELS, phase=phases.phase(campaign, utcnow()),
                            phase_labels=phases.LABELS, approval_labels=Approval.LABELS,
                            has_claims=bool(per_hour),

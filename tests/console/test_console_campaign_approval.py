@@ -124,3 +124,38 @@ def test_approving_asks_once_more_naming_the_money_and_the_packets(
     assert done.status_code == 302 and done.headers["Location"] == queue_url
     db.rollback()
     assert db.get(Campaign, campaign_id).approval == "approved"
+
+
+def _current_account(html: str) -> str:
+    return re.search(r'<option value="([^"]+)" selected>', html).group(1)
+
+
+def test_a_city_reviewer_approving_a_town_campaign_stays_on_the_city(
+        console_as, humen_campaign):
+    campaign_id = humen_campaign(starts_in_days=24)
+    rejected_id = humen_campaign(starts_in_days=24)
+    reviewer = console_as("dg-reviewer")
+    queue = reviewer.get("/console/a/dongguan/review")
+    page = reviewer.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True)
+    assert _current_account(page) == "dongguan"  # still 东莞's menu, the campaign's owner named
+    assert 'href="/console/a/dongguan/review"' in page and "虎门镇总工会" in page
+
+    done = reviewer.post(f"/console/campaigns/{campaign_id}/approve",
+                         data={"csrf_token": csrf_of(queue),
+                               "confirmed_value_fen": str(BUDGET_FEN),
+                               "confirmed_units": str(PACKETS)},
+                         headers={"Referer": f"http://localhost/console/campaigns/{campaign_id}"})
+    assert done.headers["Location"] == f"/console/campaigns/{campaign_id}"
+    after = reviewer.get(done.headers["Location"]).get_data(as_text=True)
+    assert "已审批通过活动「虎门元旦红包雨」" in after and _current_account(after) == "dongguan"
+
+    sent_back = reviewer.post(f"/console/campaigns/{rejected_id}/reject",
+                              data={"csrf_token": csrf_of(queue), "note": "金额太大"},
+                              headers={"Referer": "http://localhost/console/a/dongguan/review"})
+    assert sent_back.headers["Location"] == "/console/a/dongguan/review"
+
+    # Someone who works on 虎门 itself sees it on 虎门's menu.
+    town = console_as("hm-editor")
+    town.get("/console/a/dg-humen/")
+    assert _current_account(town.get(f"/console/campaigns/{campaign_id}").get_data(
+        as_text=True)) == "dg-humen"
