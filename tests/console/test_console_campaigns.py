@@ -133,6 +133,9 @@ def test_an_author_builds_a_red_packet_rain_a_reviewer_approves_it_members_claim
     data = rows[2:]
     assert len(data) == 3 and {row[5] for row in data} == {"已领取"}
     assert sum(row[6] for row in data) > 0
+    amounts = [row[6] for row in load_workbook(io.BytesIO(export.data)).active.iter_rows(
+        min_row=3)]
+    assert {cell.number_format for cell in amounts} == {"#,##0.00"}  # yuan, as money
     everything = " ".join(str(cell) for row in rows for cell in row)
     for number, _ in people:
         assert number not in everything
