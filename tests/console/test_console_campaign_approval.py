@@ -159,3 +159,10 @@ def test_a_city_reviewer_approving_a_town_campaign_stays_on_the_city(
     town.get("/console/a/dg-humen/")
     assert _current_account(town.get(f"/console/campaigns/{campaign_id}").get_data(
         as_text=True)) == "dg-humen"
+
+
+def test_the_red_packet_form_explains_the_split_in_plain_words(console_as):
+    form = _text(console_as("hm-editor").get("/console/a/dg-humen/campaigns/new?kind=red_packet"))
+    assert "二倍均值法" not in form and "种子" not in form  # no jargon for union staff
+    assert "随机金额：每个红包的金额随机，平均为「总额 ÷ 个数」" in form
+    assert "事后可以核查" in form
