@@ -33,6 +33,7 @@ from hub.campaigns.models import (
     Kind,
     Merchant,
 )
+from hub.clock import chinese_time
 from hub.console import attribution_views, campaign_exports, charts
 from hub.console.blueprint import back_to, bp
 from hub.console.campaign_forms import (
@@ -215,9 +216,15 @@ def approve_campaign(campaign_id: int):
     approval.approve(g.db, g.user, campaign, account, request.form.get("note", "").strip()[:500])
     g.db.commit()
     _forget_facts(campaign.id)
-    state = "已开放领取" if campaign.state == CampaignState.open else "推广稿件发布后开放"
-    flash(f"已审批通过活动「{campaign.title}」，{state}", "info")
+    flash(f"已审批通过活动「{campaign.title}」，{_when_it_opens(campaign)}", "info")
     return redirect(back)
+
+
+def _when_it_opens(campaign: Campaign) -> str:
+    phase = phases.phase(campaign, utcnow())
+    if phase == "not_started":
+        return f"{chinese_time(campaign.starts_at)}开始领取"
+    return {"running": "已开放领取", "ended": "但活动时间已过"}.get(phase, "推广稿件发布后开放")
 
 
 @bp.post("/campaigns/<int:campaign_id>/reject")

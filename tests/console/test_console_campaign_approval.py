@@ -148,6 +148,7 @@ def test_a_city_reviewer_approving_a_town_campaign_stays_on_the_city(
     assert done.headers["Location"] == f"/console/campaigns/{campaign_id}"
     after = reviewer.get(done.headers["Location"]).get_data(as_text=True)
     assert "已审批通过活动「虎门元旦红包雨」" in after and _current_account(after) == "dongguan"
+    assert "开始领取" in after and "已开放领取" not in after  # it has not started yet
 
     sent_back = reviewer.post(f"/console/campaigns/{rejected_id}/reject",
                               data={"csrf_token": csrf_of(queue), "note": "金额太大"},

@@ -105,7 +105,7 @@ def test_an_author_builds_a_red_packet_rain_a_reviewer_approves_it_members_claim
     reviewer = console_as("dg-reviewer")
     queue = reviewer.get("/console/a/dongguan/review")
     listed = queue.get_data(as_text=True)
-    assert "冬日红包雨" in listed and "100.00" in listed and ">50<" in listed
+    assert "冬日红包雨" in listed and "100.00" in listed and ">50 个红包<" in listed
     asked = reviewer.post(f"/console/campaigns/{campaign_id}/approve",
                           data={"csrf_token": csrf_of(queue)})  # shows what is at stake
     assert asked.status_code == 200 and "确认通过（100.00 元）" in asked.get_data(as_text=True)
