@@ -48,6 +48,7 @@ from hub.errors import HubError
 from hub.members.identity import current_keys, mask_name
 from hub.members.models import Member
 from hub.posts.models import Post
+from hub.users.permissions import roles_on
 
 KIND_LABELS = Kind.LABELS
 KINDS = ("red_packet", "voucher", "ticket", "course", "quiz")
@@ -265,6 +266,7 @@ def campaign_page(campaign_id: int):
                            has_claims=bool(per_hour),
                            exports=_exports_of(campaign),
                            refusal=approval.approval_refusal(g.db, g.user, campaign, account),
+                           may_run=bool(roles_on(g.db, g.user, account) & set(campaigns.RUNNERS)),
                            value_fen=approval.value_fen(campaign),
                            waitlist=_waitlist(campaign),
                            persisting=_persisting(campaign),
@@ -310,7 +312,7 @@ def _waitlist(campaign: Campaign) -> list[tuple[int, str, object]]:
 @bp.post("/campaigns/<int:campaign_id>/close")
 def close_campaign(campaign_id: int):
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id,
-                                                    roles=("author", "admin"))
+                                                    roles=campaigns.RUNNERS)
     if campaign.state != CampaignState.open:
         flash("活动不在进行中，无需结束", "error")
         return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
@@ -339,7 +341,7 @@ def export_campaign(campaign_id: int, what: str):
     if what not in campaign_exports.EXPORTS:
         abort(404)
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id,
-                                                    roles=("author", "admin"))
+                                                    roles=campaigns.RUNNERS)
     data, count = campaign_exports.workbook(g.db, campaign, what, current_keys())
     record(g.db, actor=g.user, action="campaign.export", account_id=account.id,
            subject_type="campaign", subject_id=campaign.id, export=what, rows=count)

@@ -167,3 +167,14 @@ def test_the_red_packet_form_explains_the_split_in_plain_words(console_as):
     assert "二倍均值法" not in form and "种子" not in form  # no jargon for union staff
     assert "随机金额：每个红包的金额随机，平均为「总额 ÷ 个数」" in form
     assert "事后可以核查" in form
+
+
+def test_a_reviewer_is_not_offered_closing_or_exports_they_would_be_refused(
+        console_as, humen_campaign):
+    campaign_id = humen_campaign(starts_in_days=0, approved=True)
+    runs = re.compile(rf'action="/console/campaigns/{campaign_id}/(?:close|export/[a-z]+\.xlsx)"')
+    reviewer_page = console_as("dg-reviewer").get(f"/console/campaigns/{campaign_id}")
+    assert not runs.search(reviewer_page.get_data(as_text=True))
+    assert "由虎门镇总工会的作者或管理员操作" in _text(reviewer_page)
+    editor_page = console_as("hm-editor").get(f"/console/campaigns/{campaign_id}")
+    assert len(runs.findall(editor_page.get_data(as_text=True))) == 2  # close, claims export
