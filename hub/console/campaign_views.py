@@ -224,7 +224,7 @@ def approve_campaign(campaign_id: int):
 def _when_it_opens(campaign: Campaign) -> str:
     phase = phases.phase(campaign, utcnow())
     if phase == "not_started":
-        return f"{chinese_time(campaign.starts_at)}开始领取"
+        return f"将于 {chinese_time(campaign.starts_at)} 开始领取"
     return {"running": "已开放领取", "ended": "但活动时间已过"}.get(phase, "推广稿件发布后开放")
 
 
