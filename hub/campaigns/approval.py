@@ -92,16 +92,25 @@ def ceiling_json(db: Session, account: Account) -> dict:
 
 # --- approving ---------------------------------------------------------------------------
 
-def _check_approver(db: Session, user: User, campaign: Campaign, account: Account) -> None:
+def approval_refusal(db: Session, user: User, campaign: Campaign,
+                     account: Account) -> str | None:
+    """Why `user` may not approve the campaign's terms, in words; None when they may (the
+    console offers its buttons only then)."""
     if not roles_on(db, user, account) & APPROVERS:
-        raise Forbidden(f"只有账号「{account.name}」或其上级的审核员、管理员可以审批活动")
+        return f"只有账号「{account.name}」或其上级的审核员、管理员可以审批活动"
     if user.id == campaign.created_by_id or user.id in (campaign.changed_by or []):
-        raise Forbidden("不能审批自己创建或修改的活动，须由另一位审核员或管理员审批")
+        return "不能审批自己创建或修改的活动，须由另一位审核员或管理员审批"
     excess = over_ceiling(db, campaign, account)
-    if excess:
-        above = account.parent or account
-        if "admin" not in roles_on(db, user, above):
-            raise Forbidden(f"{'；'.join(excess)}，须由上级账号「{above.name}」的管理员审批")
+    above = account.parent or account
+    if excess and "admin" not in roles_on(db, user, above):
+        return f"{'；'.join(excess)}，须由上级账号「{above.name}」的管理员审批"
+    return None
+
+
+def _check_approver(db: Session, user: User, campaign: Campaign, account: Account) -> None:
+    refusal = approval_refusal(db, user, campaign, account)
+    if refusal is not None:
+        raise Forbidden(refusal)
 
 
 def _check_pending(campaign: Campaign) -> None:
@@ -110,11 +119,17 @@ def _check_pending(campaign: Campaign) -> None:
         raise Conflict(f"活动{label}，不在待审批状态")
 
 
+def check_approvable(db: Session, user: User, campaign: Campaign, account: Account) -> None:
+    """Refuse, in words, unless `user` may approve the campaign now (the console asks before
+    it shows the confirmation)."""
+    _check_approver(db, user, campaign, account)
+    _check_pending(campaign)
+
+
 def approve(db: Session, user: User, campaign: Campaign, account: Account,
             note: str = "") -> Campaign:
     """Approve the campaign's terms; it opens now if its post is live."""
-    _check_approver(db, user, campaign, account)
-    _check_pending(campaign)
+    check_approvable(db, user, campaign, account)
     campaign.approval, campaign.approval_note = Approval.approved, note
     campaign.approved_by_id, campaign.approved_at = user.id, utcnow()
     campaign.changed_by = []

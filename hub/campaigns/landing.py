@@ -10,20 +10,13 @@ from flask import Blueprint, abort, g, render_template, request
 
 from hub.accounts.models import Account
 from hub.attribution import sources
-from hub.campaigns import services
+from hub.campaigns import phases, services
 from hub.campaigns.links import MINIPROGRAM_PAGE
 from hub.campaigns.models import Campaign, CampaignState, Kind
 from hub.clock import to_local
 from hub.db import utcnow
 
 bp = Blueprint("campaign_landing", __name__, template_folder="templates")
-
-
-def _phase(campaign: Campaign) -> str:
-    now = utcnow()
-    if campaign.state != CampaignState.open or now >= campaign.ends_at:
-        return "已结束"
-    return "未开始" if now < campaign.starts_at else "进行中"
 
 
 @bp.get("/c/<int:campaign_id>")
@@ -34,7 +27,7 @@ def landing(campaign_id: int):
     src = sources.clean(request.args.get("src"))
     page = MINIPROGRAM_PAGE.format(id=campaign.id) + (f"&src={src}" if src else "")
     response = render_template(
-        "campaigns/landing.html", campaign=campaign, phase=_phase(campaign),
+        "campaigns/landing.html", campaign=campaign, phase=phases.label(campaign, utcnow()),
         kind=Kind.LABELS.get(campaign.kind, "活动"), account=g.db.get(Account, campaign.account_id),
         starts=to_local(campaign.starts_at), ends=to_local(campaign.ends_at),
         left=services.stock_left(g.db, campaign.id),

@@ -233,7 +233,10 @@ class CampaignWelfareOut(BaseModel):
     title: str
     kind: str
     state: str
+    phase: str = Field(description="pending 待审批、rejected 已退回、awaiting_post 待稿件发布、"
+                                   "not_started 未开始、running 进行中、ended 已结束")
     account: str
+    account_name: str
     value_fen: int
 
 

@@ -24,6 +24,9 @@ from hub.users.models import User
 from hub.users.permissions import require_role
 
 EDITOR_ROLES = ("author", "reviewer", "admin")
+# Who runs a campaign once it is open: closes it early, draws a quiz, exports its lists (a
+# reviewer approves terms; running it is the account's authors' and admins' work).
+RUNNERS = ("author", "admin")
 
 
 # --- creating ----------------------------------------------------------------------------
@@ -290,7 +293,7 @@ def draw_early(db: Session, user: User, campaign_id: int) -> tuple[Campaign, lis
     """An editor draws a quiz's winners now (after answering closed), audited. The campaign
     is locked and read again first: a double click, or the scheduler drawing at this moment,
     is waited for and then refused 409 (already drawn) by run_draw, never drawn twice."""
-    campaign, account = editable_campaign(db, user, campaign_id, roles=("author", "admin"))
+    campaign, account = editable_campaign(db, user, campaign_id, roles=RUNNERS)
     campaign = schedule.lock_for_draw(db, campaign.id)
     winners = schedule.run_draw(db, campaign, early=True)
     record(db, actor=user, action="campaign.draw", account_id=account.id,

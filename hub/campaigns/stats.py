@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from hub.accounts.models import Account
 from hub.accounts.services import subtree
+from hub.campaigns import phases
 from hub.campaigns.models import Campaign, Claim, ClaimStatus, Kind, Slot
 from hub.clock import to_local
+from hub.db import utcnow
 from hub.members.identity import mask_name
 from hub.members.models import Member
 
@@ -113,6 +115,7 @@ def welfare_by_account(db: Session, account: Account) -> dict:
     values = welfare_values(db, [c.id for c in campaigns])
     accounts = {a.id: a for a in subtree(db, account)}
     children = [a for a in accounts.values() if a.parent_id == account.id]
+    now = utcnow()
     per_child: Counter = Counter()
     own = 0
     for campaign in campaigns:
@@ -130,6 +133,7 @@ def welfare_by_account(db: Session, account: Account) -> dict:
                      for c in sorted(children, key=lambda c: -per_child[c.id])
                      if per_child[c.id]],
         "campaigns": [{"id": c.id, "title": c.title, "kind": c.kind, "state": c.state,
-                       "account": accounts[c.account_id].code,
+                       "phase": phases.phase(c, now), "account": accounts[c.account_id].code,
+                       "account_name": accounts[c.account_id].name,
                        "value_fen": values.get(c.id, 0)} for c in campaigns],
     }

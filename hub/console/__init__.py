@@ -20,6 +20,7 @@ from hub.console import (  # noqa: F401
     post_views,
     review_views,
     revision_views,
+    tabs,
     user_views,
     views,
 )

@@ -16,12 +16,15 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from hub.accounts.models import Account
 from hub.console import security
 from hub.errors import HubError
 from hub.ratelimits import rate_limits
 from hub.users.models import User
+from hub.users.permissions import roles_on
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -57,6 +60,16 @@ def _guard():
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     return None
+
+
+@bp.before_request
+def _remember_account() -> None:
+    """The account the editor works on is the one whose pages (/console/a/<code>/…) they
+    opened last: a page about one thing beneath it keeps its menu (views.shown_account)."""
+    code = (request.view_args or {}).get("code")
+    if (g.user is not None and request.method == "GET" and isinstance(code, str)
+            and session.get("account") != code):
+        session["account"] = code
 
 
 @bp.after_request
@@ -104,7 +117,24 @@ def answer_refusal(exc: HubError, form_page: str | None):
     if request.method == "POST" and form_page is not None:
         flash(exc.message, "error")
         return redirect(back_to(form_page))
-    return render_template("console/error.html", message=exc.message), exc.status
+    return error_page(exc.message, exc.status)
+
+
+def _account_of_request() -> Account | None:
+    """The account an error page keeps the menu of: the page's own (its `code`), when the
+    editor holds a role on it, so a refused page still shows where they are."""
+    code = (request.view_args or {}).get("code")
+    if g.get("user") is None or not isinstance(code, str):
+        return None
+    account = g.db.scalar(select(Account).where(Account.code == code))
+    if account is None or not roles_on(g.db, g.user, account):
+        return None
+    return account
+
+
+def error_page(message: str, status: int):
+    return render_template("console/error.html", message=message,
+                           account=_account_of_request()), status
 
 
 @bp.errorhandler(HubError)
@@ -123,4 +153,4 @@ def http_error_page(exc: HTTPException):
     message = messages.get(exc.code, exc.name)
     if exc.code == 400 and exc.description == "csrf":
         message = "表单已失效（安全校验未通过），请刷新页面后重试"
-    return render_template("console/error.html", message=message), exc.code
+    return error_page(message, exc.code)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.campaigns.models import Campaign, Claim, ClaimStatus, Merchant, Slot
 from hub.clock import to_local
+from hub.kpis.services import YUAN_FORMAT
 from hub.members.identity import IdKeys, mask_mobile
 from hub.members.models import Member
 
@@ -24,6 +26,15 @@ HEADERS = ("参与编号", "时间（北京）", "姓名", "身份证号（已�
 def _local(value) -> str:
     local = to_local(value)
     return local.strftime("%Y-%m-%d %H:%M:%S") if local else ""
+
+
+def _yuan(sheet, fen: int | None) -> WriteOnlyCell | None:
+    """An amount in fen as a cell in yuan, formatted as money; None when there is none."""
+    if not fen:
+        return None
+    cell = WriteOnlyCell(sheet, value=round(fen / 100, 2))
+    cell.number_format = YUAN_FORMAT
+    return cell
 
 
 def _rows(db: Session, campaign: Campaign, what: str):
@@ -47,7 +58,7 @@ def workbook(db: Session, campaign: Campaign, what: str, keys: IdKeys) -> tuple[
     sheet.append(list(HEADERS))
     count = 0
     for claim, member, slot, merchant_name in _rows(db, campaign, what):
-        amount = slot.amount_fen / 100 if slot is not None and slot.amount_fen else None
+        amount = _yuan(sheet, slot.amount_fen if slot is not None else None)
         sheet.append([claim.id, _local(claim.created_at), member.name,
                       keys.masked(member.id_encrypted), mask_mobile(member.mobile) or "",
                       STATUS_LABELS.get(claim.status, claim.status), amount,

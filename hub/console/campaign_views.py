@@ -5,7 +5,7 @@ waitlist, redemption, exports as XLSX)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Response,
@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from hub.accounts.models import Account
 from hub.audit.services import record
-from hub.campaigns import approval, redis_claims, stats
+from hub.campaigns import approval, phases, redis_claims, stats
 from hub.campaigns import services as campaigns
 from hub.campaigns.models import (
     Approval,
@@ -33,6 +33,7 @@ from hub.campaigns.models import (
     Kind,
     Merchant,
 )
+from hub.clock import chinese_time
 from hub.console import attribution_views, campaign_exports, charts
 from hub.console.blueprint import back_to, bp
 from hub.console.campaign_forms import (
@@ -41,7 +42,7 @@ from hub.console.campaign_forms import (
     body_from_form,
     preview_from_form,
 )
-from hub.console.views import account_for, switchable_accounts
+from hub.console.views import account_for, shown_account, switchable_accounts
 from hub.db import utcnow
 from hub.errors import HubError
 from hub.members.identity import current_keys, mask_name
@@ -51,7 +52,8 @@ from hub.users.permissions import roles_on
 
 KIND_LABELS = Kind.LABELS
 KINDS = ("red_packet", "voucher", "ticket", "course", "quiz")
-STATE_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
+UNIT_WORDS = {"red_packet": "个红包", "voucher": "张优惠券", "ticket": "张电影票",
+              "course": "个名额", "quiz": "份奖品"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -75,7 +77,7 @@ def account_campaigns(code: str):
                                rows[:12], unit=" 元", ceiling=None)
     return render_template("console/campaigns.html", account=account, page="campaigns",
                            welfare=welfare, chart=chart, kind_labels=KIND_LABELS,
-                           campaign_states=STATE_LABELS, kinds=KINDS)
+                           phase_labels=phases.LABELS, kinds=KINDS)
 
 
 # --- the builder -------------------------------------------------------------------------
@@ -168,32 +170,76 @@ def campaigns_awaiting_approval(account: Account) -> list[dict]:
         found.append({"campaign": campaign, "account": owner,
                       "value_fen": approval.value_fen(campaign),
                       "over": approval.over_ceiling(g.db, campaign, owner),
+                      "refusal": approval.approval_refusal(g.db, g.user, campaign, owner),
                       "label": KIND_LABELS.get(campaign.kind, campaign.kind)})
     return found
 
 
+@bp.app_template_global()
+def campaign_units(campaign: Campaign) -> str:
+    """How many packets, codes, seats or prizes the campaign gives, in words."""
+    return f"{campaign.units:,} {UNIT_WORDS.get(campaign.kind, '份')}"
+
+
+def _form_back(default: str) -> str:
+    """Where a two-step form returns: the page its first step came from (carried in the
+    confirmation as `back`), if it is the console's."""
+    asked = request.form.get("back", "")
+    if asked.startswith("/console/") and not asked.startswith("//"):
+        return asked
+    came_from = urlsplit(back_to(default))
+    if came_from.path == request.path:  # the confirmation itself: never GET a form's address
+        return default
+    return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+
+
+def _confirmed(campaign: Campaign) -> bool:
+    """Whether the form confirms these very terms: the value and number the confirmation
+    showed (terms changed since it was shown ask again)."""
+    return (request.form.get("confirmed_value_fen") == str(approval.value_fen(campaign))
+            and request.form.get("confirmed_units") == str(campaign.units))
+
+
 @bp.post("/campaigns/<int:campaign_id>/approve")
 def approve_campaign(campaign_id: int):
+    """Approving lets money go: the first click shows what is at stake (value in yuan, how
+    many), and only a confirmation of those same terms approves."""
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id)
+    approval.check_approvable(g.db, g.user, campaign, account)
+    back = _form_back(url_for("console.campaign_page", campaign_id=campaign.id))
+    if not _confirmed(campaign):
+        return render_template(
+            "console/confirm_approve.html", account=shown_account(account), page="review",
+            owner=account,
+            campaign=campaign, value_fen=approval.value_fen(campaign), back=back,
+            kind_label=KIND_LABELS.get(campaign.kind, campaign.kind),
+            changed="confirmed_units" in request.form)
     approval.approve(g.db, g.user, campaign, account, request.form.get("note", "").strip()[:500])
     g.db.commit()
     _forget_facts(campaign.id)
-    state = "已开放领取" if campaign.state == CampaignState.open else "推广稿件发布后开放"
-    flash(f"已审批通过活动「{campaign.title}」，{state}", "info")
-    return redirect(back_to(url_for("console.campaign_page", campaign_id=campaign.id)))
+    flash(f"已审批通过活动「{campaign.title}」，{_when_it_opens(campaign)}", "info")
+    return redirect(back)
+
+
+def _when_it_opens(campaign: Campaign) -> str:
+    phase = phases.phase(campaign, utcnow())
+    if phase == "not_started":
+        return f"将于 {chinese_time(campaign.starts_at)} 开始领取"
+    return {"running": "已开放领取", "ended": "但活动时间已过"}.get(phase, "推广稿件发布后开放")
 
 
 @bp.post("/campaigns/<int:campaign_id>/reject")
 def reject_campaign(campaign_id: int):
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id)
+    back = _form_back(url_for("console.review_queue", code=shown_account(account).code))
     note = request.form.get("note", "").strip()[:500]
     if not note:
         flash("退回活动须写明理由", "error")
-        return redirect(url_for("console.review_queue", code=account.code))
+        return redirect(back)
     approval.reject(g.db, g.user, campaign, account, note)
     g.db.commit()
     flash(f"已退回活动「{campaign.title}」", "info")
-    return redirect(url_for("console.review_queue", code=account.code))
+    return redirect(back)
 
 
 # --- running -----------------------------------------------------------------------------
@@ -212,12 +258,15 @@ def campaign_page(campaign_id: int):
     figures = stats.campaign_stats(g.db, campaign)
     per_hour = [(row["hour"], row["claims"]) for row in figures["claims_by_hour"]]
     chart = charts.bars_by_day("claims-by-hour", "每小时参与人次", per_hour[-24:], unit="次")
-    return render_template("console/campaign.html", account=g.db.get(Account, account.id),
-                           page="campaigns", campaign=campaign, figures=figures, chart=chart,
-                           kind_labels=KIND_LABELS, campaign_states=STATE_LABELS,
-                           approval_labels=Approval.LABELS, has_claims=bool(per_hour),
+    return render_template("console/campaign.html", account=shown_account(account),
+                           owner=g.db.get(Account, account.id), page="campaigns",
+                           campaign=campaign, figures=figures, chart=chart,
+                           kind_labels=KIND_LABELS, phase=phases.phase(campaign, utcnow()),
+                           phase_labels=phases.LABELS, approval_labels=Approval.LABELS,
+                           has_claims=bool(per_hour),
                            exports=_exports_of(campaign),
-                           may_approve=_may_approve(campaign, account),
+                           refusal=approval.approval_refusal(g.db, g.user, campaign, account),
+                           may_run=bool(roles_on(g.db, g.user, account) & set(campaigns.RUNNERS)),
                            value_fen=approval.value_fen(campaign),
                            waitlist=_waitlist(campaign),
                            persisting=_persisting(campaign),
@@ -236,15 +285,6 @@ def _persisting(campaign: Campaign) -> dict | None:
         return rush.lag() if rush is not None else {"down": True}
     except redis_claims.REDIS_ERRORS:
         return {"down": True}
-
-
-def _may_approve(campaign: Campaign, account: Account) -> bool:
-    """Whether to offer approve/reject: a reviewer or admin who is not its creator or
-    changer (hub.campaigns.approval decides, and says why, when it is asked)."""
-    return (campaign.approval == Approval.pending
-            and bool(roles_on(g.db, g.user, account) & approval.APPROVERS)
-            and g.user.id != campaign.created_by_id
-            and g.user.id not in (campaign.changed_by or []))
 
 
 def _exports_of(campaign: Campaign) -> dict[str, str]:
@@ -272,7 +312,7 @@ def _waitlist(campaign: Campaign) -> list[tuple[int, str, object]]:
 @bp.post("/campaigns/<int:campaign_id>/close")
 def close_campaign(campaign_id: int):
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id,
-                                                    roles=("author", "admin"))
+                                                    roles=campaigns.RUNNERS)
     if campaign.state != CampaignState.open:
         flash("活动不在进行中，无需结束", "error")
         return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
@@ -301,7 +341,7 @@ def export_campaign(campaign_id: int, what: str):
     if what not in campaign_exports.EXPORTS:
         abort(404)
     campaign, account = campaigns.editable_campaign(g.db, g.user, campaign_id,
-                                                    roles=("author", "admin"))
+                                                    roles=campaigns.RUNNERS)
     data, count = campaign_exports.workbook(g.db, campaign, what, current_keys())
     record(g.db, actor=g.user, action="campaign.export", account_id=account.id,
            subject_type="campaign", subject_id=campaign.id, export=what, rows=count)

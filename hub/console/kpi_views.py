@@ -46,12 +46,12 @@ def _first_report_month() -> str:
 
 
 def _tile(name: str, series: services.Series, days: int) -> dict:
-    label, scale = services.LABELS[name], 1
-    if name == "welfare_value_fen":  # editors think in yuan; the API and workbook keep fen
-        label, scale = "福利价值（元）", 100
+    label = services.LABELS[name]
     unit = "%" if name in PERCENT else ""
-    points = [(f"{day.month}/{day.day}", value / scale) for day, value in series.points]
-    return {"name": name, "label": label, "total": series.total / scale, "unit": unit,
+    points = [(f"{day.month}/{day.day}", services.as_shown(name, value))
+              for day, value in series.points]
+    return {"name": name, "label": label, "total": services.as_shown(name, series.total),
+            "unit": unit,
             "is_flow": name in services.FLOWS,
             "chart": charts.line_by_day(f"kpi-{name}", f"{label}，近 {days} 天", points,
                                         unit=unit, ceiling=100.0 if unit else None,

@@ -1,6 +1,6 @@
-"""The account menu's outlet pages: each enabled channel's `console_pages`, offered to
-base.html so an outlet (WeChat binding, LED screens) appears beside the hub's own tabs, each
-only to editors whose roles on the account open it (the page's `min_role`).
+"""The account menu's outlet pages: each enabled channel's `console_pages`, which hub.console.tabs
+puts beside the hub's own tabs (WeChat binding, LED screens), each only for editors whose
+roles on the account open it (the page's `min_role`).
 
 An outlet's page is served by the outlet's own blueprint under /console/ (where the console's
 cookie goes) and is guarded exactly as the console's pages are: a logged-in editor whose
@@ -11,13 +11,12 @@ view then checks roles through hub.ports."""
 
 from __future__ import annotations
 
-from flask import g, request, url_for
+from flask import request, url_for
 
 from hub.channels import Channel, ConsolePage, all_channels
 from hub.console import security
 from hub.console.blueprint import _guard, answer_refusal, bp
 from hub.errors import HubError
-from hub.users.permissions import roles_on
 
 
 def outlet_pages() -> list[ConsolePage]:
@@ -44,19 +43,6 @@ def answer_outlet_refusal(exc: HubError):
     channel, page = _page_serving_request()
     back = channel.console_refusal_page(page, request.view_args or {})
     return answer_refusal(exc, None if back is None else url_for(back[0], **back[1]))
-
-
-def outlet_tabs(account) -> list[ConsolePage]:
-    """The outlet pages this editor may open on `account` (a hub Account row)."""
-    if g.get("user") is None:
-        return []
-    held = roles_on(g.db, g.user, account)
-    return [page for page in outlet_pages() if held & set(page.roles)]
-
-
-@bp.app_context_processor
-def _outlet_pages():
-    return {"outlet_pages": outlet_pages, "outlet_tabs": outlet_tabs}
 
 
 @bp.before_app_request

@@ -27,7 +27,7 @@ from hub.posts.workflow import STATE_LABELS, State
 from hub.ratelimits import in_words
 from hub.users import services as users
 from hub.users.models import User
-from hub.users.permissions import granted_accounts, require_role
+from hub.users.permissions import granted_accounts, require_role, roles_on
 
 EDITOR_ROLES = ("author", "reviewer", "admin")
 SWITCHER_DEPTH = 2  # levels below each granted account listed in the switcher
@@ -44,6 +44,19 @@ def account_for(code: str) -> Account:
     account = get_account(g.db, code)
     require_role(g.db, g.user, account, *EDITOR_ROLES)
     return account
+
+
+def shown_account(owner: Account) -> Account:
+    """The account whose menu a page about something of `owner`'s shows: the one the editor
+    was working on when `owner` lies beneath it and they hold a role there (东莞's reviewer
+    who opens a 虎门 campaign from 东莞's queue stays on 东莞), else `owner` itself."""
+    code = session.get("account")
+    if not code or code == owner.code:
+        return owner
+    current = g.db.scalar(select(Account).where(Account.code == code))
+    if current is None or not owner.is_within(current) or not roles_on(g.db, g.user, current):
+        return owner
+    return current
 
 
 def switchable_accounts() -> list[tuple[Account, int]]:

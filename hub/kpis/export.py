@@ -1,6 +1,6 @@
 """The KPI workbook a union sends upward: a sheet per KPI, the account's own line (its whole
 subtree) first and then each child account's, a column per day and the period's total, as
-`GET /api/v1/kpis` answers them (openpyxl)."""
+`GET /api/v1/kpis` answers them (openpyxl), money in yuan rather than the API's fen."""
 
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ def workbook(db: Session, account: Account, days: int) -> bytes:
         sheet.append(["账号代码", "账号名称", TOTAL_HEADER, *dates])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        sheet.append(_line(account, own[name], f"{account.name}（全辖）"))
+        sheet.append(_line(name, account, own[name], f"{account.name}（全辖）"))
         for child in children:
-            sheet.append(_line(child, figures[child.id][name], child.name))
+            sheet.append(_line(name, child, figures[child.id][name], child.name))
+        if name in services.IN_FEN:
+            _format_figures(sheet, services.YUAN_FORMAT)
         sheet.freeze_panes = "D2"
         sheet.column_dimensions["B"].width = 26
         sheet.column_dimensions["C"].width = 14
@@ -48,5 +50,13 @@ def _sheet_title(label: str) -> str:
     return label.replace("（", "(").replace("）", ")")[:31]
 
 
-def _line(account: Account, series: services.Series, name: str) -> list:
-    return [account.code, name, series.total, *(value for _, value in series.points)]
+def _line(kpi: str, account: Account, series: services.Series, name: str) -> list:
+    figures = [series.total, *(value for _, value in series.points)]
+    return [account.code, name, *(services.as_shown(kpi, value) for value in figures)]
+
+
+def _format_figures(sheet, number_format: str) -> None:
+    """Every figure below the header (from column C) in `number_format`."""
+    for row in sheet.iter_rows(min_row=2, min_col=3):
+        for cell in row:
+            cell.number_format = number_format

@@ -2,7 +2,8 @@
 KPIs over its subtree and each child's, beside the month before (环比), as a workbook in
 Chinese (openpyxl). Figures are those `GET /api/v1/kpis` answers, day by day: flows summed
 over the month (active members as 人次), levels (accounts opened, members, the real-name rate)
-as at the month's last day, or today for the month under way."""
+as at the month's last day, or today for the month under way. Money is in yuan (the API
+answers fen), in cells formatted as such."""
 
 from __future__ import annotations
 
@@ -66,12 +67,13 @@ def parse_month(value: str | None, today: dt.date | None = None) -> Month:
 
 
 def month_figures(series: dict[str, services.Series], month: Month) -> dict[str, float]:
-    """Each KPI over `month`: flows summed, levels as at its last day with figures."""
+    """Each KPI over `month` as people read it (money in yuan): flows summed, levels as at
+    its last day with figures."""
     figures = {}
     for name, values in series.items():
         points = [value for day, value in values.points if day in month]
         if name in services.FLOWS:
-            figures[name] = sum(points)
+            figures[name] = services.as_shown(name, sum(points))
         else:
             figures[name] = points[-1] if points else 0
     return figures
@@ -128,6 +130,9 @@ def _summary_sheet(sheet, account: Account, month: Month, row) -> None:
     for name, label in services.LABELS.items():
         sheet.append([label, now[name], before[name], round(now[name] - before[name], 2),
                       change(now[name], before[name])])
+        if name in services.IN_FEN:
+            for cell in sheet[sheet.max_row][1:4]:  # this month, the month before, 增减
+                cell.number_format = services.YUAN_FORMAT
     sheet.append([])
     sheet.append(["说明：含本账号及全部下级工会，按北京时间统计。流量指标为当月合计（活跃会员按"
                   "人次计），存量指标与实名率为月末值；当月未完时统计到今天为止。环比空白表示上月为零。"])
@@ -143,11 +148,15 @@ def _children_sheet(sheet, account: Account, month: Month, rows) -> None:
     _title(sheet, f"{account.name} 下级账号运营指标（{month.label()}，与上月比）", len(headers))
     sheet.append(headers)
     _bold(sheet[2])
+    money = [3 + 2 * index for index, kpi in enumerate(services.LABELS)
+             if kpi in services.IN_FEN]  # the month's figure; the 环比 beside it is a percent
     for child, name, now, before in rows:
         line = [child.code, name]
         for kpi in services.LABELS:
             line += [now[kpi], change(now[kpi], before[kpi])]
         sheet.append(line)
+        for column in money:
+            sheet.cell(row=sheet.max_row, column=column).number_format = services.YUAN_FORMAT
     sheet.freeze_panes = "C3"
     sheet.column_dimensions["B"].width = 26
     for column in range(3, len(headers) + 1):

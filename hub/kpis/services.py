@@ -37,10 +37,19 @@ LABELS = {
     "led_plays": "大屏播放次数",
     "splash_impressions": "开屏曝光",
     "splash_clicks": "开屏点击",
-    "welfare_value_fen": "福利价值（分）",
+    "welfare_value_fen": "福利价值（元）",
 }
 KPIS = tuple(LABELS)
 FLOWS = (*EVENT_METRICS, WELFARE)
+# Money is counted (and answered by the API) in fen; people read it, and report it upward,
+# in yuan: the console and the workbooks show these KPIs through `as_shown`.
+IN_FEN = frozenset({WELFARE})
+YUAN_FORMAT = "#,##0.00"  # the workbooks' number format for yuan
+
+
+def as_shown(name: str, value: float) -> float:
+    """A KPI's figure as people read it: money in yuan (two decimals), the rest as counted."""
+    return round(value / 100, 2) if name in IN_FEN else value
 
 
 @dataclass

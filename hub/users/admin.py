@@ -16,9 +16,7 @@ from hub.audit.services import record
 from hub.errors import BadRequest, Forbidden, NotFound
 from hub.users import services
 from hub.users.models import Grant, Role, User
-from hub.users.permissions import require_role, roles_on
-
-ROLE_LABELS = {"author": "作者", "reviewer": "审核员", "admin": "管理员"}
+from hub.users.permissions import ROLE_LABELS, require_role, roles_on
 
 
 def _role(value: str) -> str:

@@ -9,6 +9,8 @@ from hub.accounts.models import Account
 from hub.errors import Forbidden
 from hub.users.models import Grant, User
 
+ROLE_LABELS = {"author": "作者", "reviewer": "审核员", "admin": "管理员"}
+
 
 def roles_on(db: Session, user: User, account: Account) -> frozenset[str]:
     """The roles `user` holds on `account`, through grants on it or on any ancestor."""
@@ -23,8 +25,16 @@ def roles_on(db: Session, user: User, account: Account) -> frozenset[str]:
 def require_role(db: Session, user: User, account: Account, *allowed: str) -> frozenset[str]:
     roles = roles_on(db, user, account)
     if not roles & set(allowed):
-        raise Forbidden(f"没有账号「{account.name}」({account.code}) 的所需权限")
+        raise Forbidden(missing_role(account, allowed, roles))
     return roles
+
+
+def missing_role(account: Account, allowed, held: frozenset[str]) -> str:
+    """What a refused user is told: the roles the action needs, in words, and theirs."""
+    needed = [label for role, label in ROLE_LABELS.items() if role in allowed]
+    needed = "或".join(filter(None, ("、".join(needed[:-1]), needed[-1])))
+    theirs = "、".join(label for role, label in ROLE_LABELS.items() if role in held)
+    return f"需要{account.name}的{needed}权限" + (f"（你在该账号是{theirs}）" if theirs else "")
 
 
 def granted_accounts(db: Session, user: User) -> list[Account]:

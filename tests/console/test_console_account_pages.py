@@ -53,7 +53,7 @@ def test_an_author_reads_topics_and_services_but_gets_no_forms(console_as):
     assert "法律援助" in services and "添加服务" not in services
     refused = post_form(client, "/console/a/dongguan/topics",
                         {"title": "作者的专题"}, follow_redirects=True)
-    assert "没有账号「东莞市总工会」(dongguan) 的所需权限" in _text(refused)
+    assert "需要东莞市总工会的审核员或管理员权限" in _text(refused)
 
 
 def test_an_admin_sets_service_links_and_hides_one_from_above(console_as):

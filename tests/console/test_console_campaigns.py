@@ -105,9 +105,13 @@ def test_an_author_builds_a_red_packet_rain_a_reviewer_approves_it_members_claim
     reviewer = console_as("dg-reviewer")
     queue = reviewer.get("/console/a/dongguan/review")
     listed = queue.get_data(as_text=True)
-    assert "冬日红包雨" in listed and "100.00" in listed and ">50<" in listed
+    assert "冬日红包雨" in listed and "100.00" in listed and ">50 个红包<" in listed
+    asked = reviewer.post(f"/console/campaigns/{campaign_id}/approve",
+                          data={"csrf_token": csrf_of(queue)})  # shows what is at stake
+    assert asked.status_code == 200 and "确认通过（100.00 元）" in asked.get_data(as_text=True)
     approved = reviewer.post(f"/console/campaigns/{campaign_id}/approve",
-                             data={"csrf_token": csrf_of(queue)})
+                             data={"csrf_token": csrf_of(queue), "confirmed_value_fen": "10000",
+                                   "confirmed_units": "50"})
     assert approved.status_code == 302
     db.rollback()
     assert db.get(Campaign, campaign_id).state == "open"
@@ -129,6 +133,9 @@ def test_an_author_builds_a_red_packet_rain_a_reviewer_approves_it_members_claim
     data = rows[2:]
     assert len(data) == 3 and {row[5] for row in data} == {"已领取"}
     assert sum(row[6] for row in data) > 0
+    amounts = [row[6] for row in load_workbook(io.BytesIO(export.data)).active.iter_rows(
+        min_row=3)]
+    assert {cell.number_format for cell in amounts} == {"#,##0.00"}  # yuan, as money
     everything = " ".join(str(cell) for row in rows for cell in row)
     for number, _ in people:
         assert number not in everything

@@ -149,12 +149,12 @@ def test_authors_get_neither_tab_nor_page(db, console_as, sites):
         refused = author.get(page)
         said = refused.get_data(as_text=True)
         assert refused.status_code == 403 and refused.mimetype == "text/html", page
-        assert "<title>出错了" in said and "没有账号「东莞市总工会」" in said, page
+        assert "<title>出错了" in said and "需要东莞市总工会的管理员权限" in said, page
     for action, data in ((SITE, {"title": "改掉"}), (SITE + "/keys", {"partner": "x"}),
                          (HOOKS, {"name": "x", "url": "http://x.cn"})):
         refused = post_form(author, "/console/a/dongguan/", data, to=action,
                             follow_redirects=True)
-        assert "没有账号" in refused.get_data(as_text=True), action
+        assert "管理员权限" in refused.get_data(as_text=True), action
     db.rollback()
     assert "title" not in ports.outlets(db, "web", key="dongguan")[0].config
     assert ports.outlets(db, "webhook", account_ids=[ports.account(db, "dongguan").id]) == []

@@ -84,3 +84,31 @@ def test_grant_revoke_and_reset_stay_inside_the_admins_subtree(app, db, console_
     db.rollback()
     assert db.get(Grant, province) is not None
     assert console_as("dg-reviewer").get("/console/a/dongguan/users").status_code == 403
+
+
+def _tab_links(html: str) -> list[str]:
+    menu = re.search(r'<nav class="tabs"[^>]*>(.*?)</nav>', html, re.S)
+    assert menu, "the page has no account menu"
+    return [link for link in re.findall(r'href="([^"]+)"', menu.group(1))
+            if link.startswith("/console/")]
+
+
+def test_the_menu_offers_only_pages_the_editor_may_open(console_as, sites):
+    for username, code in (("dg-editor", "dongguan"), ("hm-editor", "dg-humen"),
+                           ("dg-reviewer", "dongguan"), ("gd-admin", "dongguan")):
+        editor = console_as(username)
+        links = _tab_links(editor.get(f"/console/a/{code}/").get_data(as_text=True))
+        for link in links:
+            assert editor.get(link).status_code == 200, (username, link)
+        users_tab = f"/console/a/{code}/users"
+        assert (users_tab in links) == (username == "gd-admin"), username
+        assert (f"/console/a/{code}/audit" in links) == (username in ("dg-reviewer", "gd-admin"))
+
+
+def test_a_refusal_names_the_role_needed_and_keeps_the_menu(console_as):
+    refused = console_as("dg-editor").get("/console/a/dongguan/users")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert "需要东莞市总工会的管理员权限（你在该账号是作者）" in html
+    assert "(dongguan)" not in html
+    assert "/console/a/dongguan/posts" in _tab_links(html)  # still on 东莞's pages

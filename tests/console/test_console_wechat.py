@@ -120,6 +120,6 @@ def test_the_columns_menu_is_previewed_and_pushed_to_the_bound_account(app, db, 
         "csrf_token": csrf_of(author.get("/console/a/dongguan/"))})
     # Answered in place (the page's forms show their own problems): the console's page, 403.
     said = refused.get_data(as_text=True)
-    assert refused.status_code == 403 and "<title>出错了" in said and "没有账号" in said
+    assert refused.status_code == 403 and "<title>出错了" in said and "管理员权限" in said
     assert len(requests.get(f"{sandbox.url}/sandbox/apps/{APPID}/received",
                             timeout=10).json()["menus"]) == 1

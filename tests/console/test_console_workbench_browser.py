@@ -112,6 +112,11 @@ def test_a_red_packet_rain_is_built_approved_claimed_and_exported(
     expect(queued).to_contain_text("100.00")
     _photograph(page, "review-queue")
     queued.get_by_role("button", name="审批通过「冬日红包雨」").click()
+    # Money goes out on approval: the console asks once more, naming the sum and the packets.
+    expect(page.get_by_role("heading", name="确认审批通过「冬日红包雨」？")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("50 个红包")
+    _photograph(page, "confirm-approval")
+    page.get_by_role("button", name="确认通过（100.00 元）").press("Enter")
     expect(page.get_by_role("status").first).to_contain_text("已审批通过")
     _log_out(page)
 

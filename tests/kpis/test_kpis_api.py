@@ -18,7 +18,7 @@ from hub.accounts.models import Account
 from hub.db import make_session_factory
 from hub.kpis import refresh
 from hub.kpis.counting import is_reader
-from hub.kpis.services import FLOWS, KPIS
+from hub.kpis.services import FLOWS, KPIS, as_shown
 from hub.members.demo import DEMO_MEMBER
 from tests.adapters.app_splash.splash_helpers import promotion
 
@@ -165,8 +165,9 @@ def test_the_workbook_opens_and_its_totals_match_the_api(client, outlets_demo, t
     for name, sheet in zip(KPIS, book.worksheets, strict=True):
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][3:] == tuple(p["date"] for p in api[name]["series"])
-        assert rows[1][0] == "dongguan" and rows[1][2] == api[name]["total"], name
-        assert list(rows[1][3:]) == [p["value"] for p in api[name]["series"]], name
+        # The same figures, money in yuan (the API answers fen).
+        assert rows[1][0] == "dongguan" and rows[1][2] == as_shown(name, api[name]["total"])
+        assert list(rows[1][3:]) == [as_shown(name, p["value"]) for p in api[name]["series"]]
         assert len(rows) == 2 + 33  # the account, then its 33 towns and streets
         assert {row[0] for row in rows[2:]} >= {"dg-humen", "dg-guancheng"}
 

@@ -64,14 +64,14 @@ def test_authors_and_other_cities_may_not_change_slots(app, db, splash_demo):
     login(author, "dg-editor")
     refused = post_form(author, PAGE, {"code": "dg-x", "name": "x", "sizes": "1080×1920"},
                         follow_redirects=True)
-    assert "没有账号" in refused.get_data(as_text=True)
+    assert "管理员权限" in refused.get_data(as_text=True)
     meizhou = app.test_client()
     login(meizhou, "mz-editor")
     assert meizhou.get(PAGE).status_code == 403
     # 东莞's author cannot edit the province's slot it reaches either.
     refused = post_form(author, PAGE, {"name": "改名", "sizes": "1080×1920"},
                         to=PAGE + "/app-launch", follow_redirects=True)
-    assert "没有账号" in refused.get_data(as_text=True)
+    assert "管理员权限" in refused.get_data(as_text=True)
     db.rollback()
     assert db.scalar(select(SplashSlot.name).where(SplashSlot.code == "app-launch")) \
         == "粤工惠 App 启动开屏"

@@ -210,11 +210,11 @@ def test_authors_see_a_screen_but_may_not_run_it(client, db, led_demo):
     for action, data in (("/register", {"code": "dg-x", "name": "x", "width": "9",
                                         "height": "9"}),):
         refused = post_form(client, PAGE, data, to=PAGE + action, follow_redirects=True)
-        assert "没有账号" in refused.get_data(as_text=True)
+        assert "管理员权限" in refused.get_data(as_text=True)
     for action in ("/token", "/token/revoke", "/pair", "/settings"):
         refused = post_form(client, screen_page, {"pairing_code": "ABCDEF", "name": "x"},
                             to=screen_page + action, follow_redirects=True)
-        assert "没有账号" in refused.get_data(as_text=True), action
+        assert "管理员权限" in refused.get_data(as_text=True), action
     db.rollback()
     guomao = db.scalar(select(Screen).where(Screen.code == "dg-guomao"))
     assert guomao.name != "x" and db.scalar(select(Screen).where(Screen.code == "dg-x")) is None
