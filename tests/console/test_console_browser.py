@@ -153,7 +153,8 @@ def test_an_editor_of_dongguan_publishes_everywhere_and_withdraws_everywhere(
     page.get_by_label("审核意见", exact=True).fill("同意发布")
     page.get_by_role("button", name="审核通过").click()
     expect(page.locator("p.flash[role=status]")).to_have_text("已审核通过")
-    page.get_by_role("button", name="立即发布").click()
+    page.locator("summary", has_text="立即发布").click()  # it asks once more
+    page.get_by_role("button", name="确认立即发布").click()
     page.wait_for_url("**/deliveries")
 
     # Every delivery turns delivered (the board refreshes itself while any is under way).

@@ -323,3 +323,15 @@ def test_a_live_post_sent_to_channels_the_form_does_not_show_can_still_be_edited
     assert post["pending"] is not None
     assert post["channels"] == ["web", "loopback", "webhook"]
     assert post["push_down"] == ["dg-humen"]
+
+
+def test_publishing_now_asks_once_more_naming_how_many_outlets(console_as, outlets):
+    editor, reviewer = console_as("dg-editor"), console_as("dg-reviewer")
+    post_id = _compose(editor, title="发布前再确认")
+    _act(editor, post_id, "submit")
+    _act(reviewer, post_id, "approve")
+    page = reviewer.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    confirm = re.search(r'<details class="confirm-publish">.*?</details>', page, flags=re.S)
+    assert confirm and "<summary>立即发布</summary>" in confirm.group(0)
+    assert "现在就把「发布前再确认」发往 3 个终端" in confirm.group(0)  # web, loopback, led
+    assert 'value="publish" class="primary">确认立即发布' in confirm.group(0)
