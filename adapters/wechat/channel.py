@@ -47,7 +47,7 @@ _sandboxes_lock = threading.Lock()
 class WeChatChannel(Channel):
     name = "wechat"
     migrations = "migrations/versions"  # its Alembic branch, beside this module
-    label = "微信公众号"
+    label = render.LABEL  # its problems name the compose form's fields after it
     # Sends at once across all official accounts; each app's own lane is bounded by the
     # hub's HUB_LANE_CONCURRENCY, so one slow or failing account never takes them all.
     max_concurrency = 16
