@@ -12,13 +12,16 @@ returns and falls back to listing the fields:
   data, page, labels  a subscribe message ({key: {"value": …}}): drawn as WeChat's card
   frame         "phone", "browser" or "screen": how to draw the surroundings
   problems      [str, ...]: what stops the post going out there, shown under the preview
+  placeholder   a sentence the outlet shows instead when it has no picture of this post
+                (a splash of an article): drawn in the frame with the post's title
+A form with none of these reads as a plain Chinese stand-in (its title and summary), never
+as the outlet's raw fields.
 Preview documents are served from their own URL into a sandboxed frame with a policy that
 lets nothing run, so an outlet's HTML can never act inside the console.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
@@ -46,6 +49,7 @@ PHONE_SIZE = (320, 568)
 BROWSER_SIZE = (420, 560)
 CARD_SIZE = (320, 260)
 SCREEN_WIDTH = 420
+NO_PICTURE = "这个终端没有提供预览样式：发布时按它自己的格式发送以下内容。"
 
 
 @dataclass
@@ -202,7 +206,7 @@ def document(form: dict, frame: str, width: int, native: bool = False, title: st
     elif _message_values(form):
         parts.append(_message_card(form))
     else:
-        parts.append(_fields(form))
+        parts.append(_stand_in(form))
     return _page("".join(parts), title)
 
 
@@ -281,15 +285,18 @@ def _message_card(form: dict) -> str:
             f'<dl class="notice-rows">{rows}</dl>{more}</div>')
 
 
-def _fields(form: dict) -> str:
-    rows = []
-    for key, value in form.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                                 default=str)
-        if len(text) > 600:
-            text = text[:600] + "…"
-        rows.append(f"<tr><th>{escape(key)}</th><td>{escape(text)}</td></tr>")
-    return f'<table class="fields">{"".join(rows)}</table>'
+def _stand_in(form: dict) -> str:
+    """What an outlet that draws nothing of the post says instead (its `placeholder`, or a
+    plain note), with the post's title and summary: words an editor reads, not its fields."""
+    note = form.get("placeholder")
+    note = note if isinstance(note, str) and note.strip() else NO_PICTURE
+    title, summary = form.get("title"), form.get("summary") or form.get("digest")
+    parts = [f'<p class="placeholder">{escape(note)}</p>']
+    if isinstance(title, str) and title.strip():
+        parts.append(f"<h1>{escape(title)}</h1>")
+    if isinstance(summary, str) and summary.strip():
+        parts.append(f'<p class="summary">{escape(summary)}</p>')
+    return f'<div class="stand-in">{"".join(parts)}</div>'
 
 
 def _page(body: str, title: str = "") -> str:
