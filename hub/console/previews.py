@@ -49,6 +49,7 @@ PHONE_SIZE = (320, 568)
 BROWSER_SIZE = (420, 560)
 CARD_SIZE = (320, 260)
 SCREEN_WIDTH = 420
+FIT_STEP, FIT_NARROWEST = 10, 150  # a screen's HTML zooms down to narrower frames by steps
 NO_PICTURE = "这个终端没有提供预览样式：发布时按它自己的格式发送以下内容。"
 
 
@@ -190,11 +191,9 @@ def document(form: dict, frame: str, width: int, native: bool = False, title: st
         return form["preview_html"]
     parts = []
     pixel_w, pixel_h = form.get("width"), form.get("height")
-    if frame == "screen" and isinstance(pixel_w, int) and pixel_w > 0:
-        zoom = 1 if native else width / pixel_w
-        parts.append(f"<style>html{{zoom:{zoom:.4f}}}body{{margin:0;width:"
-                     f"{pixel_w}px;height:{pixel_h}px;overflow:hidden}}</style>")
     picture = _picture(form, str(form.get("title") or ""), native)
+    if frame == "screen" and isinstance(pixel_w, int) and pixel_w > 0:
+        parts.append(_edge_to_edge(pixel_w, pixel_h, width, native, picture is not None))
     if picture is not None:
         parts.append(f'<div class="shot">{picture}{_skip_button(form)}</div>')
     elif isinstance(form.get("html") or form.get("content"), str):
@@ -208,6 +207,21 @@ def document(form: dict, frame: str, width: int, native: bool = False, title: st
     else:
         parts.append(_stand_in(form))
     return _page("".join(parts), title)
+
+
+def _edge_to_edge(pixel_w: int, pixel_h, width: int, native: bool, picture: bool) -> str:
+    """A screen's frame shows the outlet's form edge to edge, whatever width the window
+    leaves the frame (a phone narrows it below `width`). A picture fills the frame's width by
+    itself; HTML laid out at the outlet's pixels is zoomed to fit: to `width`, and further
+    down as the frame narrows, a media query a step, since no script runs in the frame."""
+    edge = "body{margin:0;padding:0}"
+    if picture:
+        return f"<style>{edge}</style>"
+    zooms = "html{zoom:1.0000}" if native else f"html{{zoom:{width / pixel_w:.4f}}}" + "".join(
+        f"@media (max-width:{shown}px){{html{{zoom:{(shown - FIT_STEP) / pixel_w:.4f}}}}}"
+        for shown in range(width - 1, FIT_NARROWEST, -FIT_STEP))
+    return (f"<style>{edge}body{{width:{pixel_w}px;height:{pixel_h}px;overflow:hidden}}"
+            f"{zooms}</style>")
 
 
 def _article(form: dict, html: str) -> str:
