@@ -51,7 +51,9 @@ class AppSplashChannel(Channel):
     preview_frame = "phone"
     campaign_links = True
     json_prefixes = ("/splash/",)
-    audit_actions = {"splash.": "开屏"}
+    audit_actions = {"splash.": "开屏", "splash.slot.create": "新建开屏位",
+                     "splash.slot.update": "修改开屏位", "splash.app_key.issue": "签发 App 密钥"}
+    audit_words = {"slot": "开屏位"}
     audit_subjects = {"splash_slot": "开屏位"}
 
     def attach(self, context: ChannelContext) -> None:

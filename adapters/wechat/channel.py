@@ -55,7 +55,8 @@ class WeChatChannel(Channel):
     preview_frame = "phone"
     campaign_links = True
     json_prefixes = ("/wechat/",)
-    audit_actions = {"wechat.": "微信公众号"}
+    audit_actions = {"wechat.": "微信公众号", "wechat.menu.push": "推送公众号菜单"}
+    audit_words = {"outlets": "公众号"}
 
     def __init__(self, settings: WeChatSettings | None = None):
         super().__init__()
