@@ -39,6 +39,16 @@ def test_the_splash_preview_fits_a_phones_width(page, live_hub):  # noqa: F811
     assert abs(drawn["height"] / drawn["width"] - 1920 / 1080) < 0.02
     assert abs(frame["height"] / frame["width"] - 1920 / 1080) < 0.03
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # On a desk a problem's long line widens the figure: the phone still hugs its screen.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.get_by_label("标题 （必填）").fill("关于开展二〇二六年度全市职工职业技能大赛暨劳动和技能"
+                                         "竞赛报名工作的通知")
+    wechat = page.locator('figure[data-channel="wechat"]')
+    expect(wechat.locator(".problems")).to_contain_text("微信标题最多 32 字",
+                                                        timeout=shared.WAIT_MS)
+    device = wechat.locator(".device").bounding_box()
+    screen = wechat.locator("iframe").bounding_box()
+    assert device["width"] <= screen["width"] + 2 * 10 + 1  # the frame's two edges only
 
 
 def test_a_screens_html_zooms_down_with_a_narrowed_frame(page):  # noqa: F811
