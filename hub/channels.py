@@ -232,8 +232,11 @@ class Channel:
     # adapter's module unless absolute; None: no tables (see hub.migrate).
     migrations: str | None = None
     # The audit log's Chinese names for what this outlet records there: its action prefixes
-    # ({"led.": "LED 屏"}) and the subject types it names ({"led_screen": "LED 屏"}).
+    # ({"led.": "LED 屏"}) and its actions ({"led.screen.create": "登记屏幕"}), the subject
+    # types it names ({"led_screen": "LED 屏"}) and its details' keys and the fields they
+    # list ({"brightness": "亮度"}).
     audit_actions: dict[str, str] = {}
+    audit_words: dict[str, str] = {}
     # True: what this outlet shows carries a campaign's link tagged `src=<name>`, so the
     # campaign's funnel counts the visits it brought (hub.attribution).
     campaign_links: bool = False

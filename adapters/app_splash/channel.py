@@ -51,7 +51,9 @@ class AppSplashChannel(Channel):
     preview_frame = "phone"
     campaign_links = True
     json_prefixes = ("/splash/",)
-    audit_actions = {"splash.": "开屏"}
+    audit_actions = {"splash.": "开屏", "splash.slot.create": "新建开屏位",
+                     "splash.slot.update": "修改开屏位", "splash.app_key.issue": "签发 App 密钥"}
+    audit_words = {"slot": "开屏位"}
     audit_subjects = {"splash_slot": "开屏位"}
 
     def attach(self, context: ChannelContext) -> None:
@@ -85,7 +87,9 @@ class AppSplashChannel(Channel):
                 "title": post.title, "sizes": sizes, "priority": settings.priority,
                 "daily_cap": settings.daily_cap, "rules": settings.app_rules(),
                 "link": settings.link.model_dump(mode="json", exclude_none=True),
-                "problems": problems, **_preview_picture(post, slot, source, sizes, problems)}
+                "problems": problems,
+                **(_preview_picture(post, slot, source, sizes, problems)
+                   or {"placeholder": _no_picture(post, slot, problems)})}
 
     def deliver(self, job: DeliveryJob) -> Receipt:
         if job.post.kind != "promotion":
@@ -148,6 +152,15 @@ class AppSplashChannel(Channel):
         from adapters.app_splash import demo
 
         demo.load(db, config)
+
+
+def _no_picture(post: PostSnapshot, slot, problems: list[str]) -> str:
+    """What the editor's preview says instead of a poster it cannot show (Chinese)."""
+    if post.kind != "promotion":
+        return "开屏只展示「活动 / 福利」稿件：这篇是文章，不会出现在 App 开屏。"
+    if slot is None:
+        return "这个开屏终端没有对应的开屏位，暂时无法预览。"
+    return "开屏图暂时画不出来" + ("：请先解决下面列出的问题。" if problems else "，请稍后再试。")
 
 
 def _preview_picture(post: PostSnapshot, slot, source, sizes, problems) -> dict:

@@ -53,7 +53,18 @@ class LedScreenChannel(Channel):
     preview_frame = "screen"
     campaign_links = True
     json_prefixes = ("/led/",)
-    audit_actions = {"led.": "LED 屏"}
+    audit_actions = {"led.": "LED 屏", "led.screen.create": "登记屏幕",
+                     "led.screen.update": "修改屏幕", "led.group.create": "新建屏幕组",
+                     "led.group.members": "调整屏幕组的屏幕",
+                     "led.token.issue": "签发屏幕令牌", "led.token.revoke": "吊销屏幕令牌",
+                     "led.pairing.claim": "用配对码认领屏幕", "led.operated.slot": "设置运营方档期",
+                     "led.xibo.approve": "批准 Xibo 播放器接入",
+                     "led.xibo.refuse": "拒绝 Xibo 播放器接入"}
+    audit_words = {"screens": "屏幕", "display": "播放器", "operator": "运营方", "place": "位置",
+                   "width": "宽", "height": "高", "orientation": "方向", "controller": "控制器",
+                   "draws_text": "屏幕自绘文字", "brightness": "亮度", "on_time": "开屏时间",
+                   "off_time": "关屏时间", "poll_seconds": "拉取间隔",
+                   "min_poll_seconds": "最短拉取间隔"}
     audit_subjects = {"led_screen": "LED 屏", "led_group": "屏幕组",
                       "led_xibo_display": "Xibo 播放器"}
 

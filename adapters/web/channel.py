@@ -41,7 +41,10 @@ class WebChannel(Channel):
     migrations = "migrations/versions"  # its Alembic branch, beside this module
     label = "网站"
     campaign_links = True
-    audit_actions = {"web.": "网站设置", "partner.": "合作网站密钥"}
+    audit_actions = {"web.": "网站设置", "partner.": "合作网站密钥",
+                     "web.site.update": "修改网站设置", "partner.key.issue": "签发合作方密钥",
+                     "partner.key.revoke": "吊销合作方密钥"}
+    audit_words = {"domain": "域名", "partner": "合作方"}
     audit_subjects = {"partner_key": "合作方密钥"}
     max_concurrency = 8
     # A new version is a new delivery and the old one's withdrawal: each entry remembers

@@ -22,7 +22,8 @@ from hub.channels import (
 class WebhookChannel(Channel):
     name = "webhook"
     label = "合作方回调"
-    audit_actions = {"webhook.": "合作方回调"}
+    audit_actions = {"webhook.": "合作方回调", "webhook.test": "测试合作方回调"}
+    audit_words = {"ok": "测试成功"}
     max_concurrency = 16
     updates_in_place = True  # a new version is simply another post.published event
     # Integrators hear about everything beneath their account: not an outlet an editor picks.

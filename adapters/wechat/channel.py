@@ -47,7 +47,7 @@ _sandboxes_lock = threading.Lock()
 class WeChatChannel(Channel):
     name = "wechat"
     migrations = "migrations/versions"  # its Alembic branch, beside this module
-    label = "微信公众号"
+    label = render.LABEL  # its problems name the compose form's fields after it
     # Sends at once across all official accounts; each app's own lane is bounded by the
     # hub's HUB_LANE_CONCURRENCY, so one slow or failing account never takes them all.
     max_concurrency = 16
@@ -55,7 +55,8 @@ class WeChatChannel(Channel):
     preview_frame = "phone"
     campaign_links = True
     json_prefixes = ("/wechat/",)
-    audit_actions = {"wechat.": "微信公众号"}
+    audit_actions = {"wechat.": "微信公众号", "wechat.menu.push": "推送公众号菜单"}
+    audit_words = {"outlets": "公众号"}
 
     def __init__(self, settings: WeChatSettings | None = None):
         super().__init__()

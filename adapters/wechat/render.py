@@ -38,6 +38,10 @@ WECHAT_HOSTS = ("mp.weixin.qq.com",)
 _BASE = "font-size:16px;line-height:1.8;color:#333;letter-spacing:0.5px;word-break:break-all;"
 
 OUTLET_SOURCE = "wechat"  # the `src` its links carry to a campaign
+LABEL = "微信公众号"  # the channel's name for editors (WeChatChannel.label)
+# Where an editor gives WeChat its own title or summary: the compose form's fold of
+# per-channel fields, each labelled "<channel label>用的标题" / "<channel label>用的摘要".
+OWN_FIELDS = "写稿页「各渠道单独设置标题、摘要」"
 
 
 def _styles(theme: str) -> dict[str, str]:
@@ -231,13 +235,13 @@ def problems(article: Article, body: str) -> list[str]:
     found = []
     if len(article.title) > TITLE_MAX:
         found.append(f"微信标题最多 {TITLE_MAX} 字，现为 {len(article.title)} 字：请缩短标题，"
-                     "或在渠道覆盖 overrides.wechat.title 中为微信另设标题")
+                     f"或在{OWN_FIELDS}里填写「{LABEL}用的标题」")
     if len(article.digest) > DIGEST_MAX:
         found.append(f"微信摘要最多 {DIGEST_MAX} 字，现为 {len(article.digest)} 字：请缩短摘要，"
-                     "或在 overrides.wechat.summary 中为微信另设摘要")
+                     f"或在{OWN_FIELDS}里填写「{LABEL}用的摘要」")
     if len(article.author) > AUTHOR_MAX:
         found.append(f"微信作者名最多 {AUTHOR_MAX} 字，现为 {len(article.author)} 字："
-                     "请在公众号终端配置 author 中设置较短的作者名")
+                     "请联系管理员为这个公众号另设较短的作者名（未设时用账号名称）")
     if not body.strip():
         found.append("微信图文的正文不能为空")
     if len(article.content) >= CONTENT_MAX_CHARS:

@@ -13,19 +13,20 @@ from hub.accounts.models import Account
 from hub.audit.models import AuditEvent
 from hub.channels import all_channels
 
-# Labels for the console, by action prefix (the first that fits; outlets add their own, see
-# action_labels); an unknown action is shown as it is.
+# Labels for the console, by action prefix (the longest that fits; outlets add their own, see
+# action_labels; the console's audit_wording names each action in full).
 ACTION_LABELS = {
     "account.topic.": "专题", "account.link.": "本地服务", "account.": "账号设置",
     "grant.": "授权", "user.": "编辑账户", "token.": "API 令牌",
     "post.": "稿件", "media.": "素材", "outlet.": "终端与凭据", "delivery.": "投递",
     "campaign.": "活动", "merchant.": "合作商户", "member.": "会员个人信息",
-    "roll.": "会员名册导入", "login.": "登录",
+    "roll.": "会员名册导入", "login.": "登录", "promo_code.": "推广码",
 }
 SUBJECT_LABELS = {
     "post": "稿件", "delivery": "投递", "outlet": "终端", "user": "编辑", "token": "API 令牌",
     "account": "账号", "media": "素材", "campaign": "活动", "merchant": "商户", "member": "会员",
-    "roll_import": "名册导入",
+    "roll_import": "名册导入", "topic": "专题", "service_link": "本地服务链接",
+    "promo_code": "推广码",
 }
 
 
@@ -68,13 +69,6 @@ def subject_labels() -> dict[str, str]:
     for channel in all_channels():
         labels.update(channel.audit_subjects)
     return labels
-
-
-def action_label(action: str) -> str:
-    for prefix, label in action_labels().items():
-        if action.startswith(prefix):
-            return label
-    return action
 
 
 @dataclass(frozen=True)

@@ -10,26 +10,13 @@ from flask import g, render_template, request
 
 from hub.audit import services as audit
 from hub.clock import as_utc, to_local
+from hub.console import audit_wording as wording
 from hub.console.blueprint import bp
 from hub.console.views import account_for
 from hub.users.permissions import require_role, roles_on
 
 PAGE_SIZE = 50
 READERS = ("reviewer", "admin")
-
-
-@bp.app_template_filter("audit_value")
-def audit_value(value):
-    """A detail's value as an editor reads it: yes/no in Chinese, lists and maps as JSON."""
-    from markupsafe import Markup
-
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if value is None:
-        return "—"
-    if isinstance(value, dict | list):
-        return Markup("<code>{}</code>").format(json.dumps(value, ensure_ascii=False))
-    return value
 
 
 @bp.app_template_global()
@@ -73,13 +60,23 @@ def account_audit(code: str):
     require_role(g.db, g.user, account, *READERS)
     filters, form = _filters()
     before = request.args.get("before", type=int)
-    subjects = audit.subject_labels()
     rows = audit.search(g.db, account, filters, before=before, limit=PAGE_SIZE)
-    events = [{"event": event, "account": name or code, "at": to_local(event.at),
-               "label": audit.action_label(event.action),
-               "subject": subjects.get(event.subject_type, event.subject_type)}
-              for event, code, name in rows]
+    found = [event for event, _, _ in rows]
+    readings = wording.read(found, wording.names_on_page(g.db, found))
+    events = [{"reading": reading, "account": name or code, "at": to_local(reading.event.at),
+               "codes": _codes(reading.event)}
+              for reading, (_, code, name) in zip(readings, rows, strict=True)]
     next_before = rows[-1][0].id if len(rows) == PAGE_SIZE else None
+    prefixes = wording.prefix_labels()
+    chosen = form["action"] and form["action"] not in prefixes and wording.action_name(
+        form["action"], wording.action_names(), prefixes)
     return render_template("console/audit.html", account=account, page="audit", events=events,
-                           form=form, next_before=next_before, prefixes=audit.action_labels(),
-                           subjects=subjects)
+                           form=form, next_before=next_before, prefixes=prefixes,
+                           chosen_action=chosen, subjects=audit.subject_labels())
+
+
+def _codes(event) -> str:
+    """The event as the API gives it, for those who need the codes: action, subject, detail."""
+    subject = f"{event.subject_type}" + (f" #{event.subject_id}" if event.subject_id else "")
+    detail = json.dumps(event.detail or {}, ensure_ascii=False, default=str)
+    return f"{event.action} · {subject} · {event.actor_name} · {detail}"

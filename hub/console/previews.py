@@ -12,13 +12,16 @@ returns and falls back to listing the fields:
   data, page, labels  a subscribe message ({key: {"value": …}}): drawn as WeChat's card
   frame         "phone", "browser" or "screen": how to draw the surroundings
   problems      [str, ...]: what stops the post going out there, shown under the preview
+  placeholder   a sentence the outlet shows instead when it has no picture of this post
+                (a splash of an article): drawn in the frame with the post's title
+A form with none of these reads as a plain Chinese stand-in (its title and summary), never
+as the outlet's raw fields.
 Preview documents are served from their own URL into a sandboxed frame with a policy that
 lets nothing run, so an outlet's HTML can never act inside the console.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
@@ -46,6 +49,8 @@ PHONE_SIZE = (320, 568)
 BROWSER_SIZE = (420, 560)
 CARD_SIZE = (320, 260)
 SCREEN_WIDTH = 420
+FIT_STEP, FIT_NARROWEST = 10, 150  # a screen's HTML zooms down to narrower frames by steps
+NO_PICTURE = "这个终端没有提供预览样式：发布时按它自己的格式发送以下内容。"
 
 
 @dataclass
@@ -186,11 +191,9 @@ def document(form: dict, frame: str, width: int, native: bool = False, title: st
         return form["preview_html"]
     parts = []
     pixel_w, pixel_h = form.get("width"), form.get("height")
-    if frame == "screen" and isinstance(pixel_w, int) and pixel_w > 0:
-        zoom = 1 if native else width / pixel_w
-        parts.append(f"<style>html{{zoom:{zoom:.4f}}}body{{margin:0;width:"
-                     f"{pixel_w}px;height:{pixel_h}px;overflow:hidden}}</style>")
     picture = _picture(form, str(form.get("title") or ""), native)
+    if frame == "screen" and isinstance(pixel_w, int) and pixel_w > 0:
+        parts.append(_edge_to_edge(pixel_w, pixel_h, width, native, picture is not None))
     if picture is not None:
         parts.append(f'<div class="shot">{picture}{_skip_button(form)}</div>')
     elif isinstance(form.get("html") or form.get("content"), str):
@@ -202,8 +205,23 @@ def document(form: dict, frame: str, width: int, native: bool = False, title: st
     elif _message_values(form):
         parts.append(_message_card(form))
     else:
-        parts.append(_fields(form))
+        parts.append(_stand_in(form))
     return _page("".join(parts), title)
+
+
+def _edge_to_edge(pixel_w: int, pixel_h, width: int, native: bool, picture: bool) -> str:
+    """A screen's frame shows the outlet's form edge to edge, whatever width the window
+    leaves the frame (a phone narrows it below `width`). A picture fills the frame's width by
+    itself; HTML laid out at the outlet's pixels is zoomed to fit: to `width`, and further
+    down as the frame narrows, a media query a step, since no script runs in the frame."""
+    edge = "body{margin:0;padding:0}"
+    if picture:
+        return f"<style>{edge}</style>"
+    zooms = "html{zoom:1.0000}" if native else f"html{{zoom:{width / pixel_w:.4f}}}" + "".join(
+        f"@media (max-width:{shown}px){{html{{zoom:{(shown - FIT_STEP) / pixel_w:.4f}}}}}"
+        for shown in range(width - 1, FIT_NARROWEST, -FIT_STEP))
+    return (f"<style>{edge}body{{width:{pixel_w}px;height:{pixel_h}px;overflow:hidden}}"
+            f"{zooms}</style>")
 
 
 def _article(form: dict, html: str) -> str:
@@ -281,15 +299,18 @@ def _message_card(form: dict) -> str:
             f'<dl class="notice-rows">{rows}</dl>{more}</div>')
 
 
-def _fields(form: dict) -> str:
-    rows = []
-    for key, value in form.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                                 default=str)
-        if len(text) > 600:
-            text = text[:600] + "…"
-        rows.append(f"<tr><th>{escape(key)}</th><td>{escape(text)}</td></tr>")
-    return f'<table class="fields">{"".join(rows)}</table>'
+def _stand_in(form: dict) -> str:
+    """What an outlet that draws nothing of the post says instead (its `placeholder`, or a
+    plain note), with the post's title and summary: words an editor reads, not its fields."""
+    note = form.get("placeholder")
+    note = note if isinstance(note, str) and note.strip() else NO_PICTURE
+    title, summary = form.get("title"), form.get("summary") or form.get("digest")
+    parts = [f'<p class="placeholder">{escape(note)}</p>']
+    if isinstance(title, str) and title.strip():
+        parts.append(f"<h1>{escape(title)}</h1>")
+    if isinstance(summary, str) and summary.strip():
+        parts.append(f'<p class="summary">{escape(summary)}</p>')
+    return f'<div class="stand-in">{"".join(parts)}</div>'
 
 
 def _page(body: str, title: str = "") -> str:

@@ -76,6 +76,23 @@ def _content_snapshot(post) -> dict:
     return snapshot
 
 
+# Where an edit's field is kept: the form names a column by its slug, the row by its id.
+_KEPT_AS = {"column": "column_id"}
+
+
+def _as_kept(post) -> dict:
+    """What an edit can change on a post (or a proposed change's words), comparable."""
+    return _content_snapshot(post) | {name: getattr(post, name, None)
+                                      for name in ("channels", "push_down")}
+
+
+def _changed_fields(before: dict, after: dict, changes: dict) -> list[str]:
+    """The fields of an edit whose values it changed: a form sends every field on each save,
+    and the audit names only what the editor actually changed."""
+    return sorted(name for name in changes
+                  if before.get(_KEPT_AS.get(name, name)) != after.get(_KEPT_AS.get(name, name)))
+
+
 def _content_changes(content: dict) -> dict:
     """A revision's snapshot as changes `_apply_content` takes (datetimes parsed again)."""
     changes = {}
@@ -204,7 +221,9 @@ def update_post(db: Session, user: User, post: Post, changes: dict, note: str = 
         return _propose_change(db, user, post, actor, changes, note, restored_from)
     was_live = post.state == State.published
     new_state = _run(db, post, Action.edit, actor)
+    before = _as_kept(post)
     _apply_content(db, post, dict(changes))
+    changed = _changed_fields(before, _as_kept(post), changes)
     post.state = new_state
     post.revision = _next_revision_number(db, post)
     post.updated_at = utcnow()
@@ -213,7 +232,7 @@ def update_post(db: Session, user: User, post: Post, changes: dict, note: str = 
     _add_revision(db, post, user, note=note or "修改", restored_from=restored_from)
     record(db, actor=user, action="post.update", account_id=post.account_id,
            subject_type="post", subject_id=post.id, revision=post.revision,
-           fields=sorted(changes))
+           fields=changed)
     if was_live:
         post.version += 1
         publication.on_republished(db, post)
@@ -239,7 +258,9 @@ def _propose_change(db: Session, user: User, post: Post, actor: Actor, changes: 
             raise BadRequest(f"已发布稿件的{label}不能通过待审核的修改调整，请先撤回", field=name)
     words = SimpleNamespace(account=post.account,
                             **_content_changes(latest_content(db, post)))
+    before = _as_kept(words)
     _apply_content(db, words, changes)
+    changed = _changed_fields(before, _as_kept(words), changes)
     number = _next_revision_number(db, post)
     post.pending_revision, post.pending_state = number, new_change.value
     post.review_note = ""
@@ -247,7 +268,7 @@ def _propose_change(db: Session, user: User, post: Post, actor: Actor, changes: 
     _add_revision(db, post, user, note=note or "修改（待审核）", restored_from=restored_from,
                   number=number, words=words)
     record(db, actor=user, action="post.change.edit", account_id=post.account_id,
-           subject_type="post", subject_id=post.id, revision=number, fields=sorted(changes))
+           subject_type="post", subject_id=post.id, revision=number, fields=changed)
     return post
 
 

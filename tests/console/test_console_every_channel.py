@@ -40,8 +40,17 @@ def test_every_outlet_of_the_default_channels_gets_a_preview(default_app):
                     if is_post_outlet(o)]
     assert expected, "the demo binds outlets for 东莞"
     assert html.count('<figure class="preview') == len(expected)
-    for source in re.findall(r'<iframe title="[^"]+" src="([^"]+)"', html):
-        assert client.get(source).status_code == 200
+    sources = dict(re.findall(r'data-channel="([^"]+)"[^>]*>.*?<iframe [^>]*src="([^"]+)"', html,
+                              re.S))
+    assert len(sources) == len({o.channel for o in expected})
+    for channel, source in sources.items():
+        document = client.get(source)
+        assert document.status_code == 200
+        shown = document.get_data(as_text=True)
+        # An editor reads words, never an outlet's raw fields (a table of keys, JSON).
+        assert '<table class="fields">' not in shown and '{"' not in shown, (channel, shown)
+    # The splash shows promotions only: for this article it says so in plain Chinese.
+    assert "开屏只展示「活动 / 福利」稿件" in client.get(sources["splash"]).get_data(as_text=True)
     frames = len(re.findall(r"<iframe ", html))
     refused = html.count('<p class="flash error">')
     assert frames + refused == len(expected)  # each outlet shows its form or says why not

@@ -328,3 +328,29 @@ def test_withdrawing_is_one_action_for_reviewers_and_authors_only_without_review
     client.post(f"/api/v1/posts/{meizhou}/publish", headers=mz)
     assert _state_of(client.post(f"/api/v1/posts/{meizhou}/withdraw", headers=mz)) == \
         "withdrawn"
+
+
+def _audited_fields(client, headers, post_id: int, action: str) -> list[list[str]]:
+    events = client.get(f"/api/v1/audit?account=dongguan&action={action}&subject_type=post"
+                        f"&subject_id={post_id}", headers=headers).get_json()["events"]
+    return [e["detail"]["fields"] for e in events]
+
+
+def test_an_edit_is_audited_with_only_the_fields_whose_values_changed(client, token_for):
+    author, reviewer = token_for("dg-editor"), token_for("dg-reviewer")
+    # The console's form sends every field on each save, changed or not.
+    form = {"summary": "周末集合", "column": "news", "link_url": "https://example.cn/walk",
+            "valid_from": "2030-05-01T09:00", "valid_until": "2030-05-07T22:00",
+            "overrides": {"web": {"title": "健步走"}}}
+    pid = _create(client, author, **form)["id"]
+    whole = form | {"title": "职工健步走活动（改期）", "body": "改为周日上午九点集合。"}
+    assert client.patch(f"/api/v1/posts/{pid}", headers=author, json=whole).status_code == 200
+    assert _audited_fields(client, reviewer, pid, "post.update") == [["body", "title"]]
+    client.post(f"/api/v1/posts/{pid}/submit", headers=author)
+    client.post(f"/api/v1/posts/{pid}/approve", headers=reviewer)
+    assert _state_of(client.post(f"/api/v1/posts/{pid}/publish", headers=reviewer)) == \
+        "published"
+    # A live post's edit waits as a proposed change: audited the same way.
+    proposed = whole | {"title": "职工健步走活动（再改期）", "body": "改为下周六集合。"}
+    assert client.patch(f"/api/v1/posts/{pid}", headers=author, json=proposed).status_code == 200
+    assert _audited_fields(client, reviewer, pid, "post.change.edit") == [["body", "title"]]

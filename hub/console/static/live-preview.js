@@ -6,12 +6,21 @@
 (function () {
   "use strict";
   var panel = document.querySelector("[data-live-previews]");
+  if (!panel) { return; }
+  panel.querySelectorAll(".preview iframe").forEach(keepShape);
   var form = document.getElementById("post-form");
-  if (!panel || !form) { return; }
+  if (!form) { return; }
   var status = document.getElementById("preview-status");
   var WAIT_MS = 600;
   var timer = null;
   var asked = 0;
+
+  // A frame narrower than its outlet's size (a phone's window) keeps the outlet's
+  // proportions: what it draws is scaled down whole, not cut off or left with a blank below.
+  function keepShape(frame) {
+    frame.style.aspectRatio = frame.width + " / " + frame.height;
+    frame.style.height = "auto";
+  }
 
   function fields(extra) {
     var pairs = [];
@@ -62,9 +71,13 @@
     });
     box.hidden = left || !(found.problems || []).length;
     var frame = figure.querySelector("iframe");
+    ["phone", "browser", "screen", "card"].forEach(function (name) {
+      figure.classList.toggle("frame-" + name, found.frame === name);
+    });
     if (!left && !found.error && frame) {
       frame.width = found.width;
       frame.height = found.height;
+      keepShape(frame);
       postInto(frame.name, found.outlet_id);
     }
   }
