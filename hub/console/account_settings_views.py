@@ -20,16 +20,10 @@ from hub.console.media_views import keep_upload, library, media_url
 from hub.console.views import account_for
 from hub.errors import BadRequest
 from hub.media.models import Media
-from hub.users.permissions import require_role, roles_on
+from hub.users.permissions import require_role
 
 LEVEL_LABELS = {"province": "省级", "city": "市级", "district": "区县级", "town": "镇级",
                 "street": "街道级", "grassroots": "基层工会"}
-
-
-@bp.app_template_global()
-def may_change_settings(account) -> bool:
-    """Whether the navigation shows the settings tab: admins of the account or above."""
-    return bool(g.user is not None and "admin" in roles_on(g.db, g.user, account))
 
 
 def _admin_account(code: str) -> Account:

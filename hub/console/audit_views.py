@@ -13,16 +13,10 @@ from hub.clock import as_utc, to_local
 from hub.console import audit_wording as wording
 from hub.console.blueprint import bp
 from hub.console.views import account_for
-from hub.users.permissions import require_role, roles_on
+from hub.users.permissions import require_role
 
 PAGE_SIZE = 50
 READERS = ("reviewer", "admin")
-
-
-@bp.app_template_global()
-def may_read_audit(account) -> bool:
-    """Whether the navigation shows the audit tab: reviewers and admins read the log."""
-    return bool(g.user is not None and roles_on(g.db, g.user, account) & set(READERS))
 
 
 def _day(name: str) -> tuple[str, dt.date | None]:
