@@ -30,6 +30,9 @@ def test_demo_load_twice_changes_nothing(db, demo):
         return [db.query(m).count() for m in (Account, User, Grant, Post)]
 
     before = counts()
+    # End the read: on SQLite a session that read and then writes is refused at once
+    # ("database is locked") if any other connection wrote meanwhile, instead of waiting.
+    db.commit()
     demo.load(db)
     db.commit()
     assert counts() == before
